@@ -1,0 +1,39 @@
+"""Shared fixtures: small simulated cohorts written in the layouts users have."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from unfoldnmf.reference import cosmic_signatures
+from unfoldnmf.simulate import simulate_cohort
+from unfoldnmf.tables import to_text
+
+#: A fast config for end-to-end runs: few replicates and iterations.
+FAST = ["--set", "extraction.replicates=4", "--set", "solver.max_iter=300", "--k-max", "4", "--quiet"]
+
+
+@pytest.fixture(scope="session")
+def true_signatures() -> pd.DataFrame:
+    return cosmic_signatures(["SBS1", "SBS5", "SBS13"])
+
+
+@pytest.fixture(scope="session")
+def cohort(true_signatures):
+    return simulate_cohort(true_signatures, samples=60, seed=3, median_total=3000, prefix="S")
+
+
+@pytest.fixture()
+def catalog_file(tmp_path, cohort):
+    path = tmp_path / "catalog.tsv"
+    path.write_text(to_text(cohort.catalog, "MutationType", "%g"))
+    return path
+
+
+def synsig_text(catalog: pd.DataFrame) -> str:
+    """The PCAWG/SynSig CSV layout: 'Mutation type' (C>A) and 'Trinucleotide' (ACA) columns."""
+    lines = ["Mutation type,Trinucleotide," + ",".join(catalog.columns)]
+    for label, row in catalog.iterrows():
+        sub, tri = label[2:5], label[0] + label[2] + label[6]
+        lines.append(f"{sub},{tri}," + ",".join(f"{v:g}" for v in row))
+    return "\n".join(lines) + "\n"

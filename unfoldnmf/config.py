@@ -1,0 +1,214 @@
+"""Run configuration: typed dataclasses, YAML loading, ``key=value`` overrides and validation.
+
+The defaults of these dataclasses are the embedded default config; ``configs/default.yaml``
+spells out the same values with a comment for each.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+import yaml
+
+from .errors import InputError
+
+
+@dataclass
+class SolverConfig:
+    """Multiplicative-update NMF: objective, penalties and stopping rule."""
+
+    objective: Literal["kl", "frobenius"] = "kl"
+    max_iter: int = 3000
+    tol: float = 1e-6
+    check_every: int = 25
+    l1: float = 0.0
+    l2: float = 0.0
+
+    def __post_init__(self) -> None:
+        _require(self.max_iter >= 1, "solver.max_iter", "must be at least 1")
+        _require(self.tol >= 0, "solver.tol", "must be non-negative")
+        _require(self.check_every >= 1, "solver.check_every", "must be at least 1")
+        _require(self.l1 >= 0 and self.l2 >= 0, "solver.l1/l2", "penalties must be non-negative")
+
+
+@dataclass
+class ExtractionConfig:
+    """De novo extraction: K range, replicates, resampling and the rule that picks K."""
+
+    k_min: int = 1
+    k_max: int = 25
+    k: Optional[int] = None
+    replicates: int = 20
+    resample: Literal["poisson", "multinomial", "none"] = "poisson"
+    hypermutation_cap: Optional[float] = None
+    min_gain: float = 3.0
+    min_stability: float = 0.0
+
+    def __post_init__(self) -> None:
+        _require(self.k_min >= 1, "extraction.k_min", "must be at least 1")
+        _require(self.k_max >= self.k_min, "extraction.k_max", f"must be >= k_min ({self.k_min}); the K range is reversed")
+        _require(self.k is None or self.k >= 1, "extraction.k", "must be at least 1")
+        _require(self.replicates >= 1, "extraction.replicates", "must be at least 1")
+        _require(self.hypermutation_cap is None or self.hypermutation_cap > 0, "extraction.hypermutation_cap", "must be positive")
+        _require(-1 <= self.min_stability <= 1, "extraction.min_stability", "must lie in [-1, 1]")
+        _require(self.min_gain >= 0, "extraction.min_gain", "must be non-negative")
+
+    @property
+    def k_values(self) -> list[int]:
+        """The K values to try."""
+        return [self.k] if self.k is not None else list(range(self.k_min, self.k_max + 1))
+
+
+@dataclass
+class RefitConfig:
+    """Exposure refit on the chosen signatures."""
+
+    method: Literal["sparse", "nnls"] = "sparse"
+    min_cosine_gain: float = 0.01
+
+    def __post_init__(self) -> None:
+        _require(0 <= self.min_cosine_gain < 1, "refit.min_cosine_gain", "must lie in [0, 1)")
+
+
+@dataclass
+class NetworkConfig:
+    """The unfolded network: depth, weight tying and training schedule."""
+
+    layers: int = 10
+    tied: bool = False
+    learning_rate: float = 0.01
+    epochs: int = 100
+    batch_size: int = 256
+    simulated_samples: int = 5000
+
+    def __post_init__(self) -> None:
+        _require(self.layers >= 1, "network.layers", "must be at least 1")
+        _require(self.learning_rate > 0, "network.learning_rate", "must be positive")
+        _require(self.epochs >= 1, "network.epochs", "must be at least 1")
+        _require(self.batch_size >= 1, "network.batch_size", "must be at least 1")
+        _require(self.simulated_samples >= 10, "network.simulated_samples", "must be at least 10")
+
+
+@dataclass
+class Config:
+    """Everything a run needs besides its input files."""
+
+    mode: Literal["unsupervised"] = "unsupervised"
+    seed: int = 0
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    dtype: Literal["float32", "float64"] = "float32"
+    solver: SolverConfig = field(default_factory=SolverConfig)
+    extraction: ExtractionConfig = field(default_factory=ExtractionConfig)
+    refit: RefitConfig = field(default_factory=RefitConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as plain nested dicts (what ``run.json`` records)."""
+        return dataclasses.asdict(self)
+
+
+def _require(ok: bool, key: str, message: str) -> None:
+    if not ok:
+        raise InputError(f"config: {key} {message}")
+
+
+def _check_value(key: str, value: Any, hint: Any) -> Any:
+    """Check ``value`` against a field type; ints are accepted for floats. Returns the value."""
+    origin = typing.get_origin(hint)
+    if origin is typing.Union:
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        hint = next(option for option in options if option is not type(None))
+        origin = typing.get_origin(hint)
+    if origin is Literal:
+        allowed = typing.get_args(hint)
+        if value not in allowed:
+            raise InputError(f"config: {key} is {value!r}; expected one of {', '.join(map(str, allowed))}")
+        return value
+    if hint is bool:
+        ok = isinstance(value, bool)
+    elif hint is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif hint is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    else:
+        ok = isinstance(value, hint)
+    if not ok:
+        raise InputError(f"config: {key} is {value!r} ({type(value).__name__}); expected {hint.__name__}")
+    return value
+
+
+def _build(cls: type, values: dict[str, Any], prefix: str = "") -> Any:
+    if not isinstance(values, dict):
+        raise InputError(f"config: {prefix.rstrip('.') or 'top level'} must be a mapping of keys to values")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs = {}
+    for key, value in values.items():
+        full = f"{prefix}{key}"
+        if key not in names:
+            valid = [f"{prefix}{n}" for n in names]
+            close = difflib.get_close_matches(full, valid, n=1, cutoff=0.5)
+            suggestion = f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(valid)}"
+            raise InputError(f"config: unknown key '{full}'{suggestion}")
+        hint = hints[key]
+        if dataclasses.is_dataclass(hint):
+            kwargs[key] = _build(hint, value, f"{full}.")
+        else:
+            kwargs[key] = _check_value(full, value, hint)
+    return cls(**kwargs)
+
+
+def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def parse_override(text: str) -> dict[str, Any]:
+    """Turn ``section.key=value`` into a nested dict; the value is read as YAML (``3``, ``true``, ``null``)."""
+    if "=" not in text:
+        raise InputError(f"--set {text!r}: expected key=value, e.g. extraction.replicates=30")
+    key, raw = text.split("=", 1)
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        value = raw
+    nested: dict[str, Any] = {}
+    cursor = nested
+    parts = key.strip().split(".")
+    for part in parts[:-1]:
+        cursor = cursor.setdefault(part, {})
+    cursor[parts[-1]] = value
+    return nested
+
+
+def load_config(path: str | Path | None = None, overrides: list[dict[str, Any]] | None = None) -> Config:
+    """Build a :class:`Config` from the defaults, an optional YAML file and override dicts, in that order."""
+    values: dict[str, Any] = {}
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such config file") from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark else ""
+            raise InputError(f"{path}:{where} not valid YAML") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise InputError(f"{path}: a config must be a mapping of keys to values")
+        values = loaded or {}
+    for override in overrides or []:
+        values = _merge(values, override)
+    return _build(Config, values)

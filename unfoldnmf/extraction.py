@@ -1,0 +1,106 @@
+"""De novo extraction for one K: resampled replicates, batched NMF, consensus and refinement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .config import Config
+from .consensus import consensus
+from .device import generator
+from .nmf import kl_divergence, random_init, run_mu
+
+#: Hypermutated samples are scaled down to this many mutations when no cap is configured,
+#: or to a multiple of the median total when that is larger (see :func:`hypermutation_cap`).
+MIN_CAP = 9600.0
+MEDIAN_MULTIPLE = 5.0
+
+
+@dataclass
+class KSolution:
+    """The consensus solution for one K."""
+
+    k: int
+    signatures: np.ndarray  #: (96, K), columns sum to 1
+    exposures: np.ndarray  #: (K, N) in mutations of the original (uncapped) catalog
+    stability: np.ndarray  #: (K,) silhouette of each consensus signature
+    deviance: float  #: Poisson deviance of the refined fit to the capped catalog
+    replicate_deviance: float  #: median deviance of the replicate fits to their resampled catalogs
+
+    @property
+    def mean_stability(self) -> float:
+        return float(self.stability.mean())
+
+    @property
+    def min_stability(self) -> float:
+        return float(self.stability.min())
+
+
+def hypermutation_cap(totals: np.ndarray, configured: float | None) -> float:
+    """The mutation count above which a sample is scaled down before extraction."""
+    if configured is not None:
+        return float(configured)
+    return max(MIN_CAP, MEDIAN_MULTIPLE * float(np.median(totals)))
+
+
+def cap_totals(counts: np.ndarray, cap: float) -> tuple[np.ndarray, np.ndarray]:
+    """Scale samples whose total exceeds ``cap`` down to ``cap``; returns (capped counts, scale ≤ 1)."""
+    totals = counts.sum(axis=0)
+    scale = np.minimum(1.0, cap / np.maximum(totals, 1e-300))
+    return counts * scale, scale
+
+
+def resample(counts: torch.Tensor, method: str, gen: torch.Generator) -> torch.Tensor:
+    """A bootstrap copy of a catalog: Poisson draws, or multinomial draws keeping each total."""
+    if method == "none":
+        return counts.clone()
+    if method == "poisson":
+        return torch.poisson(counts, generator=gen)
+    totals = counts.sum(dim=0).round().long()
+    copy = torch.zeros_like(counts)
+    for j in range(counts.shape[1]):
+        draws = torch.multinomial(counts[:, j], int(totals[j]), replacement=True, generator=gen)
+        copy[:, j] = torch.bincount(draws, minlength=counts.shape[0]).to(counts.dtype)
+    return copy
+
+
+def extract_k(counts: np.ndarray, scale: np.ndarray, k: int, config: Config, device: torch.device, dtype: torch.dtype) -> KSolution:
+    """Extract K signatures from a capped catalog (96 × N) with resampled, batched replicates."""
+    ext, solver = config.extraction, config.solver
+    base = torch.as_tensor(counts, dtype=torch.float64)
+    copies, starts_w, starts_h = [], [], []
+    for replicate in range(ext.replicates):
+        gen = generator(config.seed, k, replicate)
+        copies.append(resample(base, ext.resample, gen))
+        w0, h0 = random_init(base, 1, k, gen)
+        starts_w.append(w0)
+        starts_h.append(h0)
+    X = torch.stack(copies).to(device, dtype)
+    fit = run_mu(
+        X, torch.cat(starts_w).to(device, dtype), torch.cat(starts_h).to(device, dtype),
+        objective=solver.objective, max_iter=solver.max_iter, tol=solver.tol,
+        check_every=solver.check_every, l1=solver.l1, l2=solver.l2,
+    )
+    replicate_w = fit.W.double().cpu().numpy()
+    objectives = fit.objective.double().cpu().numpy()
+    agreed = consensus(replicate_w, objectives)
+
+    data = torch.as_tensor(counts, dtype=dtype, device=device).unsqueeze(0)
+    W = torch.as_tensor(agreed.signatures, dtype=dtype, device=device).unsqueeze(0)
+    _, h0 = random_init(data[0], 1, k, generator(config.seed, k, -1))
+    exposures = run_mu(data, W, h0.to(device, dtype), objective=solver.objective, max_iter=solver.max_iter,
+                       tol=solver.tol, check_every=solver.check_every, l1=solver.l1, l2=solver.l2, update_w=False)
+    refined = run_mu(data, W, exposures.H, objective=solver.objective, max_iter=solver.max_iter,
+                     tol=solver.tol, check_every=solver.check_every, l1=solver.l1, l2=solver.l2)
+    deviance = 2 * float(kl_divergence(data.double(), (refined.W @ refined.H).double())[0])
+    H = refined.H[0].double().cpu().numpy() / scale[None, :]
+    return KSolution(
+        k=k,
+        signatures=refined.W[0].double().cpu().numpy(),
+        exposures=H,
+        stability=agreed.stability,
+        deviance=deviance,
+        replicate_deviance=float(np.median(2 * objectives)) if solver.objective == "kl" else float("nan"),
+    )

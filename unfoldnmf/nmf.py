@@ -1,0 +1,135 @@
+"""Classic multiplicative-update NMF, batched over replicates.
+
+Shapes: X is (R, 96, N) or (96, N) shared by all replicates; W is (R, 96, K); H is (R, K, N).
+Each replicate is an independent problem; all of them advance together as one batched tensor
+program. After every W update the columns of W are rescaled to sum to 1 and the scale moved to H,
+which leaves W·H unchanged and makes the L1/L2 penalties on H meaningful.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .errors import NumericalError
+
+
+def _eps(dtype: torch.dtype) -> float:
+    return 1e-30 if dtype == torch.float64 else 1e-20
+
+
+@dataclass
+class NMFResult:
+    """Solution of a batch of NMF problems."""
+
+    W: torch.Tensor  #: (R, 96, K), columns sum to 1
+    H: torch.Tensor  #: (R, K, N), exposures in the units of X
+    objective: torch.Tensor  #: (R,), final objective value of each replicate
+    iterations: int
+
+
+def kl_divergence(X: torch.Tensor, WH: torch.Tensor) -> torch.Tensor:
+    """Generalised KL divergence D(X || WH), summed over channels and samples: shape (R,)."""
+    eps = _eps(WH.dtype)
+    terms = torch.xlogy(X, X) - X * torch.log(WH + eps) - X + WH
+    return terms.sum(dim=(-2, -1))
+
+
+def frobenius(X: torch.Tensor, WH: torch.Tensor) -> torch.Tensor:
+    """Half the squared Frobenius distance ½‖X − WH‖²: shape (R,)."""
+    return 0.5 * (X - WH).pow(2).sum(dim=(-2, -1))
+
+
+def objective_value(X, W, H, objective: str, l1: float = 0.0, l2: float = 0.0) -> torch.Tensor:
+    """Penalised objective per replicate: divergence + l1·ΣH + ½·l2·ΣH²."""
+    WH = W @ H
+    loss = kl_divergence(X, WH) if objective == "kl" else frobenius(X, WH)
+    if l1:
+        loss = loss + l1 * H.sum(dim=(-2, -1))
+    if l2:
+        loss = loss + 0.5 * l2 * H.pow(2).sum(dim=(-2, -1))
+    return loss
+
+
+def update_h_kl(X, W, H, l1=0.0, l2=0.0):
+    """One KL multiplicative step for H: H ⊙ [Wᵀ(X ⊘ WH)] ⊘ [Wᵀ1 + l1 + l2·H]."""
+    eps = _eps(H.dtype)
+    ratio = X / (W @ H + eps)
+    denominator = W.sum(dim=-2).unsqueeze(-1) + l1 + l2 * H
+    return H * (W.transpose(-2, -1) @ ratio) / (denominator + eps)
+
+
+def update_w_kl(X, W, H):
+    """One KL multiplicative step for W: W ⊙ [(X ⊘ WH)Hᵀ] ⊘ [1Hᵀ]."""
+    eps = _eps(W.dtype)
+    ratio = X / (W @ H + eps)
+    return W * (ratio @ H.transpose(-2, -1)) / (H.sum(dim=-1).unsqueeze(-2) + eps)
+
+
+def update_h_frobenius(X, W, H, l1=0.0, l2=0.0):
+    """One Frobenius multiplicative step for H: H ⊙ (WᵀX) ⊘ (WᵀWH + l2·H + l1)."""
+    eps = _eps(H.dtype)
+    Wt = W.transpose(-2, -1)
+    return H * (Wt @ X) / ((Wt @ W) @ H + l2 * H + l1 + eps)
+
+
+def update_w_frobenius(X, W, H):
+    """One Frobenius multiplicative step for W: W ⊙ (XHᵀ) ⊘ (WHHᵀ)."""
+    eps = _eps(W.dtype)
+    Ht = H.transpose(-2, -1)
+    return W * (X @ Ht) / (W @ (H @ Ht) + eps)
+
+
+def normalise_columns(W: torch.Tensor, H: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rescale W's columns to sum to 1 and H's rows by the inverse, leaving W·H unchanged."""
+    scale = W.sum(dim=-2, keepdim=True).clamp_min(_eps(W.dtype))
+    return W / scale, H * scale.transpose(-2, -1)
+
+
+def random_init(X: torch.Tensor, replicates: int, k: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random non-negative starting points scaled to the data: W columns sum to 1, H rows to totals/K."""
+    channels, samples = X.shape[-2], X.shape[-1]
+    W = torch.rand(replicates, channels, k, generator=gen, dtype=torch.float64) + 0.01
+    W = W / W.sum(dim=1, keepdim=True)
+    totals = X.to(torch.float64).sum(dim=-2, keepdim=True).expand(replicates, 1, samples).cpu()
+    H = (torch.rand(replicates, k, samples, generator=gen, dtype=torch.float64) + 0.01) * totals / k * 2
+    return W.to(X.device, X.dtype), H.to(X.device, X.dtype)
+
+
+def run_mu(
+    X: torch.Tensor,
+    W: torch.Tensor,
+    H: torch.Tensor,
+    objective: str = "kl",
+    max_iter: int = 1000,
+    tol: float = 1e-6,
+    check_every: int = 25,
+    l1: float = 0.0,
+    l2: float = 0.0,
+    update_w: bool = True,
+) -> NMFResult:
+    """Run multiplicative updates until every replicate's relative objective change over
+    ``check_every`` iterations falls below ``tol``, or ``max_iter`` is reached.
+
+    With ``update_w=False`` only H is fitted (exposures for fixed signatures).
+    """
+    step_h, step_w = (update_h_kl, update_w_kl) if objective == "kl" else (update_h_frobenius, update_w_frobenius)
+    if update_w:
+        W, H = normalise_columns(W, H)
+    previous = objective_value(X, W, H, objective, l1, l2)
+    iteration = 0
+    while iteration < max_iter:
+        for _ in range(min(check_every, max_iter - iteration)):
+            H = step_h(X, W, H, l1, l2)
+            if update_w:
+                W, H = normalise_columns(step_w(X, W, H), H)
+            iteration += 1
+        current = objective_value(X, W, H, objective, l1, l2)
+        if not torch.isfinite(current).all():
+            raise NumericalError(f"NMF ({objective} multiplicative updates) produced NaN/inf at iteration {iteration}")
+        change = (previous - current).abs() / previous.abs().clamp_min(_eps(current.dtype))
+        previous = current
+        if bool((change < tol).all()):
+            break
+    return NMFResult(W=W, H=H, objective=previous, iterations=iteration)

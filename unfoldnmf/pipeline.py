@@ -1,0 +1,147 @@
+"""The unsupervised extraction pipeline: every K, the choice of K, and the exposure refit."""
+
+from __future__ import annotations
+
+import logging
+import string
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from .checkpoints import CheckpointStore, fingerprint
+from .config import Config
+from .device import resolve_device, resolve_dtype
+from .errors import InputError
+from .extraction import KSolution, cap_totals, extract_k, hypermutation_cap
+from .refit import refit_exposures
+from .selection import Selection, select_k
+
+log = logging.getLogger("unfoldnmf")
+
+
+def signature_names(k: int, prefix: str = "SBS96") -> list[str]:
+    """De novo names in SigProfiler's style: SBS96A … SBS96Z, then SBS96AA, SBS96AB, …"""
+    letters = string.ascii_uppercase
+    names = []
+    for i in range(k):
+        suffix = letters[i] if i < 26 else letters[i // 26 - 1] + letters[i % 26]
+        names.append(prefix + suffix)
+    return names
+
+
+@dataclass
+class Extraction:
+    """Result of :func:`extract_signatures`: chosen solution, every K's solution and the selection."""
+
+    signatures: pd.DataFrame  #: 96 × K, columns sum to 1
+    exposures: pd.DataFrame  #: samples × K, in mutations
+    selection: Selection
+    solutions: dict[int, tuple[pd.DataFrame, pd.DataFrame]]  #: K -> (signatures, exposures)
+    info: dict = field(default_factory=dict)  #: samples used and dropped, cap, device, timings
+
+
+def usable_samples(catalog: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Split off samples with no mutations; they are reported and get zero exposures."""
+    totals = catalog.sum(axis=0)
+    empty = [str(s) for s in catalog.columns[totals <= 0]]
+    if empty:
+        shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
+        log.warning("%d sample(s) have no mutations and get zero exposures: %s", len(empty), shown)
+    return catalog.loc[:, totals > 0], empty
+
+
+def _solution_tables(solution: KSolution, channels: pd.Index, samples: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame]:
+    names = signature_names(solution.k)
+    signatures = pd.DataFrame(solution.signatures, index=channels, columns=names)
+    exposures = pd.DataFrame(solution.exposures.T, index=samples, columns=names)
+    exposures.index.name = "Samples"
+    return signatures, exposures
+
+
+def extract_signatures(
+    catalog: pd.DataFrame,
+    config: Config | None = None,
+    checkpoint_dir: str | Path | None = None,
+    progress: bool = True,
+) -> Extraction:
+    """De novo extraction from a catalog (96 × samples DataFrame, as :func:`read_catalog` returns).
+
+    Tries every K of ``config.extraction``, chooses one (see :mod:`unfoldnmf.selection`) and
+    refits exposures for every sample. With ``checkpoint_dir``, finished K values are saved there
+    and reused by a later call with the same catalog and settings.
+    """
+    config = config or Config()
+    started = time.perf_counter()
+    device, dtype = resolve_device(config.device), resolve_dtype(config.dtype)
+    torch.manual_seed(config.seed)
+    used, empty = usable_samples(catalog)
+    counts = used.to_numpy()
+    n_samples = counts.shape[1]
+    k_values = [k for k in config.extraction.k_values if k <= n_samples]
+    if not k_values:
+        raise InputError(f"config: every K tried exceeds the number of samples with mutations ({n_samples})")
+    if len(k_values) < len(config.extraction.k_values):
+        log.warning("K above the number of samples (%d) skipped", n_samples)
+
+    cap = hypermutation_cap(counts.sum(axis=0), config.extraction.hypermutation_cap)
+    capped, scale = cap_totals(counts, cap)
+    if (scale < 1).any():
+        log.info("%d hypermutated sample(s) scaled down to %.0f mutations for extraction", int((scale < 1).sum()), cap)
+    store = None
+    if checkpoint_dir is not None:
+        settings = {"seed": config.seed, "dtype": config.dtype, "solver": config.solver, "extraction": config.extraction}
+        store = CheckpointStore(Path(checkpoint_dir), fingerprint(counts, settings))
+
+    solutions: dict[int, KSolution] = {}
+    seconds: dict[int, float] = {}
+    bar = tqdm(k_values, desc="K", unit="K", disable=None if progress else True, leave=False)
+    for k in bar:
+        bar.set_postfix(K=k)
+        tick = time.perf_counter()
+        solution = store.load(k) if store else None
+        if solution is None:
+            solution = extract_k(capped, scale, k, config, device, dtype)
+            if store:
+                store.save(solution)
+        solutions[k] = solution
+        seconds[k] = round(time.perf_counter() - tick, 3)
+    bar.close()
+
+    ext = config.extraction
+    selection = select_k(
+        k_values,
+        [solutions[k].mean_stability for k in k_values],
+        [solutions[k].min_stability for k in k_values],
+        [solutions[k].deviance for k in k_values],
+        n_samples,
+        min_gain=ext.min_gain,
+        min_stability=ext.min_stability,
+    )
+    chosen = solutions[selection.k]
+    exposures = refit_exposures(chosen.signatures, counts, config.refit.method, config.refit.min_cosine_gain)
+
+    tables = {k: _solution_tables(s, catalog.index, used.columns) for k, s in solutions.items()}
+    for k, (sigs, expo) in tables.items():
+        tables[k] = (sigs, expo.reindex(catalog.columns, fill_value=0.0))
+    signatures = tables[selection.k][0]
+    exposure_table = pd.DataFrame(exposures.T, index=used.columns, columns=signatures.columns)
+    exposure_table = exposure_table.reindex(catalog.columns, fill_value=0.0)
+    exposure_table.index.name = "Samples"
+    info = {
+        "samples": int(catalog.shape[1]),
+        "samples_without_mutations": empty,
+        "hypermutation_cap": cap,
+        "samples_capped": int((scale < 1).sum()),
+        "device": str(device),
+        "k_values": k_values,
+        "k_selected": selection.k,
+        "selection_reason": selection.reason,
+        "seconds_per_k": seconds,
+        "seconds_total": round(time.perf_counter() - started, 3),
+    }
+    return Extraction(signatures=signatures, exposures=exposure_table, selection=selection, solutions=tables, info=info)

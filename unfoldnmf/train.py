@@ -1,0 +1,42 @@
+"""``train``: from a catalog file to an output directory of tables, in one call."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .config import Config
+from .output import exposures_text, prepare_output_dir
+from .pipeline import Extraction, extract_signatures
+from .results import write_extraction
+from .tables import read_catalog
+
+
+def train(
+    catalog: str | Path,
+    output: str | Path,
+    config: Config | None = None,
+    force: bool = False,
+    resume: bool = False,
+    progress: bool = True,
+) -> Extraction:
+    """Extract signatures from the catalog file ``catalog`` and write the result tables to ``output``.
+
+    ``output`` ``-`` streams the exposures table to standard output and writes nothing else.
+    An existing non-empty output directory is refused unless ``force`` (start afresh, overwrite)
+    or ``resume`` (reuse the K values an interrupted run finished).
+    """
+    config = config or Config()
+    table = read_catalog(catalog)
+    if str(output) == "-":
+        extraction = extract_signatures(table, config, progress=progress)
+        sys.stdout.write(exposures_text(extraction.exposures))
+        return extraction
+    directory = prepare_output_dir(output, force=force, resume=resume)
+    checkpoints = directory / "checkpoints"
+    if force and not resume and checkpoints.exists():
+        for stale in checkpoints.glob("K*.npz"):
+            stale.unlink()
+    extraction = extract_signatures(table, config, checkpoint_dir=checkpoints, progress=progress)
+    write_extraction(extraction, directory, config, inputs={"catalog": str(catalog)})
+    return extraction
