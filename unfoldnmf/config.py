@@ -48,6 +48,7 @@ class ExtractionConfig:
     hypermutation_cap: Optional[float] = None
     min_gain: float = 3.0
     min_stability: float = 0.0
+    patience: Optional[int] = 3
 
     def __post_init__(self) -> None:
         _require(self.k_min >= 1, "extraction.k_min", "must be at least 1")
@@ -57,6 +58,7 @@ class ExtractionConfig:
         _require(self.hypermutation_cap is None or self.hypermutation_cap > 0, "extraction.hypermutation_cap", "must be positive")
         _require(-1 <= self.min_stability <= 1, "extraction.min_stability", "must lie in [-1, 1]")
         _require(self.min_gain >= 0, "extraction.min_gain", "must be non-negative")
+        _require(self.patience is None or self.patience >= 1, "extraction.patience", "must be at least 1 or null")
 
     @property
     def k_values(self) -> list[int]:

@@ -19,7 +19,7 @@ from .device import resolve_device, resolve_dtype
 from .errors import InputError
 from .extraction import KSolution, cap_totals, extract_k, hypermutation_cap
 from .refit import refit_exposures
-from .selection import Selection, select_k
+from .selection import Selection, scan_exhausted, select_k
 
 log = logging.getLogger("unfoldnmf")
 
@@ -110,7 +110,13 @@ def extract_signatures(
                 store.save(solution)
         solutions[k] = solution
         seconds[k] = round(time.perf_counter() - tick, 3)
+        tried = list(solutions)
+        if scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples,
+                          config.extraction.min_gain, config.extraction.patience):
+            log.info("K scan stopped after K=%d: the last %d K values added no significant signature", k, config.extraction.patience)
+            break
     bar.close()
+    k_values = list(solutions)
 
     ext = config.extraction
     selection = select_k(

@@ -40,6 +40,13 @@ def deviance_gain(k_values: list[int], deviance: list[float], n_samples: int, n_
     return gains
 
 
+def scan_exhausted(k_values: list[int], deviance: list[float], n_samples: int, min_gain: float, patience: int | None) -> bool:
+    """True when the last ``patience`` K values tried all failed the deviance test: larger K are not worth trying."""
+    if patience is None or len(k_values) <= patience:
+        return False
+    return bool((deviance_gain(k_values, deviance, n_samples)[-patience:] < min_gain).all())
+
+
 def select_k(
     k_values: list[int],
     stability_mean: list[float],

@@ -1,0 +1,89 @@
+"""Accuracy and cost of the default `unfoldnmf train` on the SynSig benchmark datasets.
+
+Runs the real command (`python -m unfoldnmf train`) on each dataset in ../shared/data/synsig, on the
+published (noise-free) catalog and on a Poisson-resampled copy (fixed seed), and scores the result
+exactly as ../shared/BENCHMARK.md. Prints one row per run: true K, chosen K, TP, FP, FN, composite,
+wall time and peak memory of the train process.
+
+    python scripts/bench_synsig.py                       # all datasets, noisy and clean, K 1..30
+    python scripts/bench_synsig.py --oracle              # K fixed to the truth
+    python scripts/bench_synsig.py --data syn.pancreas.sp --noise noisy --set extraction.replicates=10
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from unfoldnmf.evaluate import score_signatures
+from unfoldnmf.tables import read_catalog, read_signatures, to_text
+
+SYNSIG = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "synsig"
+
+
+def noisy_copy(catalog_path: Path, folder: Path, seed: int = 0) -> Path:
+    """Write a Poisson-resampled copy of a catalog (each count replaced by a Poisson draw with that mean)."""
+    catalog = read_catalog(catalog_path)
+    noisy = catalog.copy()
+    noisy[:] = np.random.default_rng(seed).poisson(catalog.to_numpy())
+    path = folder / "noisy_catalog.tsv"
+    path.write_text(to_text(noisy.astype(int), "MutationType", "%d"))
+    return path
+
+
+def run_train(catalog: Path, out: Path, extra: list[str]) -> tuple[float, float, int]:
+    """Run `python -m unfoldnmf train`; return (wall seconds, peak RSS in MB, exit code)."""
+    command = [sys.executable, "-m", "unfoldnmf", "train", str(catalog), "-o", str(out), "--quiet", *extra]
+    start = time.perf_counter()
+    process = subprocess.Popen(command)
+    _, status, usage = os.wait4(process.pid, 0)
+    return time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", nargs="*", help="dataset folder names (default: all)")
+    parser.add_argument("--noise", choices=["both", "noisy", "clean"], default="both")
+    parser.add_argument("--oracle", action="store_true", help="give the true K")
+    parser.add_argument("--k-max", type=int, default=30)
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    args = parser.parse_args()
+
+    names = args.data or sorted(p.name for p in SYNSIG.iterdir() if p.is_dir())
+    print(f"{'dataset':<38}{'noise':<7}{'trueK':>6}{'K':>4}{'TP':>4}{'FP':>4}{'FN':>4}{'composite':>11}{'wall s':>9}{'peak MB':>9}")
+    composites = {"noisy": [], "clean": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            folder = SYNSIG / name
+            truth = read_signatures(folder / "ground.truth.syn.sigs.csv")
+            for noise in (["noisy", "clean"] if args.noise == "both" else [args.noise]):
+                work = Path(tmp) / f"{name}.{noise}"
+                work.mkdir()
+                catalog = folder / "ground.truth.syn.catalog.csv"
+                if noise == "noisy":
+                    catalog = noisy_copy(catalog, work)
+                extra = [f"--set={o}" for o in args.overrides]
+                extra += ["--k", str(truth.shape[1])] if args.oracle else ["--k-min", "1", "--k-max", str(args.k_max)]
+                wall, peak, code = run_train(catalog, work / "out", extra)
+                if code != 0:
+                    print(f"{name:<38}{noise:<7} train failed with exit code {code}")
+                    continue
+                found = read_signatures(work / "out" / "signatures.tsv")
+                score = score_signatures(truth, found)
+                composites[noise].append(score.composite)
+                print(f"{name:<38}{noise:<7}{truth.shape[1]:>6}{found.shape[1]:>4}{score.tp:>4}{score.fp:>4}{score.fn:>4}"
+                      f"{score.composite:>11.3f}{wall:>9.1f}{peak:>9.0f}", flush=True)
+    for noise, values in composites.items():
+        if values:
+            print(f"{noise}: mean composite {np.mean(values):.3f}, worst {np.min(values):.3f} over {len(values)} datasets")
+
+
+if __name__ == "__main__":
+    main()
