@@ -37,3 +37,15 @@ def test_l1_penalty_makes_exposures_sparser(problem):
     plain = run_mu(problem, W, H, max_iter=300, tol=0, update_w=False)
     sparse = run_mu(problem, W, H, max_iter=300, tol=0, update_w=False, l1=50.0)
     assert (sparse.H < 1).sum() > (plain.H < 1).sum()
+
+
+def test_em_step_never_increases_kl(problem):
+    from unfoldnmf.nmf import em_step_kl, kl_divergence, normalise_columns
+
+    W, H = normalise_columns(*random_init(problem, 2, 3, generator(4)))
+    previous = kl_divergence(problem, W @ H)
+    for _ in range(50):
+        W, H = em_step_kl(problem, W, H)
+        current = kl_divergence(problem, W @ H)
+        assert (current <= previous * (1 + 1e-12)).all()
+        previous = current

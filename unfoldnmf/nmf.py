@@ -67,6 +67,20 @@ def update_w_kl(X, W, H):
     return W * (ratio @ H.transpose(-2, -1)) / (H.sum(dim=-1).unsqueeze(-2) + eps)
 
 
+def em_step_kl(X, W, H, l1=0.0, l2=0.0):
+    """One EM step of Poisson NMF, W columns summing to 1: both factors are updated from the same
+    ratio X ⊘ WH (H ⊙ Wᵀ(X ⊘ WH) and W ⊙ (X ⊘ WH)Hᵀ, renormalised). Without penalties this is exactly
+    EM, so the KL divergence never increases, at one ratio per step instead of the two of
+    alternating updates. Penalties divide the H step by 1 + l1 + l2·H as in :func:`update_h_kl`."""
+    eps = _eps(H.dtype)
+    ratio = X / (W @ H + eps)
+    H_next = H * (W.transpose(-2, -1) @ ratio)
+    if l1 or l2:
+        H_next = H_next / (1 + l1 + l2 * H)
+    W_next = W * (ratio @ H.transpose(-2, -1))
+    return W_next / W_next.sum(dim=-2, keepdim=True).clamp_min(eps), H_next
+
+
 def update_h_frobenius(X, W, H, l1=0.0, l2=0.0):
     """One Frobenius multiplicative step for H: H ⊙ (WᵀX) ⊘ (WᵀWH + l2·H + l1)."""
     eps = _eps(H.dtype)
@@ -112,7 +126,8 @@ def run_mu(
     """Run multiplicative updates until every replicate's relative objective change over
     ``check_every`` iterations falls below ``tol``, or ``max_iter`` is reached.
 
-    With ``update_w=False`` only H is fitted (exposures for fixed signatures).
+    With ``update_w=False`` only H is fitted (exposures for fixed signatures). The KL objective
+    with both factors free uses :func:`em_step_kl`; the others alternate H and W updates.
     """
     step_h, step_w = (update_h_kl, update_w_kl) if objective == "kl" else (update_h_frobenius, update_w_frobenius)
     if update_w:
@@ -121,9 +136,12 @@ def run_mu(
     iteration = 0
     while iteration < max_iter:
         for _ in range(min(check_every, max_iter - iteration)):
-            H = step_h(X, W, H, l1, l2)
-            if update_w:
-                W, H = normalise_columns(step_w(X, W, H), H)
+            if update_w and objective == "kl":
+                W, H = em_step_kl(X, W, H, l1, l2)
+            else:
+                H = step_h(X, W, H, l1, l2)
+                if update_w:
+                    W, H = normalise_columns(step_w(X, W, H), H)
             iteration += 1
         current = objective_value(X, W, H, objective, l1, l2)
         if not torch.isfinite(current).all():
