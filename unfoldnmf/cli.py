@@ -65,8 +65,10 @@ def cli() -> None:
 def train(catalog, output, config_file, overrides, k, k_min, k_max, device, seed, force, resume, quiet):
     """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin)."""
     _configure_logging(quiet)
-    flags = {"extraction": {key: value for key, value in (("k", k), ("k_min", k_min), ("k_max", k_max)) if value is not None}}
-    flags.update({key: value for key, value in (("device", device), ("seed", seed)) if value is not None})
+    extraction = {key: value for key, value in (("k", k), ("k_min", k_min), ("k_max", k_max)) if value is not None}
+    flags = {key: value for key, value in (("device", device), ("seed", seed)) if value is not None}
+    if extraction:  # an empty section here would replace a malformed one and hide its error
+        flags["extraction"] = extraction
     config = load_config(config_file, [parse_override(text) for text in overrides] + [flags])
     result = run_train(catalog, output, config, force=force, resume=resume, progress=not quiet)
     if output != "-":
