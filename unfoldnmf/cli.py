@@ -26,6 +26,9 @@ class _Group(click.Group):
         except UnfoldNMFError as exc:
             click.echo(f"unfoldnmf: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:
+            click.echo(f"unfoldnmf: error: {exc.format_message()} (see unfoldnmf {ctx.invoked_subcommand or ''} --help)", err=True)
+            ctx.exit(exc.exit_code)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"unfoldnmf: error: {where}{exc.strerror or exc}", err=True)

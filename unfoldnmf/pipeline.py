@@ -65,7 +65,7 @@ def check_inputs(catalog: pd.DataFrame, config: Config, name: str = "catalog") -
     totals = catalog.sum(axis=0).to_numpy()
     config.extraction.k_values_for(int((totals > 0).sum()))
     fractional = not np.allclose(catalog, np.round(catalog))
-    if config.extraction.resample != "none" and fractional and totals.max() <= 1:
+    if config.extraction.resample != "none" and fractional and totals.max() <= 1.01:
         raise InputError(
             f"{name}: every sample totals at most 1 and the values are fractions: these are proportions, "
             f"not mutation counts, and resampling them is meaningless; give counts or set extraction.resample=none"
