@@ -234,3 +234,36 @@ def test_numerical_trouble_never_reaches_an_output(tmp_path, catalog, case, extr
     np.testing.assert_allclose(signatures.sum(), 1.0, atol=1e-6)
     totals = hard.sum().to_numpy()
     assert (exposures.to_numpy() >= 0).all() and (exposures.sum(axis=1).to_numpy()[totals > 0] > 0).all()
+
+
+class _Planted:
+    """Unpickling this would create the file ``path``: proof that a pickle was executed."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.path),))
+
+
+@pytest.mark.parametrize("case", ["another seed", "truncated checkpoint", "crafted pickle in a checkpoint"])
+def test_resume_refuses_checkpoints_it_cannot_trust(tmp_path, reference, case):
+    out = tmp_path / "out"
+    assert _invoke("train", reference / "catalog.tsv", "-o", out, *FAST).exit_code == 0
+    before = _tables(out)
+    checkpoint, extra = out / "checkpoints" / "K2.npz", []
+    if case == "another seed":
+        extra, fragment = ["--seed", "7"], "checkpoint belongs to another catalog or config"
+        checkpoint = out / "checkpoints" / "K1.npz"  # the first one read
+    elif case == "truncated checkpoint":
+        checkpoint.write_bytes(checkpoint.read_bytes()[:300])
+        fragment = "checkpoint is damaged"
+    else:
+        with open(checkpoint, "wb") as handle:
+            np.savez(handle, fingerprint=np.array([_Planted(str(tmp_path / "executed"))], dtype=object))
+        fragment = "checkpoint is damaged"
+    result = _invoke("train", reference / "catalog.tsv", "-o", out, *FAST, *extra, "--resume")
+    assert result.exit_code == 2
+    _one_error_line(result, str(checkpoint), fragment)
+    assert not (tmp_path / "executed").exists()
+    assert _tables(out) == before
