@@ -26,6 +26,9 @@ class _Group(click.Group):
         except UnfoldNMFError as exc:
             click.echo(f"unfoldnmf: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:
+            click.echo(f"unfoldnmf: error: {exc.format_message()} (see unfoldnmf {ctx.invoked_subcommand or ''} --help)", err=True)
+            ctx.exit(exc.exit_code)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"unfoldnmf: error: {where}{exc.strerror or exc}", err=True)
@@ -65,8 +68,10 @@ def cli() -> None:
 def train(catalog, output, config_file, overrides, k, k_min, k_max, device, seed, force, resume, quiet):
     """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin)."""
     _configure_logging(quiet)
-    flags = {"extraction": {key: value for key, value in (("k", k), ("k_min", k_min), ("k_max", k_max)) if value is not None}}
-    flags.update({key: value for key, value in (("device", device), ("seed", seed)) if value is not None})
+    extraction = {key: value for key, value in (("k", k), ("k_min", k_min), ("k_max", k_max)) if value is not None}
+    flags = {key: value for key, value in (("device", device), ("seed", seed)) if value is not None}
+    if extraction:  # an empty section here would replace a malformed one and hide its error
+        flags["extraction"] = extraction
     config = load_config(config_file, [parse_override(text) for text in overrides] + [flags])
     result = run_train(catalog, output, config, force=force, resume=resume, progress=not quiet)
     if output != "-":

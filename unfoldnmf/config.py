@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,15 @@ class ExtractionConfig:
         """The K values to try."""
         return [self.k] if self.k is not None else list(range(self.k_min, self.k_max + 1))
 
+    def k_values_for(self, n_samples: int) -> list[int]:
+        """The K values to try on ``n_samples`` samples with mutations: K above it is dropped, and an
+        error if that leaves none (a fixed ``k`` or a ``k_min`` above the number of samples)."""
+        if self.k is not None and self.k > n_samples:
+            raise InputError(f"config: extraction.k is {self.k}, more than the {n_samples} sample(s) with mutations")
+        if self.k_min > n_samples:
+            raise InputError(f"config: extraction.k_min is {self.k_min}, more than the {n_samples} sample(s) with mutations")
+        return [k for k in self.k_values if k <= n_samples]
+
 
 @dataclass
 class RefitConfig:
@@ -109,6 +119,9 @@ class Config:
     refit: RefitConfig = field(default_factory=RefitConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
 
+    def __post_init__(self) -> None:
+        _require(0 <= self.seed < 2**63, "seed", "must lie in [0, 2^63)")
+
     def to_dict(self) -> dict[str, Any]:
         """The config as plain nested dicts (what ``run.json`` records)."""
         return dataclasses.asdict(self)
@@ -140,6 +153,8 @@ def _check_value(key: str, value: Any, hint: Any) -> Any:
     elif hint is float:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         value = float(value) if ok else value
+        if ok and not math.isfinite(value):
+            raise InputError(f"config: {key} is {value}; expected a finite number")
     else:
         ok = isinstance(value, hint)
     if not ok:

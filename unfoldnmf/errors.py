@@ -17,3 +17,9 @@ class NumericalError(UnfoldNMFError):
     """A computation produced NaN/inf or could not proceed; the message names the step."""
 
     exit_code = 3
+
+
+class OutputError(UnfoldNMFError):
+    """Results could not be written (disk full, permissions); the message names the file."""
+
+    exit_code = 1

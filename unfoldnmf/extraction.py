@@ -16,6 +16,8 @@ from .nmf import kl_divergence, random_init, run_mu
 #: or to a multiple of the median total when that is larger (see :func:`hypermutation_cap`).
 MIN_CAP = 9600.0
 MEDIAN_MULTIPLE = 5.0
+#: Smallest weight a consensus signature starts its refinement with (see :func:`extract_k`).
+SIGNATURE_FLOOR = 1e-9
 
 
 @dataclass
@@ -88,7 +90,9 @@ def extract_k(counts: np.ndarray, scale: np.ndarray, k: int, config: Config, dev
     agreed = consensus(replicate_w, objectives)
 
     data = torch.as_tensor(counts, dtype=dtype, device=device).unsqueeze(0)
-    W = torch.as_tensor(agreed.signatures, dtype=dtype, device=device).unsqueeze(0)
+    # Multiplicative updates cannot revive an exact zero: a channel every resampled copy missed would
+    # stay impossible and samples with mutations only there would get no exposure at all.
+    W = torch.as_tensor(np.maximum(agreed.signatures, SIGNATURE_FLOOR), dtype=dtype, device=device).unsqueeze(0)
     _, h0 = random_init(data[0], 1, k, generator(config.seed, k, -1))
     exposures = run_mu(data, W, h0.to(device, dtype), objective=solver.objective, max_iter=solver.max_iter,
                        tol=solver.tol, check_every=solver.check_every, l1=solver.l1, l2=solver.l2, update_w=False)

@@ -21,7 +21,8 @@ os.umask(_UMASK)
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
 
-    A reader sees the old file or the complete new one, never a part; on failure nothing is left.
+    A reader sees the old file or the complete new one, never a part; on failure nothing is left,
+    and the OSError raised names ``path``.
     """
     path = Path(path)
     mode = "wb" if isinstance(data, bytes) else "w"
@@ -33,6 +34,9 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

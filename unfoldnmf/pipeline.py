@@ -20,6 +20,7 @@ from .errors import InputError
 from .extraction import KSolution, cap_totals, extract_k, hypermutation_cap
 from .refit import refit_exposures
 from .selection import Selection, scan_exhausted, select_k
+from .tables import check_catalog
 
 log = logging.getLogger("unfoldnmf")
 
@@ -55,6 +56,23 @@ def usable_samples(catalog: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return catalog.loc[:, totals > 0], empty
 
 
+def check_inputs(catalog: pd.DataFrame, config: Config, name: str = "catalog") -> pd.DataFrame:
+    """Refuse, before any work, what a run cannot use: a bad catalog (:func:`check_catalog`), an
+    unavailable device, K values above the number of samples, and resampling of proportions.
+    Returns the catalog with its channels in canonical order."""
+    catalog = check_catalog(catalog, name)
+    resolve_device(config.device)
+    totals = catalog.sum(axis=0).to_numpy()
+    config.extraction.k_values_for(int((totals > 0).sum()))
+    fractional = not np.allclose(catalog, np.round(catalog))
+    if config.extraction.resample != "none" and fractional and totals.max() <= 1.01:
+        raise InputError(
+            f"{name}: every sample totals at most 1 and the values are fractions: these are proportions, "
+            f"not mutation counts, and resampling them is meaningless; give counts or set extraction.resample=none"
+        )
+    return catalog
+
+
 def _solution_tables(solution: KSolution, channels: pd.Index, samples: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame]:
     names = signature_names(solution.k)
     signatures = pd.DataFrame(solution.signatures, index=channels, columns=names)
@@ -77,14 +95,14 @@ def extract_signatures(
     """
     config = config or Config()
     started = time.perf_counter()
+    catalog = check_inputs(catalog, config)
     device, dtype = resolve_device(config.device), resolve_dtype(config.dtype)
     torch.manual_seed(config.seed)
-    used, empty = usable_samples(catalog)
+    # Samples are worked on in name order, so that reordering the catalog's columns changes nothing.
+    used, empty = usable_samples(catalog[sorted(catalog.columns, key=str)])
     counts = used.to_numpy()
     n_samples = counts.shape[1]
-    k_values = [k for k in config.extraction.k_values if k <= n_samples]
-    if not k_values:
-        raise InputError(f"config: every K tried exceeds the number of samples with mutations ({n_samples})")
+    k_values = config.extraction.k_values_for(n_samples)
     if len(k_values) < len(config.extraction.k_values):
         log.warning("K above the number of samples (%d) skipped", n_samples)
 

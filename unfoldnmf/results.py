@@ -11,8 +11,13 @@ import torch
 
 from . import __version__
 from .config import Config
+from .errors import OutputError
 from .output import exposures_text, signatures_text, write_atomic, write_json
 from .pipeline import Extraction
+
+
+#: The tables at the top of an output directory; ``run.json``, written after them, marks them complete.
+RESULT_TABLES = ("signatures.tsv", "exposures.tsv", "selection.tsv")
 
 
 def provenance(config: Config, info: dict, inputs: dict[str, str]) -> dict:
@@ -35,14 +40,46 @@ def selection_text(table: pd.DataFrame) -> str:
 
 
 def write_extraction(extraction: Extraction, directory: Path, config: Config, inputs: dict[str, str]) -> None:
-    """Write every table of an extraction; ``run.json`` goes last and marks the result complete."""
+    """Write every table of an extraction; ``run.json`` goes last and marks the result complete.
+
+    An older ``run.json`` is removed first and so are the solutions of K values this run did not
+    try, so the folder never shows two runs' tables under one completion mark. If a write fails
+    (disk full, permissions), every result table is removed again, the checkpoints stay for
+    ``--resume``, and :class:`OutputError` names the file.
+    """
     directory = Path(directory)
-    for k, (signatures, exposures) in extraction.solutions.items():
-        folder = directory / "solutions" / f"K{k}"
-        folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(folder / "signatures.tsv", signatures_text(signatures))
-        write_atomic(folder / "exposures.tsv", exposures_text(exposures))
-    write_atomic(directory / "selection.tsv", selection_text(extraction.selection.table))
-    write_atomic(directory / "signatures.tsv", signatures_text(extraction.signatures))
-    write_atomic(directory / "exposures.tsv", exposures_text(extraction.exposures))
-    write_json(directory / "run.json", provenance(config, extraction.info, inputs))
+    (directory / "run.json").unlink(missing_ok=True)
+    try:
+        remove_stale_solutions(directory, keep=set(extraction.solutions))
+        for k, (signatures, exposures) in extraction.solutions.items():
+            folder = directory / "solutions" / f"K{k}"
+            folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(folder / "signatures.tsv", signatures_text(signatures))
+            write_atomic(folder / "exposures.tsv", exposures_text(exposures))
+        write_atomic(directory / "selection.tsv", selection_text(extraction.selection.table))
+        write_atomic(directory / "signatures.tsv", signatures_text(extraction.signatures))
+        write_atomic(directory / "exposures.tsv", exposures_text(extraction.exposures))
+        write_json(directory / "run.json", provenance(config, extraction.info, inputs))
+    except OSError as exc:
+        remove_results(directory)
+        raise OutputError(
+            f"cannot write {exc.filename or directory}: {exc.strerror or exc}; no result table was left in "
+            f"{directory} (finished K values stay in its checkpoints/: fix the cause and rerun with --resume)"
+        ) from None
+
+
+def remove_results(directory: Path) -> None:
+    """Delete the result tables this package writes in ``directory``; checkpoints and other files stay."""
+    for name in (*RESULT_TABLES, "run.json"):
+        (Path(directory) / name).unlink(missing_ok=True)
+    remove_stale_solutions(directory, keep=set())
+
+
+def remove_stale_solutions(directory: Path, keep: set[int]) -> None:
+    """Delete ``solutions/K<k>/`` tables for every K not in ``keep`` (left by an earlier run)."""
+    for folder in (Path(directory) / "solutions").glob("K*"):
+        if folder.is_dir() and folder.name[1:].isdigit() and int(folder.name[1:]) not in keep:
+            for name in ("signatures.tsv", "exposures.tsv"):
+                (folder / name).unlink(missing_ok=True)
+            if not any(folder.iterdir()):
+                folder.rmdir()

@@ -50,6 +50,10 @@ def read_text(path: str | Path) -> tuple[str, str]:
             raw = gzip.decompress(raw)
         except (OSError, EOFError, zlib.error):
             raise InputError(f"{name}: gzip data is corrupt or truncated") from None
+        if not name.endswith(".gz"):
+            log.info("%s: gzip-compressed content; decompressed", name)
+    elif name.endswith(".gz"):
+        log.warning("%s: name ends in .gz but the content is not gzip; read as plain text", name)
     if b"\x00" in raw:
         raise InputError(f"{name}: binary data, not a text table")
     try:
@@ -153,23 +157,43 @@ def _read_channel_table(path: str | Path, what: str) -> pd.DataFrame:
 
 def read_catalog(path: str | Path) -> pd.DataFrame:
     """Read an SBS-96 catalog: a DataFrame of 96 channels (canonical order) × samples, float64 counts."""
-    catalog = _read_channel_table(path, "sample")
     name = "<stdin>" if str(path) == "-" else str(path)
-    values = catalog.to_numpy()
+    catalog = check_catalog(_read_channel_table(path, "sample"), name)
+    if not np.allclose(catalog, np.round(catalog)):
+        log.warning("%s: counts are not all whole numbers; treating them as normalised counts", name)
+    return catalog
+
+
+def check_catalog(catalog: pd.DataFrame, name: str = "catalog") -> pd.DataFrame:
+    """Validate a catalog (96 channels × samples, rows in any order) and return it with the rows in
+    canonical order and float64 counts; ``name`` says where it came from in error messages."""
+    labels = [canonical_label(label) for label in catalog.index]
+    unknown = [str(raw) for raw, label in zip(catalog.index, labels) if label is None]
+    if unknown:
+        raise InputError(f"{name}: unknown channel label '{unknown[0]}'")
+    if sorted(labels) != sorted(CHANNELS):
+        raise InputError(f"{name}: {len(labels)} rows, expected each of the 96 SBS channels once")
+    _check_names([str(column) for column in catalog.columns], name, "sample")
+    try:
+        values = catalog.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: counts must be numbers") from None
+    if not np.isfinite(values).all():
+        r, c = np.argwhere(~np.isfinite(values))[0]
+        raise InputError(f"{name}: sample '{catalog.columns[c]}', channel {labels[r]}: count {values[r, c]} is not finite")
     if (values < 0).any():
         r, c = np.argwhere(values < 0)[0]
-        raise InputError(f"{name}: sample '{catalog.columns[c]}', channel {CHANNELS[r]}: negative count {values[r, c]:g}")
+        raise InputError(f"{name}: sample '{catalog.columns[c]}', channel {labels[r]}: negative count {values[r, c]:g}")
     if (values > MAX_COUNT).any():
         r, c = np.argwhere(values > MAX_COUNT)[0]
         raise InputError(
-            f"{name}: sample '{catalog.columns[c]}', channel {CHANNELS[r]}: count {values[r, c]:g} "
+            f"{name}: sample '{catalog.columns[c]}', channel {labels[r]}: count {values[r, c]:g} "
             f"is implausibly large (limit {MAX_COUNT:g})"
         )
     if values.sum() == 0:
         raise InputError(f"{name}: every count is zero; there is nothing to extract")
-    if not np.allclose(values, np.round(values)):
-        log.warning("%s: counts are not all whole numbers; treating them as normalised counts", name)
-    return catalog
+    order = np.argsort([CHANNEL_INDEX[label] for label in labels])
+    return pd.DataFrame(values[order], index=pd.Index(CHANNELS, name="MutationType"), columns=catalog.columns)
 
 
 def read_signatures(path: str | Path) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .config import Config
 from .output import exposures_text, prepare_output_dir
-from .pipeline import Extraction, extract_signatures
+from .pipeline import Extraction, check_inputs, extract_signatures
 from .results import write_extraction
 from .tables import read_catalog
 
@@ -27,7 +27,8 @@ def train(
     or ``resume`` (reuse the K values an interrupted run finished).
     """
     config = config or Config()
-    table = read_catalog(catalog)
+    name = "<stdin>" if str(catalog) == "-" else str(catalog)
+    table = check_inputs(read_catalog(catalog), config, name)  # refused before anything is written
     if str(output) == "-":
         extraction = extract_signatures(table, config, progress=progress)
         sys.stdout.write(exposures_text(extraction.exposures))

@@ -1,0 +1,269 @@
+"""Faults a batch job meets: an unwritable folder, a full disk, a SIGKILL, numerically hard data.
+
+Each must end in a clear message or a correct result: never a traceback, a half-written table,
+a mix of two runs' tables, or a NaN in an output.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from click.testing import CliRunner
+
+from unfoldnmf.cli import cli
+from unfoldnmf.reference import cosmic_signatures
+from unfoldnmf.simulate import simulate_cohort
+from unfoldnmf.tables import to_text
+
+FAST = ["--set", "extraction.replicates=3", "--set", "solver.max_iter=150", "--k-max", "3", "--quiet"]
+RESULTS = ("signatures.tsv", "exposures.tsv", "selection.tsv", "run.json")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """One thread: fast on tiny tensors, and the same arithmetic as the subprocess below."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> pd.DataFrame:
+    sigs = cosmic_signatures(["SBS1", "SBS5", "SBS13"])
+    return simulate_cohort(sigs, samples=20, seed=4, median_total=800, prefix="T").catalog
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, catalog):
+    """The catalog file and the output of one uninterrupted run."""
+    root = tmp_path_factory.mktemp("faults")
+    (root / "catalog.tsv").write_text(to_text(catalog, "MutationType", "%g"))
+    assert _invoke("train", root / "catalog.tsv", "-o", root / "reference", *FAST).exit_code == 0
+    return root
+
+
+def _invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def _tables(out: Path) -> dict[str, str]:
+    """Every result table of an output folder (run.json holds timings, so only its K is kept)."""
+    tables = {str(p.relative_to(out)): p.read_text() for p in sorted(out.rglob("*.tsv"))}
+    tables["k_selected"] = json.loads((out / "run.json").read_text())["k_selected"]
+    return tables
+
+
+def _one_error_line(result, *fragments: str) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("unfoldnmf: error: "), result.output
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
+
+
+def _no_results_left(out: Path) -> None:
+    assert not [name for name in RESULTS if (out / name).exists()]
+    assert not list(out.glob("solutions/*/*.tsv"))
+
+
+def test_output_folder_that_cannot_be_created(tmp_path, reference):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = _invoke("train", reference / "catalog.tsv", "-o", blocker / "out", *FAST)
+    assert result.exit_code == 2
+    _one_error_line(result, f"{blocker / 'out'}: cannot write to output directory")
+    assert blocker.read_text() == "not a folder"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="permission bits do not bind root")
+def test_read_only_output_folder(tmp_path, reference):
+    folder = tmp_path / "locked"
+    folder.mkdir(mode=0o555)
+    try:
+        result = _invoke("train", reference / "catalog.tsv", "-o", folder / "out", *FAST)
+        assert result.exit_code == 2
+        _one_error_line(result, "cannot write to output directory", "Permission denied")
+    finally:
+        folder.chmod(0o755)
+
+
+class _FullDisk:
+    """Makes every write to a temporary file for ``target`` write half its data, then fail with ENOSPC."""
+
+    def __init__(self, monkeypatch, target: str):
+        self.target, self.failing = target, set()
+        real_mkstemp, real_fdopen = tempfile.mkstemp, os.fdopen
+
+        def mkstemp(prefix="", suffix="", dir=None):
+            fd, path = real_mkstemp(prefix=prefix, suffix=suffix, dir=dir)
+            if prefix.startswith(f".{target}."):
+                self.failing.add(fd)
+            return fd, path
+
+        def fdopen(fd, *args, **kwargs):
+            handle = real_fdopen(fd, *args, **kwargs)
+            return _Failing(handle) if fd in self.failing else handle
+
+        monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+        monkeypatch.setattr(os, "fdopen", fdopen)
+
+
+class _Failing:
+    def __init__(self, handle):
+        self.handle = handle
+
+    def write(self, data):
+        self.handle.write(data[: len(data) // 2])
+        self.handle.flush()
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def __getattr__(self, name):
+        return getattr(self.handle, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.close()
+
+
+@pytest.mark.parametrize("target", ["K2.npz", "signatures.tsv", "selection.tsv", "run.json"])
+def test_disk_full_leaves_no_table_and_resume_finishes(tmp_path, monkeypatch, reference, target):
+    out = tmp_path / "out"
+    # A complete earlier result in the folder: after the failure none of its tables may remain,
+    # or a pipeline would read them as this run's.
+    assert _invoke("train", reference / "catalog.tsv", "-o", out, *FAST, "--k-max", "2").exit_code == 0
+    _FullDisk(monkeypatch, target)
+    result = _invoke("train", reference / "catalog.tsv", "-o", out, *FAST, "--force")
+    assert result.exit_code == 1
+    line = _one_error_line(result, target, "No space left on device")
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")], "a temporary file was left behind"
+    if target == "K2.npz":  # failed before any table was written: the earlier complete result stands whole
+        assert json.loads((out / "run.json").read_text())["k_values"] == [1, 2]
+        assert sorted(p.name for p in (out / "solutions").iterdir()) == ["K1", "K2"]
+    else:
+        assert "--resume" in line
+        _no_results_left(out)
+    monkeypatch.undo()  # space freed
+    assert _invoke("train", reference / "catalog.tsv", "-o", out, *FAST, "--resume").exit_code == 0
+    assert _tables(out) == _tables(reference / "reference")
+
+
+def test_force_removes_solutions_of_an_older_wider_run(tmp_path, reference):
+    out = tmp_path / "out"
+    assert _invoke("train", reference / "catalog.tsv", "-o", out, *FAST).exit_code == 0
+    assert _invoke("train", reference / "catalog.tsv", "-o", out, *FAST, "--k-max", "2", "--force").exit_code == 0
+    assert sorted(p.name for p in (out / "solutions").iterdir()) == ["K1", "K2"]
+
+
+def test_sigkill_then_resume_gives_the_same_tables(tmp_path, reference):
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "unfoldnmf", "train", str(reference / "catalog.tsv"), "-o", str(out), *FAST]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not (out / "checkpoints" / "K1.npz").exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGKILL, stderr.decode()
+    assert (out / "checkpoints" / "K1.npz").exists() and not (out / "run.json").exists()
+    result = _invoke("train", reference / "catalog.tsv", "-o", out, *FAST, "--resume")
+    assert result.exit_code == 0, result.output
+    assert _tables(out) == _tables(reference / "reference")
+
+
+def _hard(catalog: pd.DataFrame, case: str) -> pd.DataFrame:
+    hard = catalog.copy()
+    if case == "one sample 1000x the others":
+        hard["T1"] *= 1000
+    elif case == "near-duplicate samples":
+        for j in range(2, 8):
+            hard[f"T{j}"] = hard["T1"] + (np.arange(96) == j)
+    elif case == "identical samples":
+        hard.loc[:, :] = np.repeat(hard[["T1"]].to_numpy(), hard.shape[1], axis=1)
+    elif case == "huge totals":
+        hard *= 1e7
+    elif case == "one channel only":
+        hard.loc[:, :] = 0.0
+        hard.iloc[7] = np.arange(1, hard.shape[1] + 1)
+    elif case == "a single mutation per sample":
+        hard.loc[:, :] = 0.0
+        for j in range(hard.shape[1]):
+            hard.iloc[(5 * j) % 96, j] = 1
+    return hard
+
+
+@pytest.mark.parametrize("case, extra", [
+    ("one sample 1000x the others", []),
+    ("K larger than the data supports", ["--k", "12"]),
+    ("near-duplicate samples", []),
+    ("identical samples", []),
+    ("huge totals", []),
+    ("one channel only", []),
+    ("a single mutation per sample", []),
+])
+def test_numerical_trouble_never_reaches_an_output(tmp_path, catalog, case, extra):
+    path = tmp_path / "hard.tsv"
+    hard = _hard(catalog, case)
+    path.write_text(to_text(hard, "MutationType", "%.17g"))
+    out = tmp_path / "out"
+    result = _invoke("train", path, "-o", out, *FAST, *extra)
+    assert result.exit_code == 0, result.output
+    for table in out.rglob("*.tsv"):
+        values = pd.read_csv(table, sep="\t", index_col=0).select_dtypes("number").to_numpy()
+        assert not np.isnan(values).any(), f"NaN in {table.relative_to(out)}"
+    json.loads((out / "run.json").read_text(), parse_constant=lambda name: pytest.fail(f"{name} in run.json"))
+    signatures = pd.read_csv(out / "signatures.tsv", sep="\t", index_col=0)
+    exposures = pd.read_csv(out / "exposures.tsv", sep="\t", index_col=0)
+    assert np.isfinite(signatures.to_numpy()).all() and np.isfinite(exposures.to_numpy()).all()
+    np.testing.assert_allclose(signatures.sum(), 1.0, atol=1e-6)
+    totals = hard.sum().to_numpy()
+    assert (exposures.to_numpy() >= 0).all() and (exposures.sum(axis=1).to_numpy()[totals > 0] > 0).all()
+
+
+class _Planted:
+    """Unpickling this would create the file ``path``: proof that a pickle was executed."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.path),))
+
+
+@pytest.mark.parametrize("case", ["another seed", "truncated checkpoint", "crafted pickle in a checkpoint"])
+def test_resume_refuses_checkpoints_it_cannot_trust(tmp_path, reference, case):
+    out = tmp_path / "out"
+    assert _invoke("train", reference / "catalog.tsv", "-o", out, *FAST).exit_code == 0
+    before = _tables(out)
+    checkpoint, extra = out / "checkpoints" / "K2.npz", []
+    if case == "another seed":
+        extra, fragment = ["--seed", "7"], "checkpoint belongs to another catalog or config"
+        checkpoint = out / "checkpoints" / "K1.npz"  # the first one read
+    elif case == "truncated checkpoint":
+        checkpoint.write_bytes(checkpoint.read_bytes()[:300])
+        fragment = "checkpoint is damaged"
+    else:
+        with open(checkpoint, "wb") as handle:
+            np.savez(handle, fingerprint=np.array([_Planted(str(tmp_path / "executed"))], dtype=object))
+        fragment = "checkpoint is damaged"
+    result = _invoke("train", reference / "catalog.tsv", "-o", out, *FAST, *extra, "--resume")
+    assert result.exit_code == 2
+    _one_error_line(result, str(checkpoint), fragment)
+    assert not (tmp_path / "executed").exists()
+    assert _tables(out) == before
