@@ -25,15 +25,6 @@ from unfoldnmf.tables import to_text
 FAST_YAML = "extraction:\n  replicates: 2\n  k_max: 2\nsolver:\n  max_iter: 60\n"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny tensors run many times faster on one thread than on a busy shared pool."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def catalog() -> pd.DataFrame:
     sigs = cosmic_signatures(["SBS1", "SBS5"])

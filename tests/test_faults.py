@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from click.testing import CliRunner
 
 from unfoldnmf.cli import cli
@@ -29,15 +28,6 @@ from unfoldnmf.tables import to_text
 
 FAST = ["--set", "extraction.replicates=3", "--set", "solver.max_iter=150", "--k-max", "3", "--quiet"]
 RESULTS = ("signatures.tsv", "exposures.tsv", "selection.tsv", "run.json")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One thread: fast on tiny tensors, and the same arithmetic as the subprocess below."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
