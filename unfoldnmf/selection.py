@@ -29,8 +29,9 @@ class Selection:
 
 
 def deviance_gain(k_values: list[int], deviance: list[float], n_samples: int, n_channels: int = 96) -> np.ndarray:
-    """Deviance drop from K−1 to K in units of the expected drop for a noise-only signature."""
-    gains = np.full(len(k_values), np.inf)
+    """Deviance drop from K−1 to K in units of the expected drop for a noise-only signature
+    (NaN for the first K, which has nothing to be compared with)."""
+    gains = np.full(len(k_values), np.nan)
     for i in range(1, len(k_values)):
         k = k_values[i]
         dof = max(1.0, n_channels * n_samples - (n_channels + n_samples) * k)
@@ -58,7 +59,7 @@ def select_k(
 ) -> Selection:
     """Apply the rule above to per-K figures (K values ascending)."""
     gain = deviance_gain(k_values, deviance, n_samples)
-    significant = gain >= min_gain
+    significant = np.isnan(gain) | (gain >= min_gain)
     stable = np.asarray(stability_min) >= min_stability
     table = pd.DataFrame({
         "K": k_values,
