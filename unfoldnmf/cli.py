@@ -150,13 +150,13 @@ def _signature_source(signatures: str | None, cosmic: str | None) -> None:
               help="Fit COSMIC v3.4 signatures: a comma-separated list (SBS1,SBS5) or, alone, all of them.")
 @click.option("--method", type=click.Choice(["sparse", "nnls"]), default=RefitConfig.method, show_default=True,
               help="sparse: drop signatures that do not improve the fit; nnls: plain NNLS.")
-@click.option("--min-cosine-gain", type=click.FloatRange(0, 1, max_open=True), default=RefitConfig.min_cosine_gain,
-              show_default=True, help="Sparse refit: cosine a signature must add to stay.")
+@click.option("--min-deviance-gain", type=click.FloatRange(min=0), default=RefitConfig.min_deviance_gain,
+              show_default=True, help="Sparse refit: Poisson deviance a signature must save to stay.")
 @click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
-def fit(catalog, output, signatures, cosmic, method, min_cosine_gain, force):
+def fit(catalog, output, signatures, cosmic, method, min_deviance_gain, force):
     """Exposures of the samples of CATALOG on known signatures, without extraction."""
     _signature_source(signatures, cosmic)
-    refit = RefitConfig(method=method, min_cosine_gain=min_cosine_gain)
+    refit = RefitConfig(method=method, min_deviance_gain=min_deviance_gain)
     table = read_catalog(catalog)
     if signatures is not None:
         sigs = read_signatures(signatures)

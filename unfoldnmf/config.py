@@ -70,10 +70,10 @@ class RefitConfig:
     """Exposure refit on the chosen signatures."""
 
     method: Literal["sparse", "nnls"] = "sparse"
-    min_cosine_gain: float = 0.01
+    min_deviance_gain: float = 6.0
 
     def __post_init__(self) -> None:
-        _require(0 <= self.min_cosine_gain < 1, "refit.min_cosine_gain", "must lie in [0, 1)")
+        _require(self.min_deviance_gain >= 0, "refit.min_deviance_gain", "must be non-negative")
 
 
 @dataclass

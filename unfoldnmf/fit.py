@@ -14,7 +14,7 @@ def fit_signatures(catalog: pd.DataFrame, signatures: pd.DataFrame, refit: Refit
     (96 × K), rows matched by channel label; ``refit`` picks the sparse refit (default) or plain NNLS."""
     refit = refit or RefitConfig()
     counts = catalog.loc[signatures.index].to_numpy(dtype=float)
-    exposures = refit_exposures(signatures.to_numpy(dtype=float), counts, refit.method, refit.min_cosine_gain)
+    exposures = refit_exposures(signatures.to_numpy(dtype=float), counts, refit.method, refit.min_deviance_gain)
     return pd.DataFrame(exposures.T, index=pd.Index(catalog.columns, name="Samples"), columns=signatures.columns)
 
 
