@@ -41,8 +41,6 @@ def test_known_signatures_and_mixes_come_back_as_themselves(cosmic):
 
 
 def test_unexplained_signature_is_novel_and_keeps_its_name(cosmic):
-    flat_ct = pd.Series(0.0, index=cosmic.index)
-    flat_ct[[label for label in cosmic.index if "[C>T]" in label and label.startswith("T")]] = 1.0
     probes = pd.DataFrame({"SBS96A": cosmic["SBS1"], "SBS96B": np.random.default_rng(1).dirichlet(np.ones(96) * 0.3)},
                           index=cosmic.index)
     result = assign_signatures(probes, cosmic)
