@@ -10,16 +10,21 @@ The Python API does everything the command line does::
 
 __version__ = "0.1.0"
 
+from .assign import Assignment, assign_signatures  # noqa: E402
 from .config import Config, load_config  # noqa: E402
 from .errors import InputError, NumericalError, OutputError, UnfoldNMFError  # noqa: E402
 from .evaluate import score_exposures, score_signatures  # noqa: E402
+from .fit import fit_cosmic, fit_signatures  # noqa: E402
 from .pipeline import Extraction, extract_signatures  # noqa: E402
+from .reference import cosmic_signatures, reference_signatures  # noqa: E402
 from .refit import nnls_exposures, sparse_exposures  # noqa: E402
+from .simulate import Cohort, simulate_cohort  # noqa: E402
 from .tables import check_catalog, read_catalog, read_exposures, read_signatures  # noqa: E402
 from .train import train  # noqa: E402
 
 __all__ = [
-    "Config", "Extraction", "InputError", "NumericalError", "OutputError", "UnfoldNMFError", "__version__",
-    "check_catalog", "extract_signatures", "load_config", "nnls_exposures", "read_catalog", "read_exposures",
-    "read_signatures", "score_exposures", "score_signatures", "sparse_exposures", "train",
+    "Assignment", "Cohort", "Config", "Extraction", "InputError", "NumericalError", "OutputError", "UnfoldNMFError",
+    "__version__", "assign_signatures", "check_catalog", "cosmic_signatures", "extract_signatures", "fit_cosmic",
+    "fit_signatures", "load_config", "nnls_exposures", "read_catalog", "read_exposures", "read_signatures",
+    "reference_signatures", "score_exposures", "score_signatures", "simulate_cohort", "sparse_exposures", "train",
 ]

@@ -10,10 +10,15 @@ from importlib import resources
 import click
 
 from . import __version__
-from .config import load_config, parse_override
-from .errors import UnfoldNMFError
+from .assign import assign_signatures
+from .config import AssignmentConfig, RefitConfig, load_config, parse_override
+from .errors import InputError, UnfoldNMFError
 from .evaluate import score_exposures, score_signatures
-from .tables import read_exposures, read_signatures
+from .fit import fit_cosmic, fit_signatures
+from .output import exposures_text, prepare_output_dir, signatures_text, write_atomic
+from .reference import cosmic_signatures, parse_names, reference_signatures
+from .simulate import simulate_cohort
+from .tables import read_catalog, read_exposures, read_signatures, to_text
 from .train import train as run_train
 
 
@@ -113,6 +118,86 @@ def _read_exposure_file(path: str, signatures: list[str]):
     rows = _split_rows(text, name)
     samples = [row[0].strip() for row in rows[1:]]
     return read_exposures(path, signatures, samples)
+
+
+@cli.command()
+@click.argument("signatures", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Output directory (assignment.tsv).")
+@click.option("--reference", type=click.Path(dir_okay=False), help="Reference signature table (default: COSMIC v3.4 SBS GRCh37).")
+@click.option("--min-cosine", type=click.FloatRange(0, 1), default=AssignmentConfig.min_cosine, show_default=True,
+              help="Below this cosine a signature is reported as novel.")
+@click.option("--min-gain", type=click.FloatRange(0, 1, max_open=True), default=AssignmentConfig.min_gain, show_default=True,
+              help="Cosine gain a reference signature must bring to join a mix.")
+@click.option("--max-signatures", type=click.IntRange(min=1), default=AssignmentConfig.max_signatures, show_default=True,
+              help="Most reference signatures in one mix.")
+@click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
+def assign(signatures, output, reference, min_cosine, min_gain, max_signatures, force):
+    """Explain each signature of SIGNATURES as a sparse mix of reference signatures, or flag it novel."""
+    table, ref = read_signatures(signatures), reference_signatures(reference)
+    assignment = assign_signatures(table, ref, min_cosine, min_gain, max_signatures)
+    directory = prepare_output_dir(output, force=force)
+    text = assignment.table().to_csv(sep="\t", index=False, lineterminator="\n")
+    write_atomic(directory / "assignment.tsv", text)
+    click.echo(text, nl=False)
+
+
+def _signature_source(signatures: str | None, cosmic: str | None) -> None:
+    if (signatures is None) == (cosmic is None):
+        raise InputError("give exactly one source of signatures: --signatures FILE or --cosmic [NAMES]")
+
+
+@cli.command()
+@click.argument("catalog", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, allow_dash=True),
+              help="Output directory (exposures.tsv, signatures.tsv), or - to stream the exposures table.")
+@click.option("--signatures", type=click.Path(dir_okay=False), help="Signature table to fit (96 × K).")
+@click.option("--cosmic", is_flag=False, flag_value="all", metavar="[NAMES]",
+              help="Fit COSMIC v3.4 signatures: a comma-separated list (SBS1,SBS5) or, alone, all of them.")
+@click.option("--method", type=click.Choice(["sparse", "nnls"]), default=RefitConfig.method, show_default=True,
+              help="sparse: drop signatures that do not improve the fit; nnls: plain NNLS.")
+@click.option("--min-deviance-gain", type=click.FloatRange(min=0), default=RefitConfig.min_deviance_gain,
+              show_default=True, help="Sparse refit: Poisson deviance a signature must save to stay.")
+@click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
+def fit(catalog, output, signatures, cosmic, method, min_deviance_gain, force):
+    """Exposures of the samples of CATALOG on known signatures, without extraction."""
+    _signature_source(signatures, cosmic)
+    refit = RefitConfig(method=method, min_deviance_gain=min_deviance_gain)
+    table = read_catalog(catalog)
+    if signatures is not None:
+        sigs = read_signatures(signatures)
+        exposures = fit_signatures(table, sigs, refit)
+    else:
+        sigs = cosmic_signatures(None if cosmic == "all" else parse_names(cosmic))
+        exposures = fit_cosmic(table, list(sigs.columns), refit)
+    if output == "-":
+        sys.stdout.write(exposures_text(exposures))
+        return
+    directory = prepare_output_dir(output, force=force)
+    write_atomic(directory / "signatures.tsv", signatures_text(sigs))
+    write_atomic(directory / "exposures.tsv", exposures_text(exposures))
+
+
+@cli.command()
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Output directory (catalog.tsv, exposures.tsv).")
+@click.option("--signatures", type=click.Path(dir_okay=False), help="Signature table to draw from (96 × K).")
+@click.option("--cosmic", metavar="NAMES", help="Draw from these COSMIC v3.4 signatures, e.g. SBS1,SBS5,SBS13.")
+@click.option("--samples", required=True, type=click.IntRange(min=1), help="Number of samples.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed gives the same cohort.")
+@click.option("--median-total", type=click.FloatRange(min=1), default=3000.0, show_default=True,
+              help="Median mutations per sample (totals are log-normal).")
+@click.option("--total-spread", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Log-scale standard deviation of the totals.")
+@click.option("--signatures-per-sample", type=click.FloatRange(min=1), default=2.5, show_default=True,
+              help="Mean number of signatures each sample carries.")
+@click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
+def simulate(output, signatures, cosmic, samples, seed, median_total, total_spread, signatures_per_sample, force):
+    """Simulate a catalog with known exposures: few signatures per sample, heavy-tailed totals, Poisson counts."""
+    _signature_source(signatures, cosmic)
+    sigs = read_signatures(signatures) if signatures is not None else cosmic_signatures(parse_names(cosmic))
+    cohort = simulate_cohort(sigs, samples, seed, median_total, total_spread, signatures_per_sample)
+    directory = prepare_output_dir(output, force=force)
+    write_atomic(directory / "catalog.tsv", to_text(cohort.catalog, "MutationType", "%d"))
+    write_atomic(directory / "exposures.tsv", exposures_text(cohort.exposures))
 
 
 @cli.command()

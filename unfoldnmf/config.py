@@ -16,6 +16,7 @@ from typing import Any, Literal, Optional
 
 import yaml
 
+from .assign import MAX_SIGNATURES, MIN_COSINE, MIN_GAIN
 from .errors import InputError
 
 
@@ -81,10 +82,26 @@ class RefitConfig:
     """Exposure refit on the chosen signatures."""
 
     method: Literal["sparse", "nnls"] = "sparse"
-    min_cosine_gain: float = 0.01
+    min_deviance_gain: float = 6.0
 
     def __post_init__(self) -> None:
-        _require(0 <= self.min_cosine_gain < 1, "refit.min_cosine_gain", "must lie in [0, 1)")
+        _require(self.min_deviance_gain >= 0, "refit.min_deviance_gain", "must be non-negative")
+
+
+@dataclass
+class AssignmentConfig:
+    """Naming the chosen signatures after a reference set (COSMIC by default)."""
+
+    enabled: bool = True
+    reference: Optional[str] = None
+    min_cosine: float = MIN_COSINE
+    min_gain: float = MIN_GAIN
+    max_signatures: int = MAX_SIGNATURES
+
+    def __post_init__(self) -> None:
+        _require(0 <= self.min_cosine <= 1, "assignment.min_cosine", "must lie in [0, 1]")
+        _require(0 <= self.min_gain < 1, "assignment.min_gain", "must lie in [0, 1)")
+        _require(self.max_signatures >= 1, "assignment.max_signatures", "must be at least 1")
 
 
 @dataclass
@@ -117,6 +134,7 @@ class Config:
     solver: SolverConfig = field(default_factory=SolverConfig)
     extraction: ExtractionConfig = field(default_factory=ExtractionConfig)
     refit: RefitConfig = field(default_factory=RefitConfig)
+    assignment: AssignmentConfig = field(default_factory=AssignmentConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
 
     def __post_init__(self) -> None:

@@ -147,7 +147,7 @@ def extract_signatures(
         min_stability=ext.min_stability,
     )
     chosen = solutions[selection.k]
-    exposures = refit_exposures(chosen.signatures, counts, config.refit.method, config.refit.min_cosine_gain)
+    exposures = refit_exposures(chosen.signatures, counts, config.refit.method, config.refit.min_deviance_gain)
 
     tables = {k: _solution_tables(s, catalog.index, used.columns) for k, s in solutions.items()}
     for k, (sigs, expo) in tables.items():

@@ -10,14 +10,18 @@ import pandas as pd
 import torch
 
 from . import __version__
+from .assign import assign_signatures
 from .config import Config
 from .errors import OutputError
+from .fit import fit_signatures
 from .output import exposures_text, signatures_text, write_atomic, write_json
 from .pipeline import Extraction
 
 
+#: What COSMIC assignment adds to an output directory (see :func:`assignment_tables`).
+ASSIGNMENT_TABLES = ("assignment.tsv", "signatures_cosmic.tsv", "exposures_cosmic.tsv")
 #: The tables at the top of an output directory; ``run.json``, written after them, marks them complete.
-RESULT_TABLES = ("signatures.tsv", "exposures.tsv", "selection.tsv")
+RESULT_TABLES = ("signatures.tsv", "exposures.tsv", "selection.tsv", *ASSIGNMENT_TABLES)
 
 
 def provenance(config: Config, info: dict, inputs: dict[str, str]) -> dict:
@@ -39,8 +43,23 @@ def selection_text(table: pd.DataFrame) -> str:
     return table.to_csv(sep="\t", index=False, float_format="%.6g", lineterminator="\n")
 
 
-def write_extraction(extraction: Extraction, directory: Path, config: Config, inputs: dict[str, str]) -> None:
-    """Write every table of an extraction; ``run.json`` goes last and marks the result complete.
+def assignment_tables(extraction: Extraction, catalog: pd.DataFrame, reference: pd.DataFrame, config: Config) -> dict[str, str]:
+    """``assignment.tsv`` (chosen signatures as reference mixes), ``signatures_cosmic.tsv`` (the reference
+    signatures used plus novel de novo ones) and ``exposures_cosmic.tsv`` (the catalog refitted on those)."""
+    options = config.assignment
+    assignment = assign_signatures(extraction.signatures, reference, options.min_cosine, options.min_gain, options.max_signatures)
+    named = assignment.named_signatures(extraction.signatures, reference)
+    return {
+        "assignment.tsv": assignment.table().to_csv(sep="\t", index=False, lineterminator="\n"),
+        "signatures_cosmic.tsv": signatures_text(named),
+        "exposures_cosmic.tsv": exposures_text(fit_signatures(catalog, named, config.refit)),
+    }
+
+
+def write_extraction(extraction: Extraction, directory: Path, config: Config, inputs: dict[str, str],
+                     extra: dict[str, str] | None = None) -> None:
+    """Write every table of an extraction and the ``extra`` files (name -> text, e.g. from
+    :func:`assignment_tables`); ``run.json`` goes last and marks the result complete.
 
     An older ``run.json`` is removed first and so are the solutions of K values this run did not
     try, so the folder never shows two runs' tables under one completion mark. If a write fails
@@ -51,6 +70,8 @@ def write_extraction(extraction: Extraction, directory: Path, config: Config, in
     (directory / "run.json").unlink(missing_ok=True)
     try:
         remove_stale_solutions(directory, keep=set(extraction.solutions))
+        for name, text in (extra or {}).items():
+            write_atomic(directory / name, text)
         for k, (signatures, exposures) in extraction.solutions.items():
             folder = directory / "solutions" / f"K{k}"
             folder.mkdir(parents=True, exist_ok=True)
