@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 from scipy.optimize import nnls
+
+from .nmf import run_mu
+
+#: Iteration cap of the Poisson polish (:func:`poisson_polish`); it starts from NNLS and converges fast.
+POLISH_ITERATIONS = 500
 
 
 def poisson_deviance(x: np.ndarray, mean: np.ndarray) -> float:
@@ -48,8 +54,21 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, min_deviance_ga
     )
 
 
+def poisson_polish(signatures: np.ndarray, counts: np.ndarray, exposures: np.ndarray) -> np.ndarray:
+    """Move least-squares exposures (K × N) to the Poisson maximum-likelihood fit on the same support.
+
+    Multiplicative KL updates keep zero exposures at zero, so the signatures a sample was given stay
+    the only ones; at convergence each sample's exposures add up to its mutation count."""
+    W, X, H = (torch.tensor(np.ascontiguousarray(a), dtype=torch.float64).unsqueeze(0)
+               for a in (signatures, counts, exposures))
+    H = torch.where(H > 0, H.clamp_min(1e-3), H)
+    fit = run_mu(X, W, H, objective="kl", max_iter=POLISH_ITERATIONS, tol=1e-9, update_w=False)
+    return fit.H[0].numpy()
+
+
 def refit_exposures(signatures: np.ndarray, counts: np.ndarray, method: str, min_deviance_gain: float) -> np.ndarray:
-    """Exposures by the configured method, ``sparse`` or ``nnls``."""
+    """Exposures by the configured method: ``sparse`` (backward elimination, then the Poisson fit on
+    the signatures kept) or ``nnls`` (plain non-negative least squares)."""
     if method == "nnls":
         return nnls_exposures(signatures, counts)
-    return sparse_exposures(signatures, counts, min_deviance_gain)
+    return poisson_polish(signatures, counts, sparse_exposures(signatures, counts, min_deviance_gain))
