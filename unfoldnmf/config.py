@@ -95,6 +95,13 @@ class NetworkConfig:
 
 
 @dataclass
+class OutputConfig:
+    """What ``train`` writes besides the tables."""
+
+    plots: bool = True
+
+
+@dataclass
 class Config:
     """Everything a run needs besides its input files."""
 
@@ -106,6 +113,7 @@ class Config:
     extraction: ExtractionConfig = field(default_factory=ExtractionConfig)
     refit: RefitConfig = field(default_factory=RefitConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain nested dicts (what ``run.json`` records)."""

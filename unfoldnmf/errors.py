@@ -17,3 +17,7 @@ class NumericalError(UnfoldNMFError):
     """A computation produced NaN/inf or could not proceed; the message names the step."""
 
     exit_code = 3
+
+
+class MissingDependencyError(UnfoldNMFError):
+    """An optional extra is not installed; the message says how to install it."""

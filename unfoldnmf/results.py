@@ -13,6 +13,7 @@ from . import __version__
 from .config import Config
 from .output import exposures_text, signatures_text, write_atomic, write_json
 from .pipeline import Extraction
+from .report import write_report
 
 
 def provenance(config: Config, info: dict, inputs: dict[str, str]) -> dict:
@@ -34,8 +35,13 @@ def selection_text(table: pd.DataFrame) -> str:
     return table.to_csv(sep="\t", index=False, float_format="%.6g", lineterminator="\n")
 
 
-def write_extraction(extraction: Extraction, directory: Path, config: Config, inputs: dict[str, str]) -> None:
-    """Write every table of an extraction; ``run.json`` goes last and marks the result complete."""
+def write_extraction(extraction: Extraction, directory: Path, config: Config, inputs: dict[str, str],
+                     annotations: dict[str, str] | None = None) -> None:
+    """Write every table of an extraction, then the plots and ``report.html`` (``output.plots``).
+
+    ``annotations`` (signature name -> e.g. ``"SBS1 (0.98)"``) label the signatures in the
+    plots and report. ``run.json`` goes last and marks the result complete.
+    """
     directory = Path(directory)
     for k, (signatures, exposures) in extraction.solutions.items():
         folder = directory / "solutions" / f"K{k}"
@@ -45,4 +51,7 @@ def write_extraction(extraction: Extraction, directory: Path, config: Config, in
     write_atomic(directory / "selection.tsv", selection_text(extraction.selection.table))
     write_atomic(directory / "signatures.tsv", signatures_text(extraction.signatures))
     write_atomic(directory / "exposures.tsv", exposures_text(extraction.exposures))
-    write_json(directory / "run.json", provenance(config, extraction.info, inputs))
+    record = provenance(config, extraction.info, inputs)
+    if config.output.plots:
+        write_report(extraction, directory, record, annotations)
+    write_json(directory / "run.json", record)
