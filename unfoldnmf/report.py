@@ -73,7 +73,8 @@ def report_html(extraction: Extraction, record: dict, images: dict[str, bytes],
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>unfoldnmf report: K = {extraction.selection.k}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>unfoldnmf report: {extraction.signatures.shape[1]} signatures</h1>",
+        f"<h1>unfoldnmf report: {extraction.signatures.shape[1]} signatures"
+        f"{' in ' + html.escape(str(record['inputs']['catalog'])) if 'catalog' in record.get('inputs', {}) else ''}</h1>",
         _p(f"unfoldnmf {record.get('unfoldnmf_version', '?')}, torch {record.get('torch_version', '?')}, "
            f"Python {record.get('python_version', '?')}. Command: {record.get('command', '')}"),
         missing_plots,
@@ -84,13 +85,12 @@ def report_html(extraction: Extraction, record: dict, images: dict[str, bytes],
         "<h2>Number of signatures</h2>",
         _p(f"K = {extraction.selection.k}: {extraction.selection.reason}."),
         _image(images, "selection", "Stability and reconstruction error against K"),
-        _selection_table(extraction.selection.table),
+        _selection_table(extraction.selection.table, config),
         "<h2>Signatures</h2>",
         _table(_signature_summary(extraction.signatures, annotations)),
         _image(images, "signatures", "Signature profiles"),
         "<h2>Exposures</h2>",
-        _p(f"{len(extraction.exposures)} samples; exposures are mutations attributed to each signature by the "
-           f"refit ({config.get('refit', {}).get('method', '?')})."),
+        _p(_exposure_line(extraction.exposures, config)),
         _table(_exposure_summary(extraction.exposures)),
         _image(images, "exposures", "Exposures per sample"),
         "<h2>Timings</h2>", _timings(info),
@@ -141,7 +141,7 @@ def _inputs(extraction: Extraction, record: dict) -> list[tuple[str, str]]:
     ]
     if "hypermutation_cap" in info:
         rows.append(("hypermutation cap", f"{info['hypermutation_cap']:,.0f} mutations "
-                                          f"({info.get('samples_capped', 0)} samples scaled down for extraction)"))
+                                          f"({info.get('samples_capped', 0)} sample(s) scaled down for extraction)"))
     return rows
 
 
@@ -163,9 +163,16 @@ def _flatten(config: dict, prefix: str = "") -> list[tuple[str, str]]:
     return rows
 
 
-def _selection_table(table: pd.DataFrame) -> str:
+def _selection_table(table: pd.DataFrame, config: dict) -> str:
     shown = table.rename(columns={"stability_mean": "mean stability", "stability_min": "minimum stability"})
-    return _table(shown, highlight=table["selected"].to_numpy(dtype=bool))
+    for column in ("mean stability", "minimum stability"):
+        shown[column] = [f"{value:.3f}" for value in shown[column]]
+    ext = config.get("extraction", {})
+    legend = _p(f"stability: silhouette of the consensus signatures across bootstrap replicates (1 = every replicate "
+                f"found them); gain: deviance drop from K-1 to K over what a signature fitting noise would give; "
+                f"significant: gain >= {ext.get('min_gain', '?')}; stable: minimum stability >= "
+                f"{ext.get('min_stability', '?')}.")
+    return _table(shown, highlight=table["selected"].to_numpy(dtype=bool)) + "\n" + legend
 
 
 def _signature_summary(signatures: pd.DataFrame, annotations: dict[str, str]) -> pd.DataFrame:
@@ -176,6 +183,14 @@ def _signature_summary(signatures: pd.DataFrame, annotations: dict[str, str]) ->
         rows.append((name, annotations.get(name) or "not assigned",
                      ", ".join(f"{channel} {100 * share:.0f}%" for channel, share in top.items())))
     return pd.DataFrame(rows, columns=["signature", "reference (cosine)", "top channels"])
+
+
+def _exposure_line(exposures: pd.DataFrame, config: dict) -> str:
+    totals = exposures.to_numpy(dtype=float).sum(axis=1)
+    spread = (f"; mutations per sample: median {np.median(totals):,.0f}, range {totals.min():,.0f}–{totals.max():,.0f}"
+              if len(totals) else "")
+    return (f"{len(totals)} samples{spread}. Exposures are the mutations the refit "
+            f"({config.get('refit', {}).get('method', '?')}) attributes to each signature.")
 
 
 def _exposure_summary(exposures: pd.DataFrame) -> pd.DataFrame:
@@ -193,9 +208,6 @@ def _exposure_summary(exposures: pd.DataFrame) -> pd.DataFrame:
 
 
 def _timings(info: dict) -> str:
-    per_k = info.get("seconds_per_k", {})
-    line = _p(f"Total {info.get('seconds_total', float('nan')):.1f} s on {info.get('device', '?')}.")
-    if not per_k:
-        return line
-    frame = pd.DataFrame([(k, f"{seconds:.1f}") for k, seconds in per_k.items()], columns=["K", "seconds"])
-    return line + "\n" + _table(frame)
+    per_k = ", ".join(f"K={k} {seconds:.1f} s" for k, seconds in info.get("seconds_per_k", {}).items())
+    return _p(f"Extraction took {info.get('seconds_total', float('nan')):.1f} s on {info.get('device', '?')}"
+              + (f" ({per_k})." if per_k else "."))
