@@ -140,12 +140,14 @@ def test_missing_matplotlib_is_one_line_and_train_keeps_the_report(tmp_path, ext
     notices = []
     handler = logging.Handler()
     handler.emit = lambda record: notices.append(record.getMessage())
-    logging.getLogger("unfoldnmf").addHandler(handler)
+    logger = logging.getLogger("unfoldnmf")
+    monkeypatch.setattr(logger, "level", logging.INFO)
+    logger.addHandler(handler)
     (tmp_path / "out").mkdir()
     try:
         write_report(extraction, tmp_path / "out", {})
     finally:
-        logging.getLogger("unfoldnmf").removeHandler(handler)
+        logger.removeHandler(handler)
     page = (tmp_path / "out" / "report.html").read_text()
     assert "No plots: matplotlib is not installed" in page and "<img" not in page and "SBS96C" in page
     assert not (tmp_path / "out" / "plots").exists()

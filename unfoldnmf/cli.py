@@ -116,7 +116,7 @@ def _read_exposure_file(path: str, signatures: list[str] | None = None):
 
 
 @cli.command()
-@click.argument("table", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("table", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Figure file: .png, .pdf or .svg.")
 @click.option("--kind", type=click.Choice(["signatures", "exposures", "selection"]), default="signatures",
               show_default=True, help="What TABLE holds: signatures.tsv, exposures.tsv or selection.tsv.")

@@ -94,9 +94,10 @@ def signature_figure(signatures: pd.DataFrame, annotations: dict[str, str] | Non
     values = signatures.reindex(list(CHANNELS)).to_numpy(dtype=float) * 100
     columns = 1 if len(names) <= PANELS_PER_COLUMN else 2
     rows = max(1, math.ceil(len(names) / columns))
-    figure = figure_class(figsize=(11 * columns, 1.25 + 1.75 * rows))
+    height = 1.4 + 1.75 * rows
+    figure = figure_class(figsize=(11 * columns, height))
     grid = figure.add_gridspec(rows, columns, left=0.06 / columns, right=1 - 0.015 / columns,
-                               top=1 - 0.45 / figure.get_figheight(), bottom=0.75 / figure.get_figheight(),
+                               top=1 - 0.55 / height, bottom=0.5 / height,
                                hspace=0.62, wspace=0.09)
     colours = [SUBSTITUTION_COLOURS[channel[2:5]] for channel in CHANNELS]
     for i, name in enumerate(names):
@@ -104,8 +105,8 @@ def signature_figure(signatures: pd.DataFrame, annotations: dict[str, str] | Non
         ax = figure.add_subplot(grid[row, column])
         _bars(ax, np.arange(96), values[:, i], 0.0, 0.72, colours)
         title = f"{name}  \u2014  {annotations[name]}" if annotations.get(name) else name
-        ax.set_title(title, loc="left", fontsize=10, fontweight="bold", pad=15)
-        _substitution_strip(ax)
+        ax.set_title(title, loc="left", fontsize=10, fontweight="bold", pad=17)
+        _substitution_strip(ax, ax.get_position().height * height)
         ax.set_xlim(-0.6, 95.6)
         ax.set_ylim(0, max(values[:, i].max() * 1.08, 1e-9))
         ax.set_ylabel("% of SBS", fontsize=8)
@@ -136,17 +137,18 @@ def _bars(ax, x: np.ndarray, heights: np.ndarray, bottoms, width: float, colours
     return bars
 
 
-def _substitution_strip(ax) -> None:
-    """Six coloured boxes above the panel naming the substitution types."""
+def _substitution_strip(ax, axes_height: float) -> None:
+    """Six coloured boxes, 0.19 inch high, above a panel ``axes_height`` inches high, naming the substitutions."""
     from matplotlib.patches import Rectangle  # noqa: PLC0415
     from matplotlib.transforms import blended_transform_factory  # noqa: PLC0415
 
     transform = blended_transform_factory(ax.transData, ax.transAxes)
     for j, substitution in enumerate(SUBSTITUTIONS):
         colour = SUBSTITUTION_COLOURS[substitution]
-        ax.add_patch(Rectangle((16 * j - 0.5, 1.02), 16, 0.13, transform=transform, color=colour, clip_on=False))
+        low, high = 1 + 0.02 / axes_height, 0.19 / axes_height
+        ax.add_patch(Rectangle((16 * j - 0.5, low), 16, high, transform=transform, color=colour, clip_on=False))
         ink = "white" if substitution in ("C>G", "C>T") else "black"
-        ax.text(16 * j + 7.5, 1.085, substitution, transform=transform, ha="center", va="center",
+        ax.text(16 * j + 7.5, low + high / 2, substitution, transform=transform, ha="center", va="center",
                 fontsize=7, fontweight="bold", color=ink)
 
 
