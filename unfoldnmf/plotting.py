@@ -53,9 +53,9 @@ def plot_format(path: str | Path) -> str:
 
 
 def figure_bytes(figure, fmt: str = "png", dpi: int = 110) -> bytes:
-    """Render ``figure`` to bytes in ``fmt`` (png, pdf or svg)."""
+    """Render ``figure`` to bytes in ``fmt`` (png, pdf or svg), trimmed to what is drawn."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format=fmt, dpi=dpi, metadata=_metadata(fmt))
+    figure.savefig(buffer, format=fmt, dpi=dpi, metadata=_metadata(fmt), bbox_inches="tight", pad_inches=0.15)
     return buffer.getvalue()
 
 
