@@ -128,7 +128,11 @@ def plot(table, output, kind, labels):
     require_matplotlib()
     if kind == "signatures":
         annotations = dict(_split_label(text) for text in labels)
-        figure = signature_figure(read_signatures(table), annotations)
+        try:
+            signatures = read_signatures(table)
+        except InputError as exc:
+            raise InputError(f"{exc} (to plot exposures.tsv or selection.tsv, add --kind)") from None
+        figure = signature_figure(signatures, annotations)
     elif kind == "exposures":
         figure = exposure_figure(_read_exposure_file(table))
     else:
