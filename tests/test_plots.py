@@ -67,7 +67,7 @@ def test_signature_plot_has_one_labelled_panel_per_signature(tmp_path, extractio
 
 
 @needs_matplotlib
-def test_many_signatures_use_two_columns_each_with_labels(true_signatures):
+def test_many_signatures_use_two_columns_each_with_labels():
     from unfoldnmf.plotting import signature_figure
     from unfoldnmf.reference import cosmic_signatures
 
