@@ -244,6 +244,6 @@ def selection_figure(table: pd.DataFrame):
         bottom.plot([value], [row["deviance"]], "*", color="#d62728", markersize=15, zorder=5)
     label = f"chosen K = {int(chosen.iloc[0])}" if len(chosen) else "no K chosen"
     top.set_title(f"Choice of K: {label}", loc="left", fontsize=11)
-    top.legend(fontsize=8, frameon=False, loc="lower left")
+    top.legend(fontsize=8, frameon=False, loc="best")
     figure.subplots_adjust(left=0.15, right=0.97, top=0.93, bottom=0.1, hspace=0.1)
     return figure
