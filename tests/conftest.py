@@ -10,8 +10,8 @@ from unfoldnmf.reference import cosmic_signatures
 from unfoldnmf.simulate import simulate_cohort
 from unfoldnmf.tables import to_text
 
-#: A fast config for end-to-end runs: few replicates and iterations.
-FAST = ["--set", "extraction.replicates=4", "--set", "solver.max_iter=300", "--k-max", "4", "--quiet"]
+#: A fast config for end-to-end runs: few replicates and iterations, no plots (test_plots.py draws them).
+FAST = ["--set", "extraction.replicates=4", "--set", "solver.max_iter=300", "--k-max", "4", "--quiet", "--no-plots"]
 
 
 @pytest.fixture(scope="session", autouse=True)

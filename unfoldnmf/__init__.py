@@ -16,15 +16,18 @@ from .errors import InputError, NumericalError, OutputError, UnfoldNMFError  # n
 from .evaluate import score_exposures, score_signatures  # noqa: E402
 from .fit import fit_cosmic, fit_signatures  # noqa: E402
 from .pipeline import Extraction, extract_signatures  # noqa: E402
+from .plotting import exposure_figure, save_figure, selection_figure, signature_figure  # noqa: E402
 from .reference import cosmic_signatures, reference_signatures  # noqa: E402
 from .refit import nnls_exposures, sparse_exposures  # noqa: E402
+from .report import write_report  # noqa: E402
 from .simulate import Cohort, simulate_cohort  # noqa: E402
-from .tables import check_catalog, read_catalog, read_exposures, read_signatures  # noqa: E402
+from .tables import check_catalog, read_catalog, read_exposures, read_selection, read_signatures  # noqa: E402
 from .train import train  # noqa: E402
 
 __all__ = [
     "Assignment", "Cohort", "Config", "Extraction", "InputError", "NumericalError", "OutputError", "UnfoldNMFError",
-    "__version__", "assign_signatures", "check_catalog", "cosmic_signatures", "extract_signatures", "fit_cosmic",
-    "fit_signatures", "load_config", "nnls_exposures", "read_catalog", "read_exposures", "read_signatures",
-    "reference_signatures", "score_exposures", "score_signatures", "simulate_cohort", "sparse_exposures", "train",
+    "__version__", "assign_signatures", "check_catalog", "cosmic_signatures", "exposure_figure", "extract_signatures",
+    "fit_cosmic", "fit_signatures", "load_config", "nnls_exposures", "read_catalog", "read_exposures", "read_selection",
+    "read_signatures", "reference_signatures", "save_figure", "score_exposures", "score_signatures",
+    "selection_figure", "signature_figure", "simulate_cohort", "sparse_exposures", "train", "write_report",
 ]

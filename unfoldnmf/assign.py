@@ -41,6 +41,15 @@ class Assignment:
             })
         return pd.DataFrame(rows, columns=["Signature", "Reference", "Cosine", "Novel"])
 
+    def labels(self) -> dict[str, str]:
+        """Short label per de novo signature for plots: ``SBS1 (0.98)``, ``SBS2+SBS13 (0.95)``, ``novel (0.81)``."""
+        labels = {}
+        for name in self.weights.columns:
+            mix = self.weights[name][self.weights[name] > 0].sort_values(ascending=False)
+            what = "novel" if self.novel[name] else "+".join(mix.index)
+            labels[name] = f"{what} ({float(self.cosine[name]):.2f})"
+        return labels
+
     def named_signatures(self, signatures: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
         """Signatures (96 × M) under reference names: every reference signature used by a non-novel
         mix (in reference order), then the novel de novo signatures under their own names."""

@@ -16,9 +16,10 @@ from .errors import InputError, UnfoldNMFError
 from .evaluate import score_exposures, score_signatures
 from .fit import fit_cosmic, fit_signatures
 from .output import exposures_text, prepare_output_dir, signatures_text, write_atomic
+from .plotting import exposure_figure, plot_format, require_matplotlib, save_figure, selection_figure, signature_figure
 from .reference import cosmic_signatures, parse_names, reference_signatures
 from .simulate import simulate_cohort
-from .tables import read_catalog, read_exposures, read_signatures, to_text
+from .tables import read_catalog, read_exposures, read_selection, read_signatures, to_text
 from .train import train as run_train
 
 
@@ -69,14 +70,17 @@ def cli() -> None:
 @click.option("--seed", type=int, help="Random seed; the same seed gives the same result.")
 @click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
 @click.option("--resume", is_flag=True, help="Reuse the K values an interrupted run finished.")
+@click.option("--no-plots", is_flag=True, help="Write no plots and no report.html (sets output.plots=false).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bars.")
-def train(catalog, output, config_file, overrides, k, k_min, k_max, device, seed, force, resume, quiet):
+def train(catalog, output, config_file, overrides, k, k_min, k_max, device, seed, force, resume, no_plots, quiet):
     """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin)."""
     _configure_logging(quiet)
     extraction = {key: value for key, value in (("k", k), ("k_min", k_min), ("k_max", k_max)) if value is not None}
     flags = {key: value for key, value in (("device", device), ("seed", seed)) if value is not None}
     if extraction:  # an empty section here would replace a malformed one and hide its error
         flags["extraction"] = extraction
+    if no_plots:
+        flags["output"] = {"plots": False}
     config = load_config(config_file, [parse_override(text) for text in overrides] + [flags])
     result = run_train(catalog, output, config, force=force, resume=resume, progress=not quiet)
     if output != "-":
@@ -111,13 +115,46 @@ def evaluate(truth, extracted, truth_exposures, exposures, as_json):
         click.echo(f"  {true_name:<10} = {found_name:<10} cosine {cosine:.3f}")
 
 
-def _read_exposure_file(path: str, signatures: list[str]):
+def _read_exposure_file(path: str, signatures: list[str] | None = None):
+    """An ``exposures.tsv`` (samples as rows); ``signatures`` default to the header's columns."""
     from .tables import read_text, _split_rows  # noqa: PLC0415
 
     text, name = read_text(path)
     rows = _split_rows(text, name)
     samples = [row[0].strip() for row in rows[1:]]
-    return read_exposures(path, signatures, samples)
+    return read_exposures(path, signatures or [cell.strip() for cell in rows[0][1:]], samples)
+
+
+@cli.command()
+@click.argument("table", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Figure file: .png, .pdf or .svg.")
+@click.option("--kind", type=click.Choice(["signatures", "exposures", "selection"]), default="signatures",
+              show_default=True, help="What TABLE holds: signatures.tsv, exposures.tsv or selection.tsv.")
+@click.option("--label", "labels", multiple=True, metavar="NAME=TEXT",
+              help="Extra title text for one signature, e.g. SBS96A='SBS1 (0.98)'.")
+def plot(table, output, kind, labels):
+    """Draw TABLE (signatures by default) to a PNG, PDF or SVG file."""
+    plot_format(output)
+    require_matplotlib()
+    if kind == "signatures":
+        annotations = dict(_split_label(text) for text in labels)
+        try:
+            signatures = read_signatures(table)
+        except InputError as exc:
+            raise InputError(f"{exc} (to plot exposures.tsv or selection.tsv, add --kind)") from None
+        figure = signature_figure(signatures, annotations)
+    elif kind == "exposures":
+        figure = exposure_figure(_read_exposure_file(table))
+    else:
+        figure = selection_figure(read_selection(table))
+    save_figure(figure, output)
+
+
+def _split_label(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise InputError(f"--label {text!r}: expected NAME=TEXT, e.g. SBS96A='SBS1 (0.98)'")
+    name, label = text.split("=", 1)
+    return name.strip(), label.strip()
 
 
 @cli.command()

@@ -124,6 +124,13 @@ class NetworkConfig:
 
 
 @dataclass
+class OutputConfig:
+    """What ``train`` writes besides the tables."""
+
+    plots: bool = True
+
+
+@dataclass
 class Config:
     """Everything a run needs besides its input files."""
 
@@ -136,6 +143,7 @@ class Config:
     refit: RefitConfig = field(default_factory=RefitConfig)
     assignment: AssignmentConfig = field(default_factory=AssignmentConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
 
     def __post_init__(self) -> None:
         _require(0 <= self.seed < 2**63, "seed", "must lie in [0, 2^63)")

@@ -23,3 +23,9 @@ class OutputError(UnfoldNMFError):
     """Results could not be written (disk full, permissions); the message names the file."""
 
     exit_code = 1
+
+
+class MissingDependencyError(UnfoldNMFError):
+    """An optional extra is not installed; the message says how to install it."""
+
+    exit_code = 1

@@ -16,12 +16,13 @@ from .errors import OutputError
 from .fit import fit_signatures
 from .output import exposures_text, signatures_text, write_atomic, write_json
 from .pipeline import Extraction
+from .report import write_report
 
 
 #: What COSMIC assignment adds to an output directory (see :func:`assignment_tables`).
 ASSIGNMENT_TABLES = ("assignment.tsv", "signatures_cosmic.tsv", "exposures_cosmic.tsv")
 #: The tables at the top of an output directory; ``run.json``, written after them, marks them complete.
-RESULT_TABLES = ("signatures.tsv", "exposures.tsv", "selection.tsv", *ASSIGNMENT_TABLES)
+RESULT_TABLES = ("signatures.tsv", "exposures.tsv", "selection.tsv", "report.html", *ASSIGNMENT_TABLES)
 
 
 def provenance(config: Config, info: dict, inputs: dict[str, str]) -> dict:
@@ -43,23 +44,28 @@ def selection_text(table: pd.DataFrame) -> str:
     return table.to_csv(sep="\t", index=False, float_format="%.6g", lineterminator="\n")
 
 
-def assignment_tables(extraction: Extraction, catalog: pd.DataFrame, reference: pd.DataFrame, config: Config) -> dict[str, str]:
-    """``assignment.tsv`` (chosen signatures as reference mixes), ``signatures_cosmic.tsv`` (the reference
-    signatures used plus novel de novo ones) and ``exposures_cosmic.tsv`` (the catalog refitted on those)."""
+def assignment_tables(extraction: Extraction, catalog: pd.DataFrame, reference: pd.DataFrame,
+                      config: Config) -> tuple[dict[str, str], dict[str, str]]:
+    """Files ``assignment.tsv`` (chosen signatures as reference mixes), ``signatures_cosmic.tsv`` (the
+    reference signatures used plus novel de novo ones) and ``exposures_cosmic.tsv`` (the catalog
+    refitted on those), as name -> text; and a plot label per de novo signature."""
     options = config.assignment
     assignment = assign_signatures(extraction.signatures, reference, options.min_cosine, options.min_gain, options.max_signatures)
     named = assignment.named_signatures(extraction.signatures, reference)
-    return {
+    files = {
         "assignment.tsv": assignment.table().to_csv(sep="\t", index=False, lineterminator="\n"),
         "signatures_cosmic.tsv": signatures_text(named),
         "exposures_cosmic.tsv": exposures_text(fit_signatures(catalog, named, config.refit)),
     }
+    return files, assignment.labels()
 
 
 def write_extraction(extraction: Extraction, directory: Path, config: Config, inputs: dict[str, str],
-                     extra: dict[str, str] | None = None) -> None:
+                     extra: dict[str, str] | None = None, annotations: dict[str, str] | None = None) -> None:
     """Write every table of an extraction and the ``extra`` files (name -> text, e.g. from
-    :func:`assignment_tables`); ``run.json`` goes last and marks the result complete.
+    :func:`assignment_tables`), then the plots and ``report.html`` (``output.plots``; ``annotations``,
+    signature name -> e.g. ``"SBS1 (0.98)"``, label them); ``run.json`` goes last and marks the
+    result complete.
 
     An older ``run.json`` is removed first and so are the solutions of K values this run did not
     try, so the folder never shows two runs' tables under one completion mark. If a write fails
@@ -80,7 +86,10 @@ def write_extraction(extraction: Extraction, directory: Path, config: Config, in
         write_atomic(directory / "selection.tsv", selection_text(extraction.selection.table))
         write_atomic(directory / "signatures.tsv", signatures_text(extraction.signatures))
         write_atomic(directory / "exposures.tsv", exposures_text(extraction.exposures))
-        write_json(directory / "run.json", provenance(config, extraction.info, inputs))
+        record = provenance(config, extraction.info, inputs)
+        if config.output.plots:
+            write_report(extraction, directory, record, annotations)
+        write_json(directory / "run.json", record)
     except OSError as exc:
         remove_results(directory)
         raise OutputError(

@@ -248,3 +248,32 @@ def to_text(table: pd.DataFrame, index_label: str, float_format: str) -> str:
     buffer = io.StringIO()
     table.to_csv(buffer, sep="\t", index_label=index_label, float_format=float_format, lineterminator="\n")
     return buffer.getvalue()
+
+
+#: Columns of ``selection.tsv`` that the choice-of-K plot needs.
+SELECTION_COLUMNS = ("K", "stability_mean", "stability_min", "deviance", "selected")
+
+
+def read_selection(path: str | Path) -> pd.DataFrame:
+    """Read a ``selection.tsv`` back: one row per K; numbers as floats, ``selected`` as booleans."""
+    text, name = read_text(path)
+    rows = _split_rows(text, name)
+    header = [cell.strip() for cell in rows[0]]
+    missing = [column for column in SELECTION_COLUMNS if column not in header]
+    if missing:
+        raise InputError(f"{name}: not a selection table; column(s) {', '.join(missing)} missing")
+    if len(rows) < 2:
+        raise InputError(f"{name}: selection table has no rows")
+    table = pd.DataFrame([[cell.strip() for cell in row] for row in rows[1:]], columns=header)
+    required = list(SELECTION_COLUMNS[:-1])
+    positions = [header.index(column) for column in required]
+    table[required] = _parse_numbers([[""] + [row[p] for p in positions] for row in rows], 1, required, name)
+    if not (table["K"] == table["K"].round()).all() or (table["K"] < 1).any():
+        raise InputError(f"{name}: column 'K' must hold whole numbers of signatures (1 or more)")
+    table["K"] = table["K"].astype(int)
+    for column in ("selected", "significant", "stable"):
+        if column in table:
+            table[column] = table[column].str.lower().isin(("true", "1", "yes"))
+    if "gain" in table:
+        table["gain"] = pd.to_numeric(table["gain"], errors="coerce")
+    return table

@@ -43,9 +43,9 @@ def train(
         for stale in checkpoints.glob("K*.npz"):
             stale.unlink()
     extraction = extract_signatures(table, config, checkpoint_dir=checkpoints, progress=progress)
-    inputs, extra = {"catalog": str(catalog)}, None
+    inputs, extra, labels = {"catalog": str(catalog)}, None, None
     if reference is not None:
         inputs["reference"] = config.assignment.reference or "COSMIC v3.4 SBS GRCh37 (packaged)"
-        extra = assignment_tables(extraction, table, reference, config)
-    write_extraction(extraction, directory, config, inputs=inputs, extra=extra)
+        extra, labels = assignment_tables(extraction, table, reference, config)
+    write_extraction(extraction, directory, config, inputs=inputs, extra=extra, annotations=labels)
     return extraction

@@ -1,0 +1,193 @@
+"""Plots and the report: panel counts, labels, files that open, and train's plots/report.html."""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import logging
+import re
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from unfoldnmf.channels import CHANNELS, SUBSTITUTIONS
+from unfoldnmf.cli import cli
+from unfoldnmf.output import exposures_text, signatures_text
+from unfoldnmf.pipeline import Extraction
+from unfoldnmf.report import report_html, write_report
+from unfoldnmf.results import selection_text
+from unfoldnmf.selection import select_k
+
+needs_matplotlib = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="matplotlib not installed")
+PNG = b"\x89PNG\r\n\x1a\n"
+TRINUCLEOTIDES = [c[0] + c[2] + c[6] for c in CHANNELS]
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def extraction(true_signatures, cohort) -> Extraction:
+    """An Extraction built from the simulation's truth, without running NMF."""
+    names = ["SBS96A", "SBS96B", "SBS96C"]
+    signatures = true_signatures.set_axis(names, axis=1)
+    exposures = cohort.exposures.set_axis(names, axis=1)
+    exposures.index.name = "Samples"
+    selection = select_k([1, 2, 3, 4], [1.0, 0.99, 0.97, 0.6], [1.0, 0.98, 0.95, -0.2],
+                         [90000.0, 30000.0, 9000.0, 8900.0], n_samples=len(exposures), min_gain=3.0, min_stability=0.0)
+    info = {"samples": len(exposures), "samples_without_mutations": [], "hypermutation_cap": 15000.0,
+            "samples_capped": 0, "device": "cpu", "seconds_per_k": {1: 0.5, 2: 0.7, 3: 0.9, 4: 1.1},
+            "seconds_total": 3.4}
+    return Extraction(signatures=signatures, exposures=exposures, selection=selection, solutions={}, info=info)
+
+
+@needs_matplotlib
+def test_signature_plot_has_one_labelled_panel_per_signature(tmp_path, extraction):
+    from unfoldnmf.plotting import SUBSTITUTION_COLOURS, save_figure, signature_figure
+
+    figure = signature_figure(extraction.signatures, {"SBS96A": "SBS1 (0.99)"})
+    assert len(figure.axes) == 3
+    assert [ax.get_title(loc="left") for ax in figure.axes] == ["SBS96A  \u2014  SBS1 (0.99)", "SBS96B", "SBS96C"]
+    assert [t.get_text() for t in figure.axes[-1].get_xticklabels()] == TRINUCLEOTIDES
+    assert all(len(ax.get_xticklabels()) == 0 for ax in figure.axes[:-1])
+    for ax in figure.axes:
+        assert [t.get_text() for t in ax.texts] == list(SUBSTITUTIONS)
+        heights = ax.collections[0].get_paths()
+        assert len(heights) == 96
+    bars = figure.axes[0].collections[0].get_facecolors()
+    assert np.allclose(bars[0][:3], _rgb(SUBSTITUTION_COLOURS["C>A"])) and np.allclose(bars[95][:3], _rgb(SUBSTITUTION_COLOURS["T>G"]))
+    path = tmp_path / "sigs.png"
+    save_figure(figure, path)
+    assert path.read_bytes().startswith(PNG) and path.stat().st_size > 20_000
+
+
+@needs_matplotlib
+def test_many_signatures_use_two_columns_each_with_labels():
+    from unfoldnmf.plotting import signature_figure
+    from unfoldnmf.reference import cosmic_signatures
+
+    figure = signature_figure(cosmic_signatures().iloc[:, :13])
+    assert len(figure.axes) == 13
+    labelled = [ax for ax in figure.axes if ax.get_xticklabels()]
+    assert len(labelled) == 2 and [t.get_text() for t in labelled[1].get_xticklabels()] == TRINUCLEOTIDES
+    assert figure.axes[12].get_title(loc="left") == cosmic_signatures().columns[12]
+
+
+@needs_matplotlib
+def test_exposure_plot_ranks_samples_and_bins_large_cohorts(tmp_path, extraction):
+    from unfoldnmf.plotting import exposure_figure, save_figure
+
+    figure = exposure_figure(extraction.exposures)
+    top, bottom = figure.axes
+    ranked = extraction.exposures.sum(axis=1).sort_values(ascending=False, kind="stable").index
+    assert [t.get_text() for t in bottom.get_xticklabels()] == list(ranked)
+    assert [t.get_text() for t in top.get_legend().get_texts()] == ["SBS96A", "SBS96B", "SBS96C"]
+    assert top.get_ylabel() == "mutations" and bottom.get_ylim() == (0, 1)
+    save_figure(figure, tmp_path / "expo.svg")
+    assert (tmp_path / "expo.svg").read_text().lstrip().startswith("<?xml")
+
+    rng = np.random.default_rng(0)
+    many = pd.DataFrame(rng.gamma(1.0, 500.0, size=(1000, 3)), columns=["A", "B", "C"], index=[f"s{i}" for i in range(1000)])
+    figure = exposure_figure(many, max_bars=200)
+    top, bottom = figure.axes
+    assert "1000 samples" in top.get_title(loc="left") and "200 bins of 5 samples" in top.get_title(loc="left")
+    assert len(bottom.get_xticklabels()) == 0 and len(top.collections[0].get_paths()) == 200
+    heights = np.array([p.vertices[:, 1].max() for p in top.collections[-1].get_paths()])
+    assert np.all(np.diff(heights) <= 1e-9)  # bins ranked by mean total, largest first
+
+
+@needs_matplotlib
+def test_selection_plot_marks_the_chosen_k(tmp_path, extraction):
+    from unfoldnmf.plotting import save_figure, selection_figure
+
+    figure = selection_figure(extraction.selection.table)
+    top, bottom = figure.axes
+    assert top.get_title(loc="left") == "Choice of K: chosen K = 3"
+    assert [t.get_text() for t in top.get_legend().get_texts()] == ["mean stability", "minimum stability"]
+    assert "deviance" in bottom.get_ylabel()
+    for ax in (top, bottom):
+        assert any(list(line.get_xdata()) == [3, 3] for line in ax.get_lines())
+    save_figure(figure, tmp_path / "k.pdf")
+    assert (tmp_path / "k.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_report_is_self_contained_with_tables_and_images(extraction):
+    record = {"unfoldnmf_version": "0.1.0", "command": "unfoldnmf train c.tsv -o out", "inputs": {"catalog": "c.tsv"},
+              "config": {"seed": 0, "extraction": {"k_min": 1, "k_max": 4, "replicates": 4}, "refit": {"method": "sparse"}}}
+    images = {name: PNG + name.encode() for name in ("signatures", "exposures", "selection")}
+    page = report_html(extraction, record, images, {"SBS96A": "SBS1 (0.99)"})
+    embedded = re.findall(r'<img id="plot-(\w+)"[^>]* src="data:image/png;base64,([^"]+)"', page)
+    assert {name: base64.b64decode(data) for name, data in embedded} == images
+    assert "http" not in page.replace("unfoldnmf[plot]", "")
+    assert "K = 3: largest K" in page and "SBS1 (0.99)" in page and "c.tsv" in page and "not assigned" in page
+    assert page.count('<tr class="chosen">') == 1 and "Timings" in page and "3.4 s on cpu (K=1 0.5 s," in page
+    assert page.index("Inputs") < page.index("Settings") < page.index("Number of signatures") < page.index("Exposures")
+
+
+def test_missing_matplotlib_is_one_line_and_train_keeps_the_report(tmp_path, extraction, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    sigs = tmp_path / "sigs.tsv"
+    sigs.write_text(signatures_text(extraction.signatures))
+    result = run("plot", sigs, "-o", tmp_path / "x.png")
+    assert result.exit_code == 1 and not (tmp_path / "x.png").exists()
+    assert result.output.strip() == ("unfoldnmf: error: plotting needs matplotlib, which is not installed; "
+                                     "install it with: pip install 'unfoldnmf[plot]'")
+    notices = []
+    handler = logging.Handler()
+    handler.emit = lambda record: notices.append(record.getMessage())
+    logger = logging.getLogger("unfoldnmf")
+    monkeypatch.setattr(logger, "level", logging.INFO)
+    logger.addHandler(handler)
+    (tmp_path / "out").mkdir()
+    try:
+        write_report(extraction, tmp_path / "out", {})
+    finally:
+        logger.removeHandler(handler)
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert "No plots: matplotlib is not installed" in page and "<img" not in page and "SBS96C" in page
+    assert not (tmp_path / "out" / "plots").exists()
+    assert any("plots skipped" in notice for notice in notices)
+
+
+@needs_matplotlib
+def test_plot_command_draws_each_table_and_refuses_bad_requests(tmp_path, extraction):
+    (tmp_path / "s.tsv").write_text(signatures_text(extraction.signatures))
+    (tmp_path / "e.tsv").write_text(exposures_text(extraction.exposures))
+    (tmp_path / "k.tsv").write_text(selection_text(extraction.selection.table))
+    assert run("plot", tmp_path / "s.tsv", "-o", tmp_path / "s.png", "--label", "SBS96B=SBS5 (0.95)").exit_code == 0
+    assert run("plot", tmp_path / "e.tsv", "-o", tmp_path / "e.png", "--kind", "exposures").exit_code == 0
+    assert run("plot", tmp_path / "k.tsv", "-o", tmp_path / "k.svg", "--kind", "selection").exit_code == 0
+    for name in ("s.png", "e.png"):
+        assert (tmp_path / name).read_bytes().startswith(PNG) and (tmp_path / name).stat().st_size > 10_000
+    for table, figure, options, message in [
+        ("s.tsv", "x.jpg", [], "unknown plot format '.jpg'"),
+        ("s.tsv", "x.png", ["--kind", "selection"], "not a selection table"),
+        ("s.tsv", "x.png", ["--label", "SBS96Z=x"], "unknown signature(s) SBS96Z"),
+        ("e.tsv", "x.png", [], "does not hold channel labels"),
+    ]:
+        result = run("plot", tmp_path / table, "-o", tmp_path / figure, *options)
+        assert result.exit_code == 2 and message in result.output and len(result.output.strip().splitlines()) == 1
+        assert not (tmp_path / "x.png").exists() and not (tmp_path / "x.jpg").exists()
+
+
+@needs_matplotlib
+def test_train_writes_plots_and_report_unless_told_not_to(tmp_path, catalog_file):
+    fast = ["--set", "extraction.replicates=2", "--set", "solver.max_iter=100", "--quiet"]
+    out = tmp_path / "out"
+    assert run("train", catalog_file, "-o", out, *fast, "--k", "3").exit_code == 0
+    assert sorted(p.name for p in (out / "plots").iterdir()) == ["exposures.png", "selection.png", "signatures.png"]
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 3 and "K = 3" in page
+    assert json.loads((out / "run.json").read_text())["config"]["output"] == {"plots": True}
+    bare = tmp_path / "bare"
+    assert run("train", catalog_file, "-o", bare, *fast, "--k", "1", "--no-plots").exit_code == 0
+    assert not (bare / "plots").exists() and not (bare / "report.html").exists() and (bare / "run.json").exists()
+
+
+def _rgb(hex_colour: str) -> list[float]:
+    return [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
