@@ -124,7 +124,7 @@ def test_report_is_self_contained_with_tables_and_images(extraction):
     embedded = re.findall(r'<img id="plot-(\w+)"[^>]* src="data:image/png;base64,([^"]+)"', page)
     assert {name: base64.b64decode(data) for name, data in embedded} == images
     assert "http" not in page.replace("unfoldnmf[plot]", "")
-    assert "K = 3: largest K" in page and "SBS1 (0.99)" in page and "c.tsv" in page and "not assigned" in page
+    assert "K = 3: K grows while" in page and "SBS1 (0.99)" in page and "c.tsv" in page and "not assigned" in page
     assert page.count('<tr class="chosen">') == 1 and "Timings" in page and "3.4 s on cpu (K=1 0.5 s," in page
     assert page.index("Inputs") < page.index("Settings") < page.index("Number of signatures") < page.index("Exposures")
 

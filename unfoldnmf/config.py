@@ -25,7 +25,7 @@ class SolverConfig:
     """Multiplicative-update NMF: objective, penalties and stopping rule."""
 
     objective: Literal["kl", "frobenius"] = "kl"
-    max_iter: int = 3000
+    max_iter: int = 2000
     tol: float = 1e-6
     check_every: int = 25
     l1: float = 0.0
@@ -45,12 +45,12 @@ class ExtractionConfig:
     k_min: int = 1
     k_max: int = 25
     k: Optional[int] = None
-    replicates: int = 20
+    replicates: int = 10
     resample: Literal["poisson", "multinomial", "none"] = "poisson"
     hypermutation_cap: Optional[float] = None
-    min_gain: float = 3.0
-    min_stability: float = 0.0
-    patience: Optional[int] = 3
+    min_gain: float = 4.0
+    min_stability: float = 0.6
+    patience: Optional[int] = 2
 
     def __post_init__(self) -> None:
         _require(self.k_min >= 1, "extraction.k_min", "must be at least 1")
