@@ -14,6 +14,7 @@ from .config import load_config, parse_override
 from .errors import UnfoldNMFError
 from .evaluate import score_exposures, score_signatures
 from .tables import read_exposures, read_signatures
+from .fit import fit as run_fit
 from .train import train as run_train
 
 
@@ -54,6 +55,11 @@ def cli() -> None:
               help="Output directory, or - to stream the exposures table to stdout.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML config (default: embedded).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override one config key, e.g. extraction.replicates=30.")
+@click.option("--mode", type=click.Choice(["unsupervised", "supervised"]),
+              help="unsupervised: extract de novo; supervised: train a network on --signatures.")
+@click.option("--signatures", type=click.Path(dir_okay=False), help="Supervised: the signatures (96 × K) to fit.")
+@click.option("--exposures", type=click.Path(dir_okay=False),
+              help="Supervised: true exposures of CATALOG (samples × signatures or transposed); else a simulated cohort.")
 @click.option("--k", type=click.IntRange(min=1), help="Fix the number of signatures.")
 @click.option("--k-min", type=click.IntRange(min=1), help="Smallest K to try.")
 @click.option("--k-max", type=click.IntRange(min=1), help="Largest K to try.")
@@ -62,15 +68,42 @@ def cli() -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
 @click.option("--resume", is_flag=True, help="Reuse the K values an interrupted run finished.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bars.")
-def train(catalog, output, config_file, overrides, k, k_min, k_max, device, seed, force, resume, quiet):
-    """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin)."""
+def train(catalog, output, config_file, overrides, mode, signatures, exposures, k, k_min, k_max, device, seed, force,
+          resume, quiet):
+    """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin),
+    or with --mode supervised train a network that fits --signatures (writes model.pt)."""
     _configure_logging(quiet)
     flags = {"extraction": {key: value for key, value in (("k", k), ("k_min", k_min), ("k_max", k_max)) if value is not None}}
-    flags.update({key: value for key, value in (("device", device), ("seed", seed)) if value is not None})
+    flags.update({key: value for key, value in (("device", device), ("seed", seed), ("mode", mode)) if value is not None})
     config = load_config(config_file, [parse_override(text) for text in overrides] + [flags])
-    result = run_train(catalog, output, config, force=force, resume=resume, progress=not quiet)
-    if output != "-":
+    result = run_train(catalog, output, config, force=force, resume=resume, progress=not quiet,
+                       signatures=signatures, exposures=exposures)
+    if output != "-" and config.mode == "unsupervised":
         logging.getLogger("unfoldnmf").info("K=%d chosen; tables written to %s", result.selection.k, output)
+    elif output != "-":
+        logging.getLogger("unfoldnmf").info("network trained; model.pt and exposures.tsv written to %s", output)
+
+
+@cli.command()
+@click.argument("catalog", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, allow_dash=True),
+              help="Output directory, or - to stream the exposures table to stdout.")
+@click.option("--model", type=click.Path(dir_okay=False), help="A model.pt written by train --mode supervised.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML config (default: embedded).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override one config key, e.g. dtype=float64.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where to compute.")
+@click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+def fit(catalog, output, model, config_file, overrides, device, force, quiet):
+    """Fit exposures of CATALOG's samples to known signatures: with --model, one pass of a trained network."""
+    _configure_logging(quiet)
+    if model is None:
+        raise click.UsageError("give the signatures to fit: --model MODEL.pt")
+    flags = {"device": device} if device is not None else {}
+    config = load_config(config_file, [parse_override(text) for text in overrides] + [flags])
+    run_fit(catalog, output, model, config, force=force)
+    if output != "-":
+        logging.getLogger("unfoldnmf").info("exposures written to %s", output)
 
 
 @cli.command()

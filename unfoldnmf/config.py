@@ -81,10 +81,11 @@ class NetworkConfig:
 
     layers: int = 10
     tied: bool = False
-    learning_rate: float = 0.01
+    learning_rate: float = 0.05
     epochs: int = 100
     batch_size: int = 256
     simulated_samples: int = 5000
+    learn_penalties: bool = False
 
     def __post_init__(self) -> None:
         _require(self.layers >= 1, "network.layers", "must be at least 1")
@@ -98,7 +99,7 @@ class NetworkConfig:
 class Config:
     """Everything a run needs besides its input files."""
 
-    mode: Literal["unsupervised"] = "unsupervised"
+    mode: Literal["unsupervised", "supervised"] = "unsupervised"
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
     dtype: Literal["float32", "float64"] = "float32"

@@ -67,11 +67,18 @@ def update_w_kl(X, W, H):
     return W * (ratio @ H.transpose(-2, -1)) / (H.sum(dim=-1).unsqueeze(-2) + eps)
 
 
+def update_h_gram(AX, B, H, l1=0.0, l2=0.0):
+    """The Frobenius H step written with A·X and B in place of WᵀX and WᵀW: H ⊙ AX ⊘ (BH + l2·H + l1).
+
+    AX is (…, K, N), B is (…, K, K); the unfolded network's Frobenius layer is this step with learned A, B.
+    """
+    return H * AX / (B @ H + l2 * H + l1 + _eps(H.dtype))
+
+
 def update_h_frobenius(X, W, H, l1=0.0, l2=0.0):
     """One Frobenius multiplicative step for H: H ⊙ (WᵀX) ⊘ (WᵀWH + l2·H + l1)."""
-    eps = _eps(H.dtype)
     Wt = W.transpose(-2, -1)
-    return H * (Wt @ X) / ((Wt @ W) @ H + l2 * H + l1 + eps)
+    return update_h_gram(Wt @ X, Wt @ W, H, l1, l2)
 
 
 def update_w_frobenius(X, W, H):
