@@ -79,10 +79,10 @@ class RefitConfig:
 class NetworkConfig:
     """The unfolded network: depth, weight tying and training schedule."""
 
-    layers: int = 10
+    layers: int = 20
     tied: bool = False
     learning_rate: float = 0.05
-    epochs: int = 100
+    epochs: int = 40
     batch_size: int = 256
     simulated_samples: int = 5000
     learn_penalties: bool = False
