@@ -84,7 +84,7 @@ class NetworkConfig:
     learning_rate: float = 0.05
     epochs: int = 40
     batch_size: int = 256
-    simulated_samples: int = 5000
+    simulated_samples: int = 2000
     learn_penalties: bool = False
 
     def __post_init__(self) -> None:
