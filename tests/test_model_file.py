@@ -19,6 +19,8 @@ from unfoldnmf.unfolded import UnfoldedNMF
 
 from .test_cli import run
 
+pytestmark = pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+
 SUPERVISED = ["--mode", "supervised", "--set", "network.layers=3", "--set", "network.epochs=3",
               "--set", "network.simulated_samples=200", "--quiet"]
 
