@@ -6,13 +6,13 @@ import sys
 from pathlib import Path
 
 from .config import Config
+from .device import resolve_device, resolve_dtype
 from .errors import InputError
 from .model_file import save_model
 from .output import exposures_text, prepare_output_dir, write_atomic, write_json
 from .pipeline import Extraction, extract_signatures
 from .results import provenance, write_extraction
 from .supervised import SupervisedFit, predict_exposures, train_supervised
-from .device import resolve_device, resolve_dtype
 from .tables import read_catalog, read_exposures, read_signatures
 
 
