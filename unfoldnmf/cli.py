@@ -14,12 +14,13 @@ from .assign import assign_signatures
 from .config import AssignmentConfig, RefitConfig, load_config, parse_override
 from .errors import InputError, UnfoldNMFError
 from .evaluate import score_exposures, score_signatures
-from .fit import fit_cosmic, fit_signatures
-from .output import exposures_text, prepare_output_dir, signatures_text, write_atomic
+from .fit import exposures_from_model, fit_signatures
+from .output import exposures_text, prepare_output_dir, signatures_text, write_atomic, write_json
 from .plotting import exposure_figure, plot_format, require_matplotlib, save_figure, selection_figure, signature_figure
 from .reference import cosmic_signatures, parse_names, reference_signatures
 from .simulate import simulate_cohort
 from .tables import read_catalog, read_exposures, read_selection, read_signatures, to_text
+from .results import provenance
 from .train import train as run_train
 
 
@@ -63,6 +64,11 @@ def cli() -> None:
               help="Output directory, or - to stream the exposures table to stdout.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML config (default: embedded).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override one config key, e.g. extraction.replicates=30.")
+@click.option("--mode", type=click.Choice(["unsupervised", "supervised"]),
+              help="unsupervised: extract de novo; supervised: train a network on --signatures.")
+@click.option("--signatures", type=click.Path(dir_okay=False), help="Supervised: the signatures (96 × K) to fit.")
+@click.option("--exposures", type=click.Path(dir_okay=False),
+              help="Supervised: true exposures of CATALOG (samples × signatures or transposed); else a simulated cohort.")
 @click.option("--k", type=click.IntRange(min=1), help="Fix the number of signatures.")
 @click.option("--k-min", type=click.IntRange(min=1), help="Smallest K to try.")
 @click.option("--k-max", type=click.IntRange(min=1), help="Largest K to try.")
@@ -72,19 +78,24 @@ def cli() -> None:
 @click.option("--resume", is_flag=True, help="Reuse the K values an interrupted run finished.")
 @click.option("--no-plots", is_flag=True, help="Write no plots and no report.html (sets output.plots=false).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bars.")
-def train(catalog, output, config_file, overrides, k, k_min, k_max, device, seed, force, resume, no_plots, quiet):
-    """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin)."""
+def train(catalog, output, config_file, overrides, mode, signatures, exposures, k, k_min, k_max, device, seed, force,
+          resume, no_plots, quiet):
+    """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin),
+    or with --mode supervised train a network that fits --signatures (writes model.pt)."""
     _configure_logging(quiet)
     extraction = {key: value for key, value in (("k", k), ("k_min", k_min), ("k_max", k_max)) if value is not None}
-    flags = {key: value for key, value in (("device", device), ("seed", seed)) if value is not None}
+    flags = {key: value for key, value in (("device", device), ("seed", seed), ("mode", mode)) if value is not None}
     if extraction:  # an empty section here would replace a malformed one and hide its error
         flags["extraction"] = extraction
     if no_plots:
         flags["output"] = {"plots": False}
     config = load_config(config_file, [parse_override(text) for text in overrides] + [flags])
-    result = run_train(catalog, output, config, force=force, resume=resume, progress=not quiet)
-    if output != "-":
+    result = run_train(catalog, output, config, force=force, resume=resume, progress=not quiet,
+                       signatures=signatures, exposures=exposures)
+    if output != "-" and config.mode == "unsupervised":
         logging.getLogger("unfoldnmf").info("K=%d chosen; tables written to %s", result.selection.k, output)
+    elif output != "-":
+        logging.getLogger("unfoldnmf").info("network trained; model.pt and exposures.tsv written to %s", output)
 
 
 @cli.command()
@@ -186,32 +197,43 @@ def _signature_source(signatures: str | None, cosmic: str | None) -> None:
 @cli.command()
 @click.argument("catalog", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False, allow_dash=True),
-              help="Output directory (exposures.tsv, signatures.tsv), or - to stream the exposures table.")
+              help="Output directory (exposures.tsv, signatures.tsv or run.json), or - to stream the exposures table.")
 @click.option("--signatures", type=click.Path(dir_okay=False), help="Signature table to fit (96 × K).")
 @click.option("--cosmic", is_flag=False, flag_value="all", metavar="[NAMES]",
               help="Fit COSMIC v3.4 signatures: a comma-separated list (SBS1,SBS5) or, alone, all of them.")
+@click.option("--model", type=click.Path(dir_okay=False), help="A model.pt written by train --mode supervised (one network pass).")
 @click.option("--method", type=click.Choice(["sparse", "nnls"]), default=RefitConfig.method, show_default=True,
               help="sparse: drop signatures that do not improve the fit; nnls: plain NNLS.")
 @click.option("--min-deviance-gain", type=click.FloatRange(min=0), default=RefitConfig.min_deviance_gain,
               show_default=True, help="Sparse refit: Poisson deviance a signature must save to stay.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML config for --model (device, dtype).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override one config key, e.g. dtype=float64.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where to run the --model network.")
 @click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
-def fit(catalog, output, signatures, cosmic, method, min_deviance_gain, force):
-    """Exposures of the samples of CATALOG on known signatures, without extraction."""
-    _signature_source(signatures, cosmic)
-    refit = RefitConfig(method=method, min_deviance_gain=min_deviance_gain)
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+def fit(catalog, output, signatures, cosmic, model, method, min_deviance_gain, config_file, overrides, device, force, quiet):
+    """Exposures of the samples of CATALOG on known signatures (sparse refit) or from a trained network."""
+    _configure_logging(quiet)
+    if sum(source is not None for source in (signatures, cosmic, model)) != 1:
+        raise InputError("give exactly one source: --signatures FILE, --cosmic [NAMES] or --model model.pt")
     table = read_catalog(catalog)
-    if signatures is not None:
-        sigs = read_signatures(signatures)
-        exposures = fit_signatures(table, sigs, refit)
+    info = None
+    if model is not None:
+        config = load_config(config_file, [parse_override(text) for text in overrides] + ([{"device": device}] if device else []))
+        exposures, info = exposures_from_model(table, model, config)
     else:
-        sigs = cosmic_signatures(None if cosmic == "all" else parse_names(cosmic))
-        exposures = fit_cosmic(table, list(sigs.columns), refit)
+        refit = RefitConfig(method=method, min_deviance_gain=min_deviance_gain)
+        sigs = read_signatures(signatures) if signatures is not None else cosmic_signatures(None if cosmic == "all" else parse_names(cosmic))
+        exposures = fit_signatures(table, sigs, refit)
     if output == "-":
         sys.stdout.write(exposures_text(exposures))
         return
     directory = prepare_output_dir(output, force=force)
-    write_atomic(directory / "signatures.tsv", signatures_text(sigs))
     write_atomic(directory / "exposures.tsv", exposures_text(exposures))
+    if info is None:
+        write_atomic(directory / "signatures.tsv", signatures_text(sigs))
+    else:
+        write_json(directory / "run.json", provenance(config, info, {"catalog": str(catalog), "model": str(model)}))
 
 
 @cli.command()

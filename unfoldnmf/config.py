@@ -108,12 +108,13 @@ class AssignmentConfig:
 class NetworkConfig:
     """The unfolded network: depth, weight tying and training schedule."""
 
-    layers: int = 10
+    layers: int = 20
     tied: bool = False
-    learning_rate: float = 0.01
-    epochs: int = 100
+    learning_rate: float = 0.05
+    epochs: int = 40
     batch_size: int = 256
-    simulated_samples: int = 5000
+    simulated_samples: int = 2000
+    learn_penalties: bool = False
 
     def __post_init__(self) -> None:
         _require(self.layers >= 1, "network.layers", "must be at least 1")
@@ -134,7 +135,7 @@ class OutputConfig:
 class Config:
     """Everything a run needs besides its input files."""
 
-    mode: Literal["unsupervised"] = "unsupervised"
+    mode: Literal["unsupervised", "supervised"] = "unsupervised"
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
     dtype: Literal["float32", "float64"] = "float32"

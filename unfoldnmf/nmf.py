@@ -81,11 +81,18 @@ def em_step_kl(X, W, H, l1=0.0, l2=0.0):
     return W_next / W_next.sum(dim=-2, keepdim=True).clamp_min(eps), H_next
 
 
+def update_h_gram(AX, B, H, l1=0.0, l2=0.0):
+    """The Frobenius H step written with A·X and B in place of WᵀX and WᵀW: H ⊙ AX ⊘ (BH + l2·H + l1).
+
+    AX is (…, K, N), B is (…, K, K); the unfolded network's Frobenius layer is this step with learned A, B.
+    """
+    return H * AX / (B @ H + l2 * H + l1 + _eps(H.dtype))
+
+
 def update_h_frobenius(X, W, H, l1=0.0, l2=0.0):
     """One Frobenius multiplicative step for H: H ⊙ (WᵀX) ⊘ (WᵀWH + l2·H + l1)."""
-    eps = _eps(H.dtype)
     Wt = W.transpose(-2, -1)
-    return H * (Wt @ X) / ((Wt @ W) @ H + l2 * H + l1 + eps)
+    return update_h_gram(Wt @ X, Wt @ W, H, l1, l2)
 
 
 def update_w_frobenius(X, W, H):

@@ -1,0 +1,96 @@
+"""model.pt and the supervised command line: round trip, refusals of foreign or damaged files, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from unfoldnmf.channels import CHANNELS
+from unfoldnmf.errors import InputError
+from unfoldnmf.model_file import load_model, save_model
+from unfoldnmf.tables import to_text
+from unfoldnmf.unfolded import UnfoldedNMF
+
+from .test_cli import run
+
+pytestmark = pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+
+SUPERVISED = ["--mode", "supervised", "--set", "network.layers=3", "--set", "network.epochs=3",
+              "--set", "network.simulated_samples=200", "--quiet"]
+
+
+@pytest.fixture()
+def network(true_signatures):
+    return UnfoldedNMF.from_signatures(torch.tensor(true_signatures.to_numpy()), "frobenius", layers=4, l1=1.0)
+
+
+def test_model_round_trip_gives_the_same_exposures(tmp_path, network, cohort):
+    save_model(tmp_path / "model.pt", network, CHANNELS, ["SBS1", "SBS5", "SBS13"], {"seed": 0})
+    loaded = load_model(tmp_path / "model.pt", CHANNELS, ["SBS1", "SBS5", "SBS13"])
+    X = torch.tensor(cohort.catalog.to_numpy())
+    with torch.no_grad():
+        torch.testing.assert_close(loaded.network(X), network(X))
+    assert loaded.metadata["architecture"]["layers"] == 4 and loaded.signatures == ["SBS1", "SBS5", "SBS13"]
+
+
+class _Exploit:
+    def __reduce__(self):
+        return (os.system, ("touch pwned",))
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("channels", "other channels"), ("k", "expected K=2"), ("truncated", "not a readable"),
+    ("pickle", "not a readable"), ("shapes", "do not match"), ("foreign", "not an unfoldnmf model"),
+])
+def test_foreign_or_damaged_models_are_refused(tmp_path, network, damage, message, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "model.pt"
+    channels = list(reversed(CHANNELS)) if damage == "channels" else CHANNELS
+    save_model(path, network, channels, ["SBS1", "SBS5", "SBS13"], {})
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:300])
+    elif damage == "pickle":
+        path.write_bytes(pickle.dumps({"format": "unfoldnmf-model/1", "x": _Exploit()}))
+    elif damage in ("shapes", "foreign"):
+        payload = torch.load(path, weights_only=True)
+        payload["weights"]["log_B"] = torch.zeros(4, 2, 2)
+        torch.save(payload if damage == "shapes" else {"weights": payload["weights"]}, path)
+    expected = ["SBS1", "SBS5"] if damage == "k" else None
+    with pytest.raises(InputError, match=message):
+        load_model(path, CHANNELS, expected)
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_supervised_train_then_fit_on_the_command_line(tmp_path, catalog_file, cohort, true_signatures):
+    sigs = tmp_path / "sigs.tsv"
+    sigs.write_text(to_text(true_signatures, "MutationType", "%.8g"))
+    truth = tmp_path / "truth.csv"
+    truth.write_text(cohort.exposures.T.to_csv())  # SynSig orientation: signatures × samples
+    out = tmp_path / "out"
+    result = run("train", catalog_file, "-o", out, "--signatures", sigs, "--exposures", truth, *SUPERVISED)
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == {"model.pt", "exposures.tsv", "run.json"}
+    assert json.loads((out / "run.json").read_text())["training_data"] == "given exposures"
+    fitted = tmp_path / "fitted"
+    assert run("fit", catalog_file, "--model", out / "model.pt", "-o", fitted, "--quiet").exit_code == 0
+    exposures = pd.read_csv(fitted / "exposures.tsv", sep="\t", index_col=0)
+    assert exposures.equals(pd.read_csv(out / "exposures.tsv", sep="\t", index_col=0))
+    totals = cohort.catalog.sum(axis=0).to_numpy()
+    error = np.abs(exposures.to_numpy() - cohort.exposures.to_numpy()).sum(axis=1) / totals
+    assert np.mean(error) < 0.15
+
+
+def test_supervised_refusals_exit_2_and_write_nothing(tmp_path, catalog_file):
+    out = tmp_path / "out"
+    result = run("train", catalog_file, "-o", out, "--mode", "supervised", "--quiet")
+    assert result.exit_code == 2 and "--signatures" in result.output and not out.exists()
+    crafted = tmp_path / "model.pt"
+    crafted.write_bytes(pickle.dumps(_Exploit()))
+    result = run("fit", catalog_file, "--model", crafted, "-o", out)
+    assert result.exit_code == 2 and "not a readable unfoldnmf model" in result.output and not out.exists()

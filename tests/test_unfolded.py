@@ -1,0 +1,72 @@
+"""The unfolded network: untrained it is exactly MU, trained it fits exposures better, it fails loudly."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from unfoldnmf.config import load_config
+from unfoldnmf.errors import NumericalError
+from unfoldnmf.nmf import run_mu
+from unfoldnmf.simulate import simulate_cohort
+from unfoldnmf.supervised import relative_l1, train_supervised
+from unfoldnmf.unfolded import UnfoldedNMF
+from unfoldnmf.unsupervised import train_unsupervised
+
+
+@pytest.mark.parametrize("objective", ["kl", "frobenius"])
+@pytest.mark.parametrize("tied", [False, True])
+def test_untrained_network_equals_mu_iterations_in_float64(cohort, true_signatures, objective, tied):
+    X = torch.tensor(cohort.catalog.to_numpy(), dtype=torch.float64)
+    W = torch.tensor(true_signatures.to_numpy(), dtype=torch.float64)
+    network = UnfoldedNMF.from_signatures(W, objective, layers=7, tied=tied, l1=2.0, l2=0.01)
+    H0 = network.initial_exposures(X)
+    mu = run_mu(X, W[None], H0[None], objective, max_iter=7, tol=0, check_every=7, l1=2.0, l2=0.01, update_w=False)
+    with torch.no_grad():
+        H = network(X)
+    torch.testing.assert_close(H, mu.H[0], rtol=1e-12, atol=1e-9)
+    torch.testing.assert_close(H0, X.sum(0, keepdim=True).expand(3, -1) / 3)
+
+
+def _config(**network):
+    return load_config(None, [{"dtype": "float64", "network": {"layers": 3, "epochs": 8, "batch_size": 64,
+                                                                "simulated_samples": 200, **network}}])
+
+
+def test_supervised_training_beats_untrained_network_on_held_out_samples(true_signatures):
+    held_out = simulate_cohort(true_signatures, 150, seed=11)
+    X = torch.tensor(held_out.catalog.to_numpy())
+    truth = torch.tensor(held_out.exposures.to_numpy().T)
+    fit = train_supervised(true_signatures, _config())
+    untrained = UnfoldedNMF.from_signatures(torch.tensor(true_signatures.to_numpy()), "kl", layers=3)
+    with torch.no_grad():
+        trained_error = relative_l1(fit.network(X), truth, X.sum(0)).mean()
+        untrained_error = relative_l1(untrained(X), truth, X.sum(0)).mean()
+    assert trained_error < 0.85 * untrained_error
+    assert fit.info["relative_l1_final_epoch"] < fit.info["relative_l1_untrained"]
+
+
+def test_same_seed_same_network(true_signatures):
+    first, second = (train_supervised(true_signatures, _config(epochs=2, tied=True)) for _ in range(2))
+    for a, b in zip(first.network.parameters(), second.network.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_nan_input_stops_with_a_clear_error(true_signatures):
+    network = UnfoldedNMF.from_signatures(torch.tensor(true_signatures.to_numpy()), "kl", layers=3)
+    X = torch.ones(96, 2, dtype=torch.float64)
+    X[0, 0] = float("inf")
+    with pytest.raises(NumericalError, match="NaN/inf"):
+        network(X)
+
+
+@pytest.mark.parametrize("objective", ["kl", "frobenius"])
+def test_unsupervised_trainer_lowers_the_objective(cohort, objective):
+    X = torch.tensor(cohort.catalog.to_numpy())
+    config = load_config(None, [{"dtype": "float64", "solver": {"objective": objective}, "network": {"layers": 3, "epochs": 1}}])
+    short = train_unsupervised(X, 3, config, network_steps=2)
+    config.network.epochs = 6
+    longer = train_unsupervised(X, 3, config, network_steps=2)
+    assert longer.objective < short.objective
+    torch.testing.assert_close(longer.W.sum(0), torch.ones(3, dtype=torch.float64))
+    assert (longer.H >= 0).all() and longer.rounds == 6
