@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from importlib import resources
 
 import click
 
-from . import __version__
+from . import __version__, distributed
 from .config import load_config, parse_override
-from .errors import UnfoldNMFError
+from .errors import InputError, UnfoldNMFError
 from .evaluate import score_exposures, score_signatures
 from .tables import read_exposures, read_signatures
 from .train import train as run_train
@@ -32,13 +33,24 @@ class _Group(click.Group):
             ctx.exit(1)
 
 
-def _configure_logging(quiet: bool) -> None:
+def _configure_logging(quiet: bool, log_file: str | None = None, rank: int = 0) -> None:
+    """Messages to stderr (errors only with ``quiet`` and on ranks other than 0), and every
+    message, time-stamped, to ``log_file`` when given."""
     logger = logging.getLogger("unfoldnmf")
     logger.handlers.clear()
+    prefix = f"unfoldnmf[rank {rank}]" if rank else "unfoldnmf"
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("unfoldnmf: %(levelname)s: %(message)s"))
+    handler.setFormatter(logging.Formatter(f"{prefix}: %(levelname)s: %(message)s"))
+    handler.setLevel(logging.ERROR if quiet or rank else logging.INFO)
     logger.addHandler(handler)
-    logger.setLevel(logging.ERROR if quiet else logging.INFO)
+    if log_file:
+        try:
+            to_file = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"--log-file {log_file}: cannot write ({exc.strerror or exc})") from None
+        to_file.setFormatter(logging.Formatter(f"%(asctime)s {prefix}: %(levelname)s: %(message)s"))
+        logger.addHandler(to_file)
+    logger.setLevel(logging.INFO)
     logger.propagate = False
 
 
@@ -62,13 +74,22 @@ def cli() -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
 @click.option("--resume", is_flag=True, help="Reuse the K values an interrupted run finished.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bars.")
-def train(catalog, output, config_file, overrides, k, k_min, k_max, device, seed, force, resume, quiet):
-    """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin)."""
-    _configure_logging(quiet)
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Also append every message, time-stamped, to this file.")
+def train(catalog, output, config_file, overrides, k, k_min, k_max, device, seed, force, resume, quiet, log_file):
+    """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin).
+
+    Under torchrun (e.g. torchrun --nproc_per_node=4 -m unfoldnmf train ...) the K values are
+    shared among the processes and rank 0 writes the same outputs as a single process would.
+    """
+    _configure_logging(quiet, log_file, int(os.environ.get("RANK", "0") or 0))
     flags = {"extraction": {key: value for key, value in (("k", k), ("k_min", k_min), ("k_max", k_max)) if value is not None}}
     flags.update({key: value for key, value in (("device", device), ("seed", seed)) if value is not None})
     config = load_config(config_file, [parse_override(text) for text in overrides] + [flags])
-    result = run_train(catalog, output, config, force=force, resume=resume, progress=not quiet)
+    distributed.init(config.device)
+    try:
+        result = run_train(catalog, output, config, force=force, resume=resume, progress=not quiet)
+    finally:
+        distributed.finish()
     if output != "-":
         logging.getLogger("unfoldnmf").info("K=%d chosen; tables written to %s", result.selection.k, output)
 

@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from . import distributed
 from .checkpoints import CheckpointStore, fingerprint
 from .config import Config
 from .device import resolve_device, resolve_dtype
@@ -99,18 +100,22 @@ def extract_signatures(
 
     solutions: dict[int, KSolution] = {}
     seconds: dict[int, float] = {}
-    bar = tqdm(k_values, desc="K", unit="K", disable=None if progress else True, leave=False)
-    for k in bar:
-        bar.set_postfix(K=k)
-        tick = time.perf_counter()
-        solution = store.load(k) if store else None
-        if solution is None:
-            solution = extract_k(capped, scale, k, config, device, dtype)
-            if store:
-                store.save(solution)
-        solutions[k] = solution
-        seconds[k] = round(time.perf_counter() - tick, 3)
+    show = progress and distributed.current().is_main
+    bar = tqdm(distributed.share(k_values), desc="K", unit="K", disable=None if show else True, leave=False)
+    with distributed.all_or_none():
+        for k in bar:
+            bar.set_postfix(K=k)
+            tick = time.perf_counter()
+            solution = store.load(k) if store else None
+            if solution is None:
+                solution = extract_k(capped, scale, k, config, device, dtype)
+                if store:
+                    store.save(solution)
+            solutions[k] = solution
+            seconds[k] = round(time.perf_counter() - tick, 3)
+            log.info("K=%d done in %.1f s", k, seconds[k])
     bar.close()
+    solutions, seconds = distributed.gather(solutions), distributed.gather(seconds)
 
     ext = config.extraction
     selection = select_k(
