@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
 
+import numpy as np
 import torch
 import torch.distributed as dist
 
@@ -124,6 +125,16 @@ def gather(part: dict) -> dict:
     for other in _all_gather(part):
         merged.update(other)
     return dict(sorted(merged.items()))
+
+
+def by_columns(task: Callable[[np.ndarray], np.ndarray], data: np.ndarray) -> np.ndarray:
+    """``task(data)`` for a task independent per column (e.g. per sample): each rank does a
+    contiguous block of the columns and every rank gets the whole (rows × columns) result."""
+    ranks = current()
+    if ranks.world_size == 1:
+        return task(data)
+    blocks = np.array_split(np.arange(data.shape[1]), ranks.world_size)
+    return np.concatenate(_all_gather(task(data[:, blocks[ranks.rank]])), axis=1)
 
 
 def main_first(task: Callable[[], T]) -> T:

@@ -128,7 +128,9 @@ def extract_signatures(
         min_stability=ext.min_stability,
     )
     chosen = solutions[selection.k]
-    exposures = refit_exposures(chosen.signatures, counts, config.refit.method, config.refit.min_cosine_gain)
+    refit = config.refit  # per sample, so shared among the processes of a torchrun
+    exposures = distributed.by_columns(
+        lambda part: refit_exposures(chosen.signatures, part, refit.method, refit.min_cosine_gain), counts)
 
     tables = {k: _solution_tables(s, catalog.index, used.columns) for k, s in solutions.items()}
     for k, (sigs, expo) in tables.items():
