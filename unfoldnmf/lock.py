@@ -75,6 +75,7 @@ class OutputLock:
         record = {"host": socket.gethostname(), "pid": os.getpid(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         fd, tmp = tempfile.mkstemp(prefix=f"{LOCK_NAME}.", suffix=".tmp", dir=self.path.parent)
         try:
+            os.chmod(tmp, 0o644)  # readable by whoever is refused, so the message can name the owner
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(record, handle)
             for _ in range(2):
