@@ -56,6 +56,10 @@ def test_two_process_gloo_run_equals_single_process(tmp_path, catalog_file):
     assert sorted(p.name for p in (double / "checkpoints").iterdir()) == ["K1.npz", "K2.npz", "K3.npz", "K4.npz"]
     assert not (double / LOCK_NAME).exists()
 
+    (double / "checkpoints" / "K2.npz").write_bytes(b"damaged")  # K2 is rank 1's: rank 0 must not wait forever
+    done = subprocess.run([*command, "--resume"], capture_output=True, text=True, env=env(), timeout=300)
+    assert done.returncode != 0 and "K2.npz: checkpoint is damaged" in done.stderr
+
 
 def test_sigkill_mid_run_then_resume_gives_the_uninterrupted_result(tmp_path, catalog_file):
     slow = ["--set", "solver.tol=0", "--set", "solver.max_iter=400", "--set", "extraction.replicates=4", "--k-max", "4"]

@@ -146,8 +146,10 @@ def main_first(task: Callable[[], T]) -> T:
     if ranks.is_main:
         try:
             outcome[0] = (True, task())
-        except UnfoldNMFError as exc:
-            outcome[0] = (False, exc)
+        except Exception as exc:
+            shared = exc if isinstance(exc, UnfoldNMFError) else UnfoldNMFError(f"rank 0: {type(exc).__name__}: {exc}")
+            dist.broadcast_object_list([(False, shared)], src=0)
+            raise
     dist.broadcast_object_list(outcome, src=0)
     succeeded, value = outcome[0]
     if not succeeded:
