@@ -1,6 +1,6 @@
 """Wall time and peak memory of ``unfoldnmf train`` as the cohort and K grow, and the 2-process speed-up.
 
-    nice -n 10 python3 scripts/bench_scale.py                 # default grid (a few minutes)
+    nice -n 10 python3 scripts/bench_scale.py                 # default grid: ~3.5 min of CPU (idle 2-core box)
     nice -n 10 python3 scripts/bench_scale.py --sizes 1000 10000 100000 --ks 5 10 20 40 --replicates 20
 
 Every run is the real command line in a fresh process (``python -m unfoldnmf train``, or
