@@ -10,12 +10,14 @@ The Python API does everything the command line does::
 
 __version__ = "0.1.0"
 
+from . import distributed  # noqa: E402
 from .assign import Assignment, assign_signatures  # noqa: E402
 from .config import Config, load_config  # noqa: E402
 from .errors import InputError, NumericalError, OutputError, UnfoldNMFError  # noqa: E402
 from .evaluate import score_exposures, score_signatures  # noqa: E402
 from .fit import exposures_from_model, fit_cosmic, fit_signatures  # noqa: E402
 from .model_file import load_model, save_model  # noqa: E402
+from .lock import OutputLock  # noqa: E402
 from .pipeline import Extraction, extract_signatures  # noqa: E402
 from .plotting import exposure_figure, save_figure, selection_figure, signature_figure  # noqa: E402
 from .reference import cosmic_signatures, reference_signatures  # noqa: E402
@@ -29,7 +31,8 @@ from .unfolded import UnfoldedNMF  # noqa: E402
 from .unsupervised import train_unsupervised  # noqa: E402
 
 __all__ = [
-    "Assignment", "Cohort", "Config", "Extraction", "InputError", "NumericalError", "OutputError", "UnfoldNMFError",
+    "Assignment", "Cohort", "Config", "Extraction", "InputError", "NumericalError", "OutputError", "OutputLock",
+    "UnfoldNMFError", "distributed",
     "UnfoldedNMF", "__version__", "assign_signatures", "check_catalog", "cosmic_signatures", "exposure_figure",
     "exposures_from_model", "extract_signatures", "fit_cosmic", "fit_signatures", "load_config", "load_model",
     "nnls_exposures", "predict_exposures", "read_catalog", "read_exposures", "read_selection", "read_signatures",

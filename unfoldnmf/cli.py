@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from importlib import resources
 
 import click
 
-from . import __version__
+from . import __version__, distributed
 from .assign import assign_signatures
 from .config import AssignmentConfig, RefitConfig, load_config, parse_override
 from .errors import InputError, UnfoldNMFError
@@ -42,13 +43,24 @@ class _Group(click.Group):
             ctx.exit(1)
 
 
-def _configure_logging(quiet: bool) -> None:
+def _configure_logging(quiet: bool, log_file: str | None = None, rank: int = 0) -> None:
+    """Messages to stderr (errors only with ``quiet`` and on ranks other than 0), and every
+    message, time-stamped, to ``log_file`` when given."""
     logger = logging.getLogger("unfoldnmf")
     logger.handlers.clear()
+    prefix = f"unfoldnmf[rank {rank}]" if rank else "unfoldnmf"
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("unfoldnmf: %(levelname)s: %(message)s"))
+    handler.setFormatter(logging.Formatter(f"{prefix}: %(levelname)s: %(message)s"))
+    handler.setLevel(logging.ERROR if quiet or rank else logging.INFO)
     logger.addHandler(handler)
-    logger.setLevel(logging.ERROR if quiet else logging.INFO)
+    if log_file:
+        try:
+            to_file = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"--log-file {log_file}: cannot write ({exc.strerror or exc})") from None
+        to_file.setFormatter(logging.Formatter(f"%(asctime)s {prefix}: %(levelname)s: %(message)s"))
+        logger.addHandler(to_file)
+    logger.setLevel(logging.INFO)
     logger.propagate = False
 
 
@@ -78,11 +90,16 @@ def cli() -> None:
 @click.option("--resume", is_flag=True, help="Reuse the K values an interrupted run finished.")
 @click.option("--no-plots", is_flag=True, help="Write no plots and no report.html (sets output.plots=false).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bars.")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Also append every message, time-stamped, to this file.")
 def train(catalog, output, config_file, overrides, mode, signatures, exposures, k, k_min, k_max, device, seed, force,
-          resume, no_plots, quiet):
+          resume, no_plots, quiet, log_file):
     """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin),
-    or with --mode supervised train a network that fits --signatures (writes model.pt)."""
-    _configure_logging(quiet)
+    or with --mode supervised train a network that fits --signatures (writes model.pt).
+
+    Under torchrun (e.g. torchrun --nproc_per_node=4 -m unfoldnmf train ...) the K values are
+    shared among the processes and rank 0 writes the same outputs as a single process would.
+    """
+    _configure_logging(quiet, log_file, int(os.environ.get("RANK", "0") or 0))
     extraction = {key: value for key, value in (("k", k), ("k_min", k_min), ("k_max", k_max)) if value is not None}
     flags = {key: value for key, value in (("device", device), ("seed", seed), ("mode", mode)) if value is not None}
     if extraction:  # an empty section here would replace a malformed one and hide its error
@@ -90,8 +107,12 @@ def train(catalog, output, config_file, overrides, mode, signatures, exposures, 
     if no_plots:
         flags["output"] = {"plots": False}
     config = load_config(config_file, [parse_override(text) for text in overrides] + [flags])
-    result = run_train(catalog, output, config, force=force, resume=resume, progress=not quiet,
-                       signatures=signatures, exposures=exposures)
+    distributed.init(config.device)
+    try:
+        result = run_train(catalog, output, config, force=force, resume=resume, progress=not quiet,
+                           signatures=signatures, exposures=exposures)
+    finally:
+        distributed.finish()
     if output != "-" and config.mode == "unsupervised":
         logging.getLogger("unfoldnmf").info("K=%d chosen; tables written to %s", result.selection.k, output)
     elif output != "-":

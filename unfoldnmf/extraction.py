@@ -72,14 +72,14 @@ def extract_k(counts: np.ndarray, scale: np.ndarray, k: int, config: Config, dev
     """Extract K signatures from a capped catalog (96 × N) with resampled, batched replicates."""
     ext, solver = config.extraction, config.solver
     base = torch.as_tensor(counts, dtype=torch.float64)
-    copies, starts_w, starts_h = [], [], []
+    X = torch.empty((ext.replicates, *base.shape), dtype=dtype, device=device)  # R × 96 × N, no float64 copy
+    starts_w, starts_h = [], []
     for replicate in range(ext.replicates):
         gen = generator(config.seed, k, replicate)
-        copies.append(resample(base, ext.resample, gen))
+        X[replicate] = resample(base, ext.resample, gen)
         w0, h0 = random_init(base, 1, k, gen)
         starts_w.append(w0)
-        starts_h.append(h0)
-    X = torch.stack(copies).to(device, dtype)
+        starts_h.append(h0.to(dtype))
     fit = run_mu(
         X, torch.cat(starts_w).to(device, dtype), torch.cat(starts_h).to(device, dtype),
         objective=solver.objective, max_iter=solver.max_iter, tol=solver.tol,

@@ -13,8 +13,9 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from . import distributed
 from .checkpoints import CheckpointStore, fingerprint
-from .config import Config
+from .config import Config, ExtractionConfig
 from .device import resolve_device, resolve_dtype
 from .errors import InputError
 from .extraction import KSolution, cap_totals, extract_k, hypermutation_cap
@@ -73,6 +74,18 @@ def check_inputs(catalog: pd.DataFrame, config: Config, name: str = "catalog") -
     return catalog
 
 
+def scanned_k_values(solutions: dict[int, KSolution], n_samples: int, extraction: ExtractionConfig) -> list[int]:
+    """The K values, ascending, that a sequential scan tries before :func:`scan_exhausted` stops it;
+    several processes solve K values in parallel and keep only these, so that they report what a
+    single process would."""
+    tried: list[int] = []
+    for k in sorted(solutions):
+        tried.append(k)
+        if scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples, extraction.min_gain, extraction.patience):
+            break
+    return tried
+
+
 def _solution_tables(solution: KSolution, channels: pd.Index, samples: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame]:
     names = signature_names(solution.k)
     signatures = pd.DataFrame(solution.signatures, index=channels, columns=names)
@@ -117,24 +130,33 @@ def extract_signatures(
 
     solutions: dict[int, KSolution] = {}
     seconds: dict[int, float] = {}
-    bar = tqdm(k_values, desc="K", unit="K", disable=None if progress else True, leave=False)
-    for k in bar:
-        bar.set_postfix(K=k)
-        tick = time.perf_counter()
-        solution = store.load(k) if store else None
-        if solution is None:
-            solution = extract_k(capped, scale, k, config, device, dtype)
-            if store:
-                store.save(solution)
-        solutions[k] = solution
-        seconds[k] = round(time.perf_counter() - tick, 3)
-        tried = list(solutions)
-        if scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples,
-                          config.extraction.min_gain, config.extraction.patience):
-            log.info("K scan stopped after K=%d: the last %d K values added no significant signature", k, config.extraction.patience)
-            break
+    single = distributed.current().world_size == 1
+    show = progress and distributed.current().is_main
+    bar = tqdm(distributed.share(k_values), desc="K", unit="K", disable=None if show else True, leave=False)
+    with distributed.all_or_none():
+        for k in bar:
+            bar.set_postfix(K=k)
+            tick = time.perf_counter()
+            solution = store.load(k) if store else None
+            if solution is None:
+                solution = extract_k(capped, scale, k, config, device, dtype)
+                if store:
+                    store.save(solution)
+            solutions[k] = solution
+            seconds[k] = round(time.perf_counter() - tick, 3)
+            log.info("K=%d done in %.1f s", k, seconds[k])
+            tried = sorted(solutions)
+            if single and scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples,
+                                         config.extraction.min_gain, config.extraction.patience):
+                break
     bar.close()
-    k_values = list(solutions)
+    solutions, seconds = distributed.gather(solutions), distributed.gather(seconds)
+    k_values = scanned_k_values(solutions, n_samples, config.extraction)
+    if k_values[-1] < max(solutions):
+        log.info("K scan stopped after K=%d: the last %d K values added no significant signature",
+                 k_values[-1], config.extraction.patience)
+    solutions = {k: solutions[k] for k in k_values}
+    seconds = {k: seconds[k] for k in k_values}
 
     ext = config.extraction
     selection = select_k(
@@ -147,7 +169,9 @@ def extract_signatures(
         min_stability=ext.min_stability,
     )
     chosen = solutions[selection.k]
-    exposures = refit_exposures(chosen.signatures, counts, config.refit.method, config.refit.min_deviance_gain)
+    refit = config.refit  # per sample, so shared among the processes of a torchrun
+    exposures = distributed.by_columns(
+        lambda part: refit_exposures(chosen.signatures, part, refit.method, refit.min_deviance_gain), counts)
 
     tables = {k: _solution_tables(s, catalog.index, used.columns) for k, s in solutions.items()}
     for k, (sigs, expo) in tables.items():

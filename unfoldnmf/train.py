@@ -5,9 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from . import distributed
 from .config import Config
 from .device import resolve_device, resolve_dtype
 from .errors import InputError
+from .lock import OutputLock
 from .model_file import save_model
 from .output import exposures_text, prepare_output_dir, write_atomic, write_json
 from .pipeline import Extraction, check_inputs, extract_signatures
@@ -37,7 +39,8 @@ def train(
     reference set (:mod:`unfoldnmf.assign`) and written under reference names.
     ``output`` ``-`` streams the exposures table to standard output and writes nothing else.
     An existing non-empty output directory is refused unless ``force`` (start afresh, overwrite)
-    or ``resume`` (reuse the K values an interrupted run finished).
+    or ``resume`` (reuse the K values an interrupted run finished). The directory is locked for
+    the run (see :class:`OutputLock`); under torchrun only rank 0 writes.
     """
     config = config or Config()
     if config.mode == "supervised":
@@ -46,23 +49,44 @@ def train(
         raise InputError("--signatures/--exposures are for --mode supervised; unsupervised mode extracts signatures de novo")
     name = "<stdin>" if str(catalog) == "-" else str(catalog)
     table = check_inputs(read_catalog(catalog), config, name)  # refused before anything is written
+    main = distributed.current().is_main
     if str(output) == "-":
         extraction = extract_signatures(table, config, progress=progress)
-        sys.stdout.write(exposures_text(extraction.exposures))
+        if main:
+            sys.stdout.write(exposures_text(extraction.exposures))
         return extraction
     reference = reference_signatures(config.assignment.reference) if config.assignment.enabled else None
-    directory = prepare_output_dir(output, force=force, resume=resume)
-    checkpoints = directory / "checkpoints"
-    if force and not resume and checkpoints.exists():
-        for stale in checkpoints.glob("K*.npz"):
-            stale.unlink()
-    extraction = extract_signatures(table, config, checkpoint_dir=checkpoints, progress=progress)
-    inputs, extra, labels = {"catalog": str(catalog)}, None, None
-    if reference is not None:
-        inputs["reference"] = config.assignment.reference or "COSMIC v3.4 SBS GRCh37 (packaged)"
-        extra, labels = assignment_tables(extraction, table, reference, config)
-    write_extraction(extraction, directory, config, inputs=inputs, extra=extra, annotations=labels)
+    lock = OutputLock(output)
+    directory = distributed.main_first(lambda: _claim(output, lock, force, resume))
+    try:
+        extraction = extract_signatures(table, config, checkpoint_dir=directory / "checkpoints", progress=progress)
+        if main:
+            inputs, extra, labels = {"catalog": str(catalog)}, None, None
+            if reference is not None:
+                inputs["reference"] = config.assignment.reference or "COSMIC v3.4 SBS GRCh37 (packaged)"
+                extra, labels = assignment_tables(extraction, table, reference, config)
+            write_extraction(extraction, directory, config, inputs=inputs, extra=extra, annotations=labels)
+    finally:
+        lock.release()
     return extraction
+
+
+def _claim(output: str | Path, lock: OutputLock, force: bool, resume: bool) -> Path:
+    """Check, create and lock the output directory; clear what a fresh start or a resume must not see."""
+    if Path(output).is_dir():
+        lock.check()
+    directory = prepare_output_dir(output, force=force, resume=resume)
+    lock.acquire()
+    try:
+        for partial in directory.rglob(".*.tmp"):  # left by a killed run's unfinished atomic writes
+            partial.unlink()
+        if force and not resume:
+            for stale in (directory / "checkpoints").glob("K*.npz"):
+                stale.unlink()
+    except BaseException:
+        lock.release()
+        raise
+    return directory
 
 
 def _train_supervised(catalog, output, config, force, progress, signatures, exposures) -> SupervisedFit:

@@ -1,0 +1,123 @@
+"""Wall time and peak memory of ``unfoldnmf train`` as the cohort and K grow, and the 2-process speed-up.
+
+    nice -n 10 python3 scripts/bench_scale.py                 # default grid: ~3.5 min of CPU (idle 2-core box)
+    nice -n 10 python3 scripts/bench_scale.py --sizes 1000 10000 100000 --ks 5 10 20 40 --replicates 20
+
+Every run is the real command line in a fresh process (``python -m unfoldnmf train``, or
+``torchrun`` for the 2-process rows); peak memory is that process's maximum resident set size
+(``wait4``; for torchrun, the largest of its processes). Solver iterations are fixed
+(``solver.tol=0``) so that times compare; replicates and iterations are cut from the defaults to keep
+the run short, and the table says which. Cohorts are simulated from five COSMIC signatures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from unfoldnmf.reference import cosmic_signatures  # noqa: E402
+from unfoldnmf.simulate import simulate_cohort  # noqa: E402
+from unfoldnmf.tables import to_text  # noqa: E402
+
+
+def catalog(folder: Path, samples: int) -> Path:
+    """A simulated catalog of ``samples`` samples (cached in ``folder``)."""
+    path = folder / f"catalog_{samples}.tsv"
+    if not path.exists():
+        cohort = simulate_cohort(cosmic_signatures(["SBS1", "SBS2", "SBS5", "SBS13", "SBS18"]), samples=samples,
+                                 seed=1, median_total=2000, prefix="s")
+        path.write_text(to_text(cohort.catalog.astype(int), "MutationType", "%d"))
+    return path
+
+
+def measure(command: list[str], threads: int) -> dict:
+    """Run ``command``; its wall time (s), CPU time (s) and peak resident memory (GB)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": str(threads)}
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_gb": usage.ru_maxrss / 1024**2}
+
+
+def train(path: Path, out: Path, options: list[str], processes: int = 1, threads: int = 1) -> dict:
+    """One measured ``train`` run, with the seconds spent extracting (all K) and in the refit."""
+    args = ["-m", "unfoldnmf", "train", str(path), "-o", str(out), "--force", "--quiet", "--device", "cpu", *options]
+    if processes == 1:
+        command = [sys.executable, *args]
+    else:
+        command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}", *args]
+    row = measure(command, threads)
+    info = json.loads((out / "run.json").read_text())
+    row["extract"] = sum(info["seconds_per_k"].values())
+    row["total_in_api"] = info["seconds_total"]
+    return row
+
+
+def table(title: str, header: list[str], rows: list[list]) -> None:
+    print(f"\n{title}\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(f"{v:.1f}" if isinstance(v, float) else str(v) for v in row) + " |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000], help="sample counts N")
+    parser.add_argument("--ks", type=int, nargs="+", default=[5, 10, 20, 40], help="fixed K values (at N = --k-samples)")
+    parser.add_argument("--k-samples", type=int, default=1000, help="N of the K-growth rows")
+    parser.add_argument("--replicates", type=int, default=2, help="extraction.replicates (default config: 20)")
+    parser.add_argument("--iterations", type=int, default=50, help="solver.max_iter, with tol=0 (default: 3000)")
+    parser.add_argument("--speedup-k-max", type=int, default=8, help="K range 1..this for the process speed-up")
+    parser.add_argument("--threads", type=int, default=1, help="OMP threads per process")
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "unfoldnmf_bench_scale")
+    args = parser.parse_args()
+    args.data.mkdir(parents=True, exist_ok=True)
+    fixed = ["--set", f"extraction.replicates={args.replicates}", "--set", f"solver.max_iter={args.iterations}",
+             "--set", "solver.tol=0"]
+    print(f"replicates={args.replicates}, solver.max_iter={args.iterations} (tol=0), OMP threads={args.threads}, "
+          f"{os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.1f}")
+    header = ["N", "K", "wall s", "CPU s", "extract s", "refit+select s", "peak RSS GB"]
+
+    rows = []
+    for samples in args.sizes:
+        path = catalog(args.data, samples)
+        r = train(path, args.data / "out", [*fixed, "--k", str(args.ks[0])], threads=args.threads)
+        rows.append([samples, args.ks[0], r["wall"], r["cpu"], r["extract"], r["total_in_api"] - r["extract"], f"{r['rss_gb']:.2f}"])
+        print(rows[-1], flush=True)
+    table("Growth with the number of samples N", header, rows)
+
+    rows = []
+    path = catalog(args.data, args.k_samples)
+    for k in args.ks:
+        r = train(path, args.data / "out", [*fixed, "--k", str(k)], threads=args.threads)
+        rows.append([args.k_samples, k, r["wall"], r["cpu"], r["extract"], r["total_in_api"] - r["extract"], f"{r['rss_gb']:.2f}"])
+        print(rows[-1], flush=True)
+    table("Growth with K", header, rows)
+
+    rows = []
+    span = ["--k-min", "1", "--k-max", str(args.speedup_k_max)]
+    single = train(path, args.data / "one", [*fixed, *span], threads=args.threads)
+    double = train(path, args.data / "two", [*fixed, *span], processes=2, threads=args.threads)
+    same = all((args.data / "one" / f).read_text() == (args.data / "two" / f).read_text()
+               for f in ("signatures.tsv", "exposures.tsv", "selection.tsv"))
+    for name, r in (("1 process", single), ("2 processes (torchrun, gloo)", double)):
+        rows.append([name, r["wall"], r["cpu"], r["extract"], f"{single['wall'] / r['wall']:.2f}"])
+    table(f"K = 1..{args.speedup_k_max}, N = {args.k_samples}: processes (tables identical: {same})",
+          ["run", "wall s", "CPU s (launcher + ranks)", "extract s (sum over K)", "speed-up"], rows)
+
+
+if __name__ == "__main__":
+    main()

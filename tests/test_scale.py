@@ -1,0 +1,118 @@
+"""Batch jobs as an HPC user runs them: torchrun across processes, locks, SIGKILL and --resume, logs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from unfoldnmf.cli import cli
+from unfoldnmf.distributed import Ranks, share
+from unfoldnmf.lock import LOCK_NAME, STALE_AFTER
+
+from .conftest import FAST
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLES = ["signatures.tsv", "exposures.tsv", "selection.tsv"]
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def tables(directory: Path) -> list[str]:
+    return [(directory / name).read_text() for name in TABLES]
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+
+
+def test_share_gives_every_k_to_exactly_one_rank_and_balances_the_work():
+    k_values = list(range(1, 26))
+    parts = [share(k_values, Ranks(rank, 4)) for rank in range(4)]
+    assert sorted(k for part in parts for k in part) == k_values
+    loads = [sum(part) for part in parts]
+    assert max(loads) - min(loads) <= 2
+    assert share([3, 5], Ranks(0, 1)) == [3, 5] and share([7], Ranks(1, 2)) == []
+
+
+def test_two_process_gloo_run_equals_single_process(tmp_path, catalog_file):
+    single, double = tmp_path / "single", tmp_path / "double"
+    small = [*FAST, "--k-max", "3", "--set", "solver.max_iter=100"]
+    assert run("train", catalog_file, "-o", single, *small).exit_code == 0
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+               "-m", "unfoldnmf", "train", str(catalog_file), "-o", str(double), "--device", "cpu", *small]
+    done = subprocess.run(command, capture_output=True, text=True, env=env(), timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert tables(double) == tables(single)
+    assert sorted(p.name for p in (double / "checkpoints").iterdir()) == ["K1.npz", "K2.npz", "K3.npz"]
+    assert not (double / LOCK_NAME).exists()
+
+    (double / "checkpoints" / "K2.npz").write_bytes(b"damaged")  # K2 is rank 1's: rank 0 must not wait forever
+    done = subprocess.run([*command, "--resume"], capture_output=True, text=True, env=env(), timeout=300)
+    assert done.returncode != 0 and "K2.npz: checkpoint is damaged" in done.stderr
+
+
+def test_sigkill_mid_run_then_resume_gives_the_uninterrupted_result(tmp_path, catalog_file):
+    slow = ["--set", "solver.tol=0", "--set", "solver.max_iter=400", "--set", "extraction.replicates=4", "--k-max", "4"]
+    reference, killed = tmp_path / "reference", tmp_path / "killed"
+    command = [sys.executable, "-m", "unfoldnmf", "train", str(catalog_file), *slow, "--quiet", "-o"]
+    subprocess.run([*command, str(reference)], env=env(), check=True, timeout=300)
+    job = subprocess.Popen([*command, str(killed)], env=env())
+    first = killed / "checkpoints" / "K1.npz"
+    deadline = time.time() + 120
+    while not first.exists() and job.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    job.send_signal(signal.SIGKILL)
+    job.wait()
+    assert first.exists() and not (killed / "checkpoints" / "K4.npz").exists(), "the run was not killed mid-way"
+    assert json.loads((killed / LOCK_NAME).read_text())["pid"] == job.pid  # a stale lock is left behind
+    (killed / "checkpoints" / ".K4.npz.half.tmp").write_bytes(b"PK\x03\x04 half an npz")  # an unfinished write
+
+    resumed = subprocess.run([*command, str(killed), "--resume", "--log-file", str(tmp_path / "log")], env=env(), timeout=300)
+    assert resumed.returncode == 0
+    assert "stale lock" in (tmp_path / "log").read_text()
+    assert tables(killed) == tables(reference)
+    assert not list(killed.rglob("*.tmp")) and not (killed / LOCK_NAME).exists()
+
+
+def test_a_second_run_on_a_locked_directory_is_refused_with_the_owner(tmp_path, catalog_file):
+    out = tmp_path / "out"
+    out.mkdir()
+    owner = {"host": socket.gethostname(), "pid": os.getpid(), "started": "now"}
+    (out / LOCK_NAME).write_text(json.dumps(owner))
+    result = run("train", catalog_file, "-o", out, *FAST, "--resume")
+    assert result.exit_code == 2
+    assert f"in use by another run (pid {os.getpid()} on host {socket.gethostname()}" in result.output
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
+
+
+@pytest.mark.parametrize("age, refused", [(0, True), (STALE_AFTER + 60, False)])
+def test_a_lock_from_another_host_is_stale_once_its_heartbeat_stops(tmp_path, catalog_file, age, refused):
+    out = tmp_path / "out"
+    out.mkdir()
+    lock = out / LOCK_NAME
+    lock.write_text(json.dumps({"host": "node-that-died", "pid": 1, "started": "then"}))
+    os.utime(lock, (time.time() - age, time.time() - age))
+    log_file = tmp_path / "run.log"
+    result = run("train", catalog_file, "-o", out, *FAST, "--k", "2", "--force", "--log-file", log_file)
+    assert (result.exit_code == 2) == refused, result.output
+    assert "node-that-died" in (result.output if refused else log_file.read_text())
+    assert lock.exists() == refused
+
+
+def test_quiet_with_log_file_keeps_stderr_clean_and_logs_the_run(tmp_path, catalog_file):
+    log_file = tmp_path / "run.log"
+    result = run("train", catalog_file, "-o", tmp_path / "out", *FAST, "--k", "2", "--log-file", log_file)
+    assert result.exit_code == 0 and result.output == ""
+    text = log_file.read_text()
+    assert "K=2 done in" in text and "K=2 chosen; tables written to" in text
