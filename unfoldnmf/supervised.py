@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from .config import Config
 from .device import generator, resolve_device, resolve_dtype
-from .errors import InputError, NumericalError
+from .errors import InputError
 from .simulate import simulate_cohort
 from .unfolded import UnfoldedNMF
 
@@ -91,12 +91,7 @@ def train_supervised(signatures: pd.DataFrame, config: Config | None = None, cat
         for step, start in enumerate(range(0, samples, net_cfg.batch_size)):
             batch = order[start:start + net_cfg.batch_size]
             loss = relative_l1(network(X[:, batch]), H_true[:, batch], totals[batch]).mean()
-            if not torch.isfinite(loss):
-                raise NumericalError(f"supervised training: loss is NaN/inf at epoch {epoch + 1}, step {step + 1}")
-            adam.zero_grad()
-            loss.backward()
-            adam.step()
-            network.project_()
+            network.descend(adam, loss, f"supervised training, epoch {epoch + 1}, step {step + 1}")
             total += float(loss.detach()) * len(batch)
         losses.append(total / samples)
         bar.set_postfix(loss=f"{losses[-1]:.4f}")

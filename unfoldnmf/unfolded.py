@@ -96,3 +96,13 @@ class UnfoldedNMF(nn.Module):
         """Clamp the penalties to be non-negative (the projection after each optimiser step)."""
         self.l1.clamp_(min=0)
         self.l2.clamp_(min=0)
+
+    def descend(self, optimizer: torch.optim.Optimizer, loss: torch.Tensor, where: str) -> None:
+        """One optimizer step on ``loss`` followed by :meth:`project_`; a NaN/inf loss stops with
+        :class:`NumericalError` naming ``where`` (the training step)."""
+        if not torch.isfinite(loss):
+            raise NumericalError(f"{where}: loss is NaN/inf")
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        self.project_()

@@ -54,12 +54,7 @@ def train_unsupervised(X: torch.Tensor, k: int, config: Config | None = None, ne
     while rounds < net_cfg.epochs and (seconds is None or time.perf_counter() - started < seconds):
         for step in range(network_steps):
             loss = objective_value(X, W, network(X), solver.objective, solver.l1, solver.l2) / samples
-            if not torch.isfinite(loss):
-                raise NumericalError(f"unsupervised training: objective is NaN/inf in round {rounds + 1}, network step {step + 1}")
-            adam.zero_grad()
-            loss.backward()
-            adam.step()
-            network.project_()
+            network.descend(adam, loss, f"unsupervised training, round {rounds + 1}, network step {step + 1}")
         with torch.no_grad():
             H = network(X)
             for _ in range(w_steps):
