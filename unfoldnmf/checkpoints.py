@@ -36,7 +36,7 @@ class CheckpointStore:
         buffer = io.BytesIO()
         np.savez(buffer, fingerprint=self.fingerprint, k=solution.k, signatures=solution.signatures,
                  exposures=solution.exposures, stability=solution.stability,
-                 deviance=solution.deviance, replicate_deviance=solution.replicate_deviance)
+                 deviance=solution.deviance)
         write_atomic(self._path(solution.k), buffer.getvalue())
 
     def load(self, k: int) -> KSolution | None:
@@ -49,8 +49,7 @@ class CheckpointStore:
                 if str(saved["fingerprint"]) != self.fingerprint:
                     raise InputError(f"{path}: checkpoint belongs to another catalog or config; use --force to start afresh")
                 return KSolution(k=int(saved["k"]), signatures=saved["signatures"], exposures=saved["exposures"],
-                                 stability=saved["stability"], deviance=float(saved["deviance"]),
-                                 replicate_deviance=float(saved["replicate_deviance"]))
+                                 stability=saved["stability"], deviance=float(saved["deviance"]))
         except InputError:
             raise
         except Exception:

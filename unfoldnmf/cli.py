@@ -130,7 +130,7 @@ def evaluate(truth, extracted, truth_exposures, exposures, as_json):
     true_sigs, found_sigs = read_signatures(truth), read_signatures(extracted)
     score = score_signatures(true_sigs, found_sigs)
     if truth_exposures and exposures:
-        found_expo = _read_exposure_file(exposures, list(found_sigs.columns))
+        found_expo = read_exposures(exposures, list(found_sigs.columns))
         true_expo = read_exposures(truth_exposures, list(true_sigs.columns), list(found_expo.index))
         score = score_exposures(score, true_expo, found_expo)
     if as_json:
@@ -145,16 +145,6 @@ def evaluate(truth, extracted, truth_exposures, exposures, as_json):
         click.echo(f"{name:<20}{value}")
     for true_name, found_name, cosine in score.matches:
         click.echo(f"  {true_name:<10} = {found_name:<10} cosine {cosine:.3f}")
-
-
-def _read_exposure_file(path: str, signatures: list[str] | None = None):
-    """An ``exposures.tsv`` (samples as rows); ``signatures`` default to the header's columns."""
-    from .tables import read_text, _split_rows  # noqa: PLC0415
-
-    text, name = read_text(path)
-    rows = _split_rows(text, name)
-    samples = [row[0].strip() for row in rows[1:]]
-    return read_exposures(path, signatures or [cell.strip() for cell in rows[0][1:]], samples)
 
 
 @cli.command()
@@ -176,7 +166,7 @@ def plot(table, output, kind, labels):
             raise InputError(f"{exc} (to plot exposures.tsv or selection.tsv, add --kind)") from None
         figure = signature_figure(signatures, annotations)
     elif kind == "exposures":
-        figure = exposure_figure(_read_exposure_file(table))
+        figure = exposure_figure(read_exposures(table))
     else:
         figure = selection_figure(read_selection(table))
     save_figure(figure, output)

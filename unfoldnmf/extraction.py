@@ -29,7 +29,6 @@ class KSolution:
     exposures: np.ndarray  #: (K, N) in mutations of the original (uncapped) catalog
     stability: np.ndarray  #: (K,) silhouette of each consensus signature
     deviance: float  #: Poisson deviance of the refined fit to the capped catalog
-    replicate_deviance: float  #: median deviance of the replicate fits to their resampled catalogs
 
     @property
     def mean_stability(self) -> float:
@@ -106,5 +105,4 @@ def extract_k(counts: np.ndarray, scale: np.ndarray, k: int, config: Config, dev
         exposures=H,
         stability=agreed.stability,
         deviance=deviance,
-        replicate_deviance=float(np.median(2 * objectives)) if solver.objective == "kl" else float("nan"),
     )

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 from tqdm.auto import tqdm
 
 from . import distributed
@@ -110,7 +109,6 @@ def extract_signatures(
     started = time.perf_counter()
     catalog = check_inputs(catalog, config)
     device, dtype = resolve_device(config.device), resolve_dtype(config.dtype)
-    torch.manual_seed(config.seed)
     # Samples are worked on in name order, so that reordering the catalog's columns changes nothing.
     used, empty = usable_samples(catalog[sorted(catalog.columns, key=str)])
     counts = used.to_numpy()

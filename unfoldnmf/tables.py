@@ -216,10 +216,12 @@ def read_signatures(path: str | Path) -> pd.DataFrame:
     return table / table.sum(axis=0)
 
 
-def read_exposures(path: str | Path, signatures: list[str], samples: list[str]) -> pd.DataFrame:
+def read_exposures(path: str | Path, signatures: list[str] | None = None, samples: list[str] | None = None) -> pd.DataFrame:
     """Read exposures as samples × signatures, from ``exposures.tsv`` layout or its transpose.
 
-    The orientation is told apart by the labels: whichever axis holds the signature names.
+    The orientation is told apart by the labels: whichever axis holds the ``signatures`` names
+    (without them, the ``exposures.tsv`` layout is assumed). ``signatures`` and ``samples`` select
+    and order the result; None keeps all, in file order.
     """
     text, name = read_text(path)
     rows = _split_rows(text, name)
@@ -227,12 +229,14 @@ def read_exposures(path: str | Path, signatures: list[str], samples: list[str]) 
     row_names = [row[0].strip() for row in rows[1:]]
     body = _parse_numbers(rows, 1, header[1:], name)
     table = pd.DataFrame(body, index=row_names, columns=header[1:])
+    signatures = list(table.columns) if signatures is None else signatures
     wanted = set(signatures)
     if wanted <= set(table.index) and not wanted <= set(table.columns):
         table = table.T
     missing_sigs = [s for s in signatures if s not in table.columns]
     if missing_sigs:
         raise InputError(f"{name}: no exposures for signature(s) {', '.join(missing_sigs)}")
+    samples = list(table.index) if samples is None else samples
     missing_samples = [s for s in samples if s not in table.index]
     if missing_samples:
         raise InputError(f"{name}: no exposures for sample(s) {', '.join(missing_samples[:5])}")
