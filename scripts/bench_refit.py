@@ -1,14 +1,15 @@
 """Exposure accuracy and speed of the refits on the SynSig datasets with their true signatures (issue 5).
 
+Methods: plain NNLS, the sparse refit, and the supervised unfolded network (default architecture)
+trained on a cohort simulated from the dataset's signatures only — never on these catalogs — and
+the same network untrained (``network.epochs=0``: pseudo-inverse start, 10 KL-MU layers, pruning).
 For every dataset (clean catalog and a Poisson-noised copy, seed 0) and every method:
   L1     mean over samples of sum_k |estimated - true| / sum_k true (relative L1 error)
   r      Pearson r over all (sample, signature) exposures
   false  mutations given to signatures absent from the sample / all mutations given
-  spl/s  samples fitted per second (wall clock, this process)
+  spl/s  samples fitted per second (wall clock, this process; the network's training time is reported apart)
 
     nice -n 10 python scripts/bench_refit.py [--data ../shared/data/synsig] [--gains 6 3.84 10]
-
-The supervised-network column (engine issue) is added where that branch is merged.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from unfoldnmf.config import RefitConfig  # noqa: E402
+import torch  # noqa: E402
+
+from unfoldnmf.config import RefitConfig, load_config  # noqa: E402
 from unfoldnmf.fit import fit_signatures  # noqa: E402
+from unfoldnmf.supervised import predict_exposures, train_supervised  # noqa: E402
 from unfoldnmf.tables import read_catalog, read_exposures, read_signatures  # noqa: E402
 
 
@@ -62,10 +66,18 @@ def main() -> int:
         truth = read_exposures(exposure_file, list(signatures.columns), with_truth)
         noisy = pd.DataFrame(np.random.default_rng(0).poisson(catalog.to_numpy()).astype(float),
                              index=catalog.index, columns=catalog.columns)
+        tick = time.perf_counter()
+        networks = {"network (simulation-trained)": train_supervised(signatures, load_config(None, [{"device": "cpu"}])).network}
+        print(f"  {folder.name} network trained on simulation in {time.perf_counter() - tick:.1f} s", file=sys.stderr)
+        networks["network (untrained)"] = train_supervised(signatures, load_config(None, [{"device": "cpu", "network": {"epochs": 0}}])).network
         for noise, table in (("clean", catalog), ("poisson", noisy)):
-            for method, refit in methods.items():
+            for method, refit in [*methods.items(), *((name, None) for name in networks)]:
                 tick = time.perf_counter()
-                found = fit_signatures(table, signatures, refit)
+                if refit is None:
+                    found = predict_exposures(networks[method], table.loc[signatures.index], list(signatures.columns),
+                                              torch.device("cpu"), torch.float32)
+                else:
+                    found = fit_signatures(table, signatures, refit)
                 seconds = time.perf_counter() - tick
                 rows.append({"dataset": folder.name.removesuffix(".sp"), "noise": noise, "method": method,
                              "samples": table.shape[1], "K": signatures.shape[1],

@@ -78,6 +78,15 @@ def test_simulate_then_fit_on_the_command_line(tmp_path):
     assert catalog.shape == (96, 30) and np.allclose(catalog, catalog.round())
     assert ((truth > 0).sum(axis=1) < 3).mean() > 0.3  # a few signatures per sample, not all of them
 
+    dense = run("simulate", "--cosmic", "SBS1,SBS5,SBS13", "--samples", "30", "--exposure-model", "dense",
+                "-o", tmp_path / "dense")
+    assert dense.exit_code == 0 and (read_exposures(tmp_path / "dense" / "exposures.tsv") > 0).all().all()
+    like = run("simulate", "--cosmic", "SBS1,SBS5,SBS13", "--samples", "50", "--exposure-model", out / "exposures.tsv",
+               "-o", tmp_path / "like")
+    assert like.exit_code == 0, like.output
+    drawn = read_exposures(tmp_path / "like" / "exposures.tsv").round(3)
+    assert set(map(tuple, drawn.to_numpy())) <= set(map(tuple, truth.round(3).to_numpy()))  # rows of the table
+
     sigs = tmp_path / "sigs.tsv"
     sigs.write_text(cosmic_signatures(["SBS1", "SBS5", "SBS13"]).to_csv(sep="\t", index_label="MutationType"))
     for source in (["--signatures", sigs], ["--cosmic", "SBS1,SBS5,SBS13"]):
@@ -95,6 +104,8 @@ def test_simulate_then_fit_on_the_command_line(tmp_path):
     (["fit", "CAT", "--cosmic", "SBS1", "--signatures", "CAT", "-o", "OUT"], "exactly one source"),
     (["fit", "CAT", "--cosmic", "SBS1,SBS999", "-o", "OUT"], "SBS999"),
     (["simulate", "--cosmic", "SBS1,SBS1", "--samples", "3", "-o", "OUT"], "given twice"),
+    (["simulate", "--cosmic", "SBS1", "--samples", "3", "--exposure-model", "sparce", "-o", "OUT"], "neither sparse"),
+    (["simulate", "--cosmic", "SBS1,SBS13", "--samples", "3", "--exposure-model", "CAT", "-o", "OUT"], "SBS13"),
     (["assign", "CAT", "-o", "OUT"], "sums to"),
 ])
 def test_bad_fit_simulate_assign_input_is_one_line_exit_2(tmp_path, catalog_file, args, message):

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from unfoldnmf.cli import cli
-from unfoldnmf.distributed import Ranks, share
+from unfoldnmf.distributed import Ranks, replicate_block, share
 from unfoldnmf.lock import LOCK_NAME, STALE_AFTER
 
 from .conftest import FAST
@@ -60,6 +60,23 @@ def test_two_process_gloo_run_equals_single_process(tmp_path, catalog_file):
     (double / "checkpoints" / "K2.npz").write_bytes(b"damaged")  # K2 is rank 1's: rank 0 must not wait forever
     done = subprocess.run([*command, "--resume"], capture_output=True, text=True, env=env(), timeout=300)
     assert done.returncode != 0 and "K2.npz: checkpoint is damaged" in done.stderr
+
+
+def test_two_processes_split_the_replicates_of_a_fixed_k_and_match_one_process(tmp_path, catalog_file):
+    single, double = tmp_path / "single", tmp_path / "double"
+    fixed = [*FAST, "--k", "3", "--set", "solver.max_iter=150"]
+    assert run("train", catalog_file, "-o", single, *fixed).exit_code == 0
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+               "-m", "unfoldnmf", "train", str(catalog_file), "-o", str(double), "--device", "cpu", *fixed]
+    done = subprocess.run(command, capture_output=True, text=True, env=env(), timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert tables(double) == tables(single)
+
+
+def test_replicate_blocks_cover_every_replicate_once():
+    blocks = [replicate_block(10, Ranks(rank, 4)) for rank in range(4)]
+    assert [i for block in blocks for i in block] == list(range(10))
+    assert max(map(len, blocks)) - min(map(len, blocks)) <= 1
 
 
 def test_sigkill_mid_run_then_resume_gives_the_uninterrupted_result(tmp_path, catalog_file):

@@ -8,6 +8,8 @@ import torch
 from unfoldnmf.config import load_config
 from unfoldnmf.errors import NumericalError
 from unfoldnmf.nmf import run_mu
+from unfoldnmf.reference import cosmic_signatures
+from unfoldnmf.refit import nnls_exposures
 from unfoldnmf.simulate import simulate_cohort
 from unfoldnmf.supervised import relative_l1, train_supervised
 from unfoldnmf.unfolded import UnfoldedNMF
@@ -37,13 +39,33 @@ def test_supervised_training_beats_untrained_network_on_held_out_samples(true_si
     held_out = simulate_cohort(true_signatures, 150, seed=11)
     X = torch.tensor(held_out.catalog.to_numpy())
     truth = torch.tensor(held_out.exposures.to_numpy().T)
-    fit = train_supervised(true_signatures, _config())
+    fit = train_supervised(true_signatures, _config(start="flat", prune_share=0.0))
     untrained = UnfoldedNMF.from_signatures(torch.tensor(true_signatures.to_numpy()), "kl", layers=3)
     with torch.no_grad():
         trained_error = relative_l1(fit.network(X), truth, X.sum(0)).mean()
         untrained_error = relative_l1(untrained(X), truth, X.sum(0)).mean()
     assert trained_error < 0.85 * untrained_error
-    assert fit.info["relative_l1_final_epoch"] < fit.info["relative_l1_untrained"]
+    assert fit.info["best_epoch"] > 0
+    assert fit.info["held_out_relative_l1"] < fit.info["held_out_relative_l1_untrained"]
+
+
+def test_default_network_beats_nnls_on_false_assignments_at_equal_error():
+    signatures = cosmic_signatures(["SBS1", "SBS2", "SBS5", "SBS13", "SBS18", "SBS40a"])
+    held_out = simulate_cohort(signatures, 300, seed=12)
+    X = torch.tensor(held_out.catalog.to_numpy())
+    truth = held_out.exposures.to_numpy().T
+    fit = train_supervised(signatures, load_config(None, [{"dtype": "float64", "network": {"epochs": 5}}]))
+    with torch.no_grad():
+        network = fit.network(X).numpy()
+    nnls = nnls_exposures(signatures.to_numpy(), X.numpy())
+
+    def l1_and_false(H):
+        l1 = relative_l1(torch.tensor(H), torch.tensor(truth), X.sum(0)).mean()
+        return float(l1), H[truth == 0].sum() / H.sum()
+
+    (network_l1, network_false), (nnls_l1, nnls_false) = l1_and_false(network), l1_and_false(nnls)
+    assert network_l1 <= nnls_l1 and network_false < 0.5 * nnls_false
+    assert (network == 0).mean() > 0.3  # pruning leaves true zeros, not small amounts
 
 
 def test_same_seed_same_network(true_signatures):

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 from importlib import resources
 
 import click
@@ -19,7 +20,7 @@ from .fit import exposures_from_model, fit_signatures
 from .output import exposures_text, prepare_output_dir, signatures_text, write_atomic, write_json
 from .plotting import exposure_figure, plot_format, require_matplotlib, save_figure, selection_figure, signature_figure
 from .reference import cosmic_signatures, parse_names, reference_signatures
-from .simulate import simulate_cohort
+from .simulate import EXPOSURE_MODELS, simulate_cohort
 from .tables import read_catalog, read_exposures, read_selection, read_signatures, to_text
 from .results import provenance
 from .train import train as run_train
@@ -259,12 +260,22 @@ def fit(catalog, output, signatures, cosmic, model, method, min_deviance_gain, c
               help="Log-scale standard deviation of the totals.")
 @click.option("--signatures-per-sample", type=click.FloatRange(min=1), default=2.5, show_default=True,
               help="Mean number of signatures each sample carries.")
+@click.option("--exposure-model", default="sparse", show_default=True, metavar="sparse|dense|TABLE",
+              help="sparse: a few signatures per sample; dense: all of them; TABLE: an exposures table "
+                   "(samples × signatures, e.g. a real cohort's exposures.tsv) whose rows are drawn at random "
+                   "(the total options are then unused).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
-def simulate(output, signatures, cosmic, samples, seed, median_total, total_spread, signatures_per_sample, force):
+def simulate(output, signatures, cosmic, samples, seed, median_total, total_spread, signatures_per_sample,
+             exposure_model, force):
     """Simulate a catalog with known exposures: few signatures per sample, heavy-tailed totals, Poisson counts."""
     _signature_source(signatures, cosmic)
     sigs = read_signatures(signatures) if signatures is not None else cosmic_signatures(parse_names(cosmic))
-    cohort = simulate_cohort(sigs, samples, seed, median_total, total_spread, signatures_per_sample)
+    if exposure_model not in EXPOSURE_MODELS:
+        if exposure_model != "-" and not Path(exposure_model).is_file():
+            raise InputError(f"--exposure-model {exposure_model}: neither sparse, dense nor an existing exposures table")
+        exposure_model = read_exposures(exposure_model, list(sigs.columns))
+    cohort = simulate_cohort(sigs, samples, seed, median_total, total_spread, signatures_per_sample,
+                             exposure_model=exposure_model)
     directory = prepare_output_dir(output, force=force)
     write_atomic(directory / "catalog.tsv", to_text(cohort.catalog, "MutationType", "%d"))
     write_atomic(directory / "exposures.tsv", exposures_text(cohort.exposures))

@@ -108,8 +108,10 @@ class AssignmentConfig:
 class NetworkConfig:
     """The unfolded network: depth, weight tying and training schedule."""
 
-    layers: int = 20
+    layers: int = 10
     tied: bool = False
+    start: Literal["learned", "flat"] = "learned"
+    prune_share: float = 0.01
     learning_rate: float = 0.05
     epochs: int = 40
     batch_size: int = 256
@@ -118,8 +120,9 @@ class NetworkConfig:
 
     def __post_init__(self) -> None:
         _require(self.layers >= 1, "network.layers", "must be at least 1")
+        _require(0 <= self.prune_share < 1, "network.prune_share", "must be in [0, 1)")
         _require(self.learning_rate > 0, "network.learning_rate", "must be positive")
-        _require(self.epochs >= 1, "network.epochs", "must be at least 1")
+        _require(self.epochs >= 0, "network.epochs", "must be non-negative (0: the untrained network)")
         _require(self.batch_size >= 1, "network.batch_size", "must be at least 1")
         _require(self.simulated_samples >= 10, "network.simulated_samples", "must be at least 10")
 

@@ -3,8 +3,10 @@
 Under ``torchrun`` (one node or many, e.g. from SLURM) the environment names each process's
 ``RANK``, ``WORLD_SIZE`` and ``LOCAL_RANK``; :func:`init` joins the process group with ``gloo`` on
 CPU or ``nccl`` on GPU (one GPU per process, chosen by ``LOCAL_RANK``). Every K is solved by one
-rank; the random streams depend only on (seed, K, replicate), so the gathered solutions are those
-of a single-process run. Without torchrun everything here is a no-op for a single process.
+rank or, when there are fewer K values than ranks, the replicates of each K are split among the
+ranks, which then stop their batched solver together (:func:`agree`). The random streams depend only
+on (seed, K, replicate), so the gathered solutions are those of a single-process run. Without
+torchrun everything here is a no-op for a single process.
 """
 
 from __future__ import annotations
@@ -87,6 +89,30 @@ def share(k_values: list[int], ranks: Ranks | None = None) -> list[int]:
         if owner == ranks.rank:
             mine.append(k)
     return sorted(mine)
+
+
+def replicate_block(replicates: int, ranks: Ranks | None = None) -> range:
+    """This rank's contiguous block of the replicate indices 0 … ``replicates`` − 1 of one K."""
+    ranks = ranks or current()
+    bounds = np.linspace(0, replicates, ranks.world_size + 1).round().astype(int)
+    return range(int(bounds[ranks.rank]), int(bounds[ranks.rank + 1]))
+
+
+def agree(converged: bool, failed: bool) -> tuple[bool, bool]:
+    """(every rank converged, some rank failed), from one all-reduce; the flags themselves for one process."""
+    if current().world_size == 1:
+        return converged, failed
+    device = torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else torch.device("cpu")
+    flags = torch.tensor([int(not converged), int(failed)], device=device)
+    dist.all_reduce(flags, op=dist.ReduceOp.MAX)
+    return not bool(flags[0]), bool(flags[1])
+
+
+def concatenate(part: np.ndarray) -> np.ndarray:
+    """Every rank's ``part`` joined along the first axis in rank order, on every rank."""
+    if current().world_size == 1:
+        return part
+    return np.concatenate(_all_gather(part), axis=0)
 
 
 def _all_gather(value: object) -> list:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from . import distributed
 from .config import Config
 from .consensus import consensus
 from .device import generator
@@ -67,15 +68,20 @@ def resample(counts: torch.Tensor, method: str, gen: torch.Generator) -> torch.T
     return copy
 
 
-def extract_k(counts: np.ndarray, scale: np.ndarray, k: int, config: Config, device: torch.device, dtype: torch.dtype) -> KSolution:
-    """Extract K signatures from a capped catalog (96 × N) with resampled, batched replicates."""
+def extract_k(counts: np.ndarray, scale: np.ndarray, k: int, config: Config, device: torch.device, dtype: torch.dtype,
+              split_replicates: bool = False) -> KSolution:
+    """Extract K signatures from a capped catalog (96 × N) with resampled, batched replicates.
+
+    With ``split_replicates`` every process of a torchrun solves its block of the replicates, and
+    all of them get the consensus of the whole set."""
     ext, solver = config.extraction, config.solver
+    replicates = distributed.replicate_block(ext.replicates) if split_replicates else range(ext.replicates)
     base = torch.as_tensor(counts, dtype=torch.float64)
-    X = torch.empty((ext.replicates, *base.shape), dtype=dtype, device=device)  # R × 96 × N, no float64 copy
+    X = torch.empty((len(replicates), *base.shape), dtype=dtype, device=device)  # R × 96 × N, no float64 copy
     starts_w, starts_h = [], []
-    for replicate in range(ext.replicates):
+    for index, replicate in enumerate(replicates):
         gen = generator(config.seed, k, replicate)
-        X[replicate] = resample(base, ext.resample, gen)
+        X[index] = resample(base, ext.resample, gen)
         w0, h0 = random_init(base, 1, k, gen)
         starts_w.append(w0)
         starts_h.append(h0.to(dtype))
@@ -83,9 +89,12 @@ def extract_k(counts: np.ndarray, scale: np.ndarray, k: int, config: Config, dev
         X, torch.cat(starts_w).to(device, dtype), torch.cat(starts_h).to(device, dtype),
         objective=solver.objective, max_iter=solver.max_iter, tol=solver.tol,
         check_every=solver.check_every, l1=solver.l1, l2=solver.l2,
+        agree=distributed.agree if split_replicates else None,
     )
     replicate_w = fit.W.double().cpu().numpy()
     objectives = fit.objective.double().cpu().numpy()
+    if split_replicates:
+        replicate_w, objectives = distributed.concatenate(replicate_w), distributed.concatenate(objectives)
     agreed = consensus(replicate_w, objectives)
 
     data = torch.as_tensor(counts, dtype=dtype, device=device).unsqueeze(0)

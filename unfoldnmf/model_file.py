@@ -19,7 +19,7 @@ import torch
 from . import __version__
 from .errors import InputError
 from .output import write_atomic
-from .unfolded import OBJECTIVES, UnfoldedNMF
+from .unfolded import OBJECTIVES, STARTS, UnfoldedNMF
 
 FORMAT = "unfoldnmf-model/1"
 
@@ -67,6 +67,8 @@ def _metadata(payload: dict, path: Path) -> dict:
         arch = metadata["architecture"]
         ok = (arch["objective"] in OBJECTIVES and all(isinstance(arch[key], int) and arch[key] >= 1
                                                       for key in ("channels", "k", "layers"))
+              and arch.get("start", "flat") in STARTS and isinstance(arch.get("prune_share", 0.0), (int, float))
+              and 0 <= arch.get("prune_share", 0.0) < 1
               and len(metadata["channels"]) == arch["channels"] and len(metadata["signatures"]) == arch["k"])
     except (KeyError, TypeError, ValueError):
         ok = False
@@ -89,7 +91,8 @@ def load_model(path: str | Path, channels: list[str], signatures: list[str] | No
         raise InputError(f"{path}: model has K={arch['k']} signatures ({', '.join(metadata['signatures'])}), "
                          f"expected K={len(signatures)} ({', '.join(signatures)})")
     network = UnfoldedNMF(arch["objective"], arch["channels"], arch["k"], arch["layers"], bool(arch["tied"]),
-                          learn_penalties=bool(arch["learn_penalties"]))
+                          learn_penalties=bool(arch["learn_penalties"]), start=arch.get("start", "flat"),
+                          prune_share=float(arch.get("prune_share", 0.0)))
     weights = payload.get("weights")
     expected = {name: tuple(tensor.shape) for name, tensor in network.state_dict().items()}
     if not isinstance(weights, dict) or {k: tuple(getattr(v, "shape", ())) for k, v in weights.items()} != expected:

@@ -9,6 +9,7 @@ which leaves W·H unchanged and makes the L1/L2 penalties on H meaningful.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
@@ -129,12 +130,15 @@ def run_mu(
     l1: float = 0.0,
     l2: float = 0.0,
     update_w: bool = True,
+    agree: Callable[[bool, bool], tuple[bool, bool]] | None = None,
 ) -> NMFResult:
     """Run multiplicative updates until every replicate's relative objective change over
     ``check_every`` iterations falls below ``tol``, or ``max_iter`` is reached.
 
     With ``update_w=False`` only H is fitted (exposures for fixed signatures). The KL objective
-    with both factors free uses :func:`em_step_kl`; the others alternate H and W updates.
+    with both factors free uses :func:`em_step_kl`; the others alternate H and W updates. ``agree``
+    maps this batch's (converged, failed) to the verdict shared with other processes solving other
+    replicates of the same problem, so that all of them stop at the same iteration.
     """
     step_h, step_w = (update_h_kl, update_w_kl) if objective == "kl" else (update_h_frobenius, update_w_frobenius)
     if update_w:
@@ -151,10 +155,13 @@ def run_mu(
                     W, H = normalise_columns(step_w(X, W, H), H)
             iteration += 1
         current = objective_value(X, W, H, objective, l1, l2)
-        if not torch.isfinite(current).all():
-            raise NumericalError(f"NMF ({objective} multiplicative updates) produced NaN/inf at iteration {iteration}")
         change = (previous - current).abs() / previous.abs().clamp_min(_eps(current.dtype))
+        converged, failed = bool((change < tol).all()), not bool(torch.isfinite(current).all())
+        if agree is not None:
+            converged, failed = agree(converged, failed)
+        if failed:
+            raise NumericalError(f"NMF ({objective} multiplicative updates) produced NaN/inf at iteration {iteration}")
         previous = current
-        if bool((change < tol).all()):
+        if converged:
             break
     return NMFResult(W=W, H=H, objective=previous, iterations=iteration)

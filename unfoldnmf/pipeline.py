@@ -128,23 +128,28 @@ def extract_signatures(
 
     solutions: dict[int, KSolution] = {}
     seconds: dict[int, float] = {}
-    single = distributed.current().world_size == 1
-    show = progress and distributed.current().is_main
-    bar = tqdm(distributed.share(k_values), desc="K", unit="K", disable=None if show else True, leave=False)
+    ranks = distributed.current()
+    # Fewer K values than processes (e.g. a fixed K): every process works on every K, on its share
+    # of the replicates; otherwise each process solves whole K values.
+    split = ranks.world_size > 1 and len(k_values) < ranks.world_size <= config.extraction.replicates
+    sequential = ranks.world_size == 1 or split
+    show = progress and ranks.is_main
+    bar = tqdm(k_values if split else distributed.share(k_values), desc="K", unit="K",
+               disable=None if show else True, leave=False)
     with distributed.all_or_none():
         for k in bar:
             bar.set_postfix(K=k)
             tick = time.perf_counter()
             solution = store.load(k) if store else None
             if solution is None:
-                solution = extract_k(capped, scale, k, config, device, dtype)
-                if store:
+                solution = extract_k(capped, scale, k, config, device, dtype, split_replicates=split)
+                if store and (ranks.is_main or not split):
                     store.save(solution)
             solutions[k] = solution
             seconds[k] = round(time.perf_counter() - tick, 3)
             log.info("K=%d done in %.1f s", k, seconds[k])
             tried = sorted(solutions)
-            if single and scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples,
+            if sequential and scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples,
                                          config.extraction.min_gain, config.extraction.patience):
                 break
     bar.close()

@@ -8,10 +8,12 @@ simulated from the signatures (:func:`unfoldnmf.simulate.simulate_cohort`).
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import torch
 from tqdm import tqdm
@@ -39,10 +41,18 @@ def relative_l1(H: torch.Tensor, H_true: torch.Tensor, totals: torch.Tensor) -> 
     return (H - H_true).abs().sum(dim=-2) / totals.clamp_min(1.0)
 
 
+#: Adam step on the learned start's map, relative to the mean size of its entries and ``learning_rate``.
+START_MAP_STEP = 0.04
+
+
 def optimiser(network: UnfoldedNMF, learning_rate: float) -> torch.optim.Adam:
-    """Adam with step ``learning_rate`` on the log-weights (a relative change) and ``learning_rate``
-    times max(1, initial value) on learnable penalties (in mutations)."""
+    """Adam with step ``learning_rate`` on the log-weights (a relative change), ``learning_rate``
+    times max(1, initial value) on learnable penalties (in mutations) and :data:`START_MAP_STEP` ×
+    ``learning_rate`` × mean |P| on the learned start's map P."""
     groups = [{"params": [p for name, p in network.named_parameters() if name.startswith("log_")], "lr": learning_rate}]
+    if network.start == "learned":
+        scale = float(network.start_map.detach().abs().mean())
+        groups.append({"params": [network.start_map], "lr": START_MAP_STEP * learning_rate * scale})
     if network.learn_penalties:
         for penalty in (network.l1, network.l2):
             groups.append({"params": [penalty], "lr": learning_rate * max(1.0, float(penalty.detach().mean()))})
@@ -60,13 +70,19 @@ def training_cohort(signatures: pd.DataFrame, config: Config, catalog: pd.DataFr
     return cohort.catalog, cohort.exposures, f"simulated cohort of {config.network.simulated_samples} samples"
 
 
+#: Share of the training samples held out to pick the best epoch (when there are at least 10 samples).
+VALIDATION_SHARE = 0.1
+
+
 def train_supervised(signatures: pd.DataFrame, config: Config | None = None, catalog: pd.DataFrame | None = None,
                      exposures: pd.DataFrame | None = None, progress: bool = False) -> SupervisedFit:
     """Train an unfolded network on ``signatures`` (96 × K).
 
     With ``exposures`` (samples × K, true exposures of ``catalog``'s samples) it learns from that
     catalog; otherwise from a simulated cohort. The network's objective and penalties come from
-    ``config.solver``, its depth and schedule from ``config.network``.
+    ``config.solver``, its depth and schedule from ``config.network``. A random
+    :data:`VALIDATION_SHARE` of the samples is held out, and the weights of the epoch (the untrained
+    network counting as epoch 0) with the lowest held-out error are kept.
     """
     config = config or Config()
     net_cfg, solver = config.network, config.solver
@@ -76,44 +92,62 @@ def train_supervised(signatures: pd.DataFrame, config: Config | None = None, cat
     X = torch.tensor(train_catalog.loc[signatures.index].to_numpy(), dtype=dtype, device=device)
     H_true = torch.tensor(train_exposures.to_numpy().T, dtype=dtype, device=device)
     totals = X.sum(dim=0)
+    order = torch.randperm(X.shape[1], generator=generator(config.seed, -1)).to(device)
+    held_out = order[: int(VALIDATION_SHARE * X.shape[1])] if X.shape[1] >= 10 else order
+    fitted = order[len(held_out):] if X.shape[1] >= 10 else order
     W = torch.tensor(signatures.to_numpy(), dtype=dtype, device=device)
-    network = UnfoldedNMF.from_signatures(W, solver.objective, net_cfg.layers, net_cfg.tied,
-                                          solver.l1, solver.l2, net_cfg.learn_penalties)
-    with torch.no_grad():
-        initial = float(relative_l1(network(X), H_true, totals).mean())
+    network = UnfoldedNMF.from_signatures(W, solver.objective, net_cfg.layers, net_cfg.tied, solver.l1, solver.l2,
+                                          net_cfg.learn_penalties, net_cfg.start, net_cfg.prune_share)
+
+    def held_out_error() -> float:
+        with torch.no_grad():
+            return float(relative_l1(network(X[:, held_out]), H_true[:, held_out], totals[held_out]).mean())
+
+    errors = [held_out_error()]
+    best_state = copy.deepcopy(network.state_dict())
     adam = optimiser(network, net_cfg.learning_rate)
-    samples = X.shape[1]
-    losses = []
     bar = tqdm(range(net_cfg.epochs), desc="epochs", unit="epoch", disable=None if progress else True, leave=False)
     for epoch in bar:
-        order = torch.randperm(samples, generator=generator(config.seed, epoch)).to(device)
-        total = 0.0
-        for step, start in enumerate(range(0, samples, net_cfg.batch_size)):
-            batch = order[start:start + net_cfg.batch_size]
+        shuffled = fitted[torch.randperm(len(fitted), generator=generator(config.seed, epoch)).to(device)]
+        for step, first in enumerate(range(0, len(shuffled), net_cfg.batch_size)):
+            batch = shuffled[first:first + net_cfg.batch_size]
             loss = relative_l1(network(X[:, batch]), H_true[:, batch], totals[batch]).mean()
             network.descend(adam, loss, f"supervised training, epoch {epoch + 1}, step {step + 1}")
-            total += float(loss.detach()) * len(batch)
-        losses.append(total / samples)
-        bar.set_postfix(loss=f"{losses[-1]:.4f}")
+        errors.append(held_out_error())
+        if errors[-1] < min(errors[:-1]):
+            best_state = copy.deepcopy(network.state_dict())
+        bar.set_postfix(held_out=f"{errors[-1]:.4f}")
     bar.close()
+    network.load_state_dict(best_state)
+    best_epoch = errors.index(min(errors))
     info = {
         "training_data": source,
-        "training_samples": samples,
+        "training_samples": len(fitted),
+        "held_out_samples": len(held_out),
         "device": str(device),
-        "relative_l1_untrained": round(initial, 6),
-        "relative_l1_final_epoch": round(losses[-1], 6),
+        "held_out_relative_l1_untrained": round(errors[0], 6),
+        "held_out_relative_l1": round(errors[best_epoch], 6),
+        "best_epoch": best_epoch,
         "seconds_training": round(time.perf_counter() - started, 3),
     }
-    log.info("supervised network: training relative L1 %.4f (untrained %.4f)", losses[-1], initial)
+    log.info("supervised network: held-out relative L1 %.4f at epoch %d (untrained %.4f)",
+             errors[best_epoch], best_epoch, errors[0])
     return SupervisedFit(network=network, signatures=signatures, info=info)
+
+
+#: Samples per forward pass in :func:`predict_exposures`: memory stays bounded for any cohort size.
+PREDICT_CHUNK = 32768
 
 
 def predict_exposures(network: UnfoldedNMF, catalog: pd.DataFrame, signature_names: list[str],
                       device: torch.device, dtype: torch.dtype) -> pd.DataFrame:
-    """One forward pass: exposures (samples × K, in mutations) of every column of ``catalog`` (96 × N)."""
+    """Exposures (samples × K, in mutations) of every column of ``catalog`` (96 × N), by forward
+    passes over chunks of :data:`PREDICT_CHUNK` samples."""
     network = network.to(device, dtype)
-    X = torch.tensor(catalog.to_numpy(), dtype=dtype, device=device)
+    counts = catalog.to_numpy()
+    exposures = np.empty((counts.shape[1], len(signature_names)))
     with torch.no_grad():
-        H = network(X)
-    table = pd.DataFrame(H.cpu().numpy().T, index=pd.Index(catalog.columns, name="Samples"), columns=signature_names)
-    return table
+        for start in range(0, counts.shape[1], PREDICT_CHUNK):
+            X = torch.tensor(counts[:, start:start + PREDICT_CHUNK], dtype=dtype, device=device)
+            exposures[start:start + X.shape[1]] = network(X).cpu().double().numpy().T
+    return pd.DataFrame(exposures, index=pd.Index(catalog.columns, name="Samples"), columns=signature_names)
