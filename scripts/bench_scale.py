@@ -118,6 +118,19 @@ def main() -> None:
     table(f"K = 1..{args.speedup_k_max}, N = {args.k_samples}: processes (tables identical: {same})",
           ["run", "wall s", "CPU s (launcher + ranks)", "extract s (sum over K)", "speed-up"], rows)
 
+    rows = []
+    k = args.ks[-1]
+    split = ["--k", str(k), "--set", f"extraction.replicates={max(args.replicates, 4)}",
+             "--set", f"solver.max_iter={6 * args.iterations}"]
+    single = train(path, args.data / "one", [*fixed, *split], threads=args.threads)
+    double = train(path, args.data / "two", [*fixed, *split], processes=2, threads=args.threads)
+    same = all((args.data / "one" / f).read_text() == (args.data / "two" / f).read_text()
+               for f in ("signatures.tsv", "exposures.tsv", "selection.tsv"))
+    for name, r in (("1 process", single), ("2 processes (replicates split)", double)):
+        rows.append([name, r["wall"], r["cpu"], r["extract"], f"{single['wall'] / r['wall']:.2f}"])
+    table(f"K = {k} fixed, {max(args.replicates, 4)} replicates x {6 * args.iterations} iterations, N = {args.k_samples}: processes "
+          f"(tables identical: {same})", ["run", "wall s", "CPU s (launcher + ranks)", "extract s", "speed-up"], rows)
+
 
 if __name__ == "__main__":
     main()

@@ -112,6 +112,7 @@ class NetworkConfig:
     tied: bool = False
     start: Literal["learned", "flat"] = "learned"
     prune_share: float = 0.01
+    likelihood_weight: float = 1000.0
     learning_rate: float = 0.05
     epochs: int = 40
     batch_size: int = 256
@@ -121,6 +122,7 @@ class NetworkConfig:
     def __post_init__(self) -> None:
         _require(self.layers >= 1, "network.layers", "must be at least 1")
         _require(0 <= self.prune_share < 1, "network.prune_share", "must be in [0, 1)")
+        _require(self.likelihood_weight >= 0, "network.likelihood_weight", "must be non-negative")
         _require(self.learning_rate > 0, "network.learning_rate", "must be positive")
         _require(self.epochs >= 0, "network.epochs", "must be non-negative (0: the untrained network)")
         _require(self.batch_size >= 1, "network.batch_size", "must be at least 1")
