@@ -10,6 +10,7 @@ from unfoldnmf.assign import assign_signatures
 from unfoldnmf.config import RefitConfig
 from unfoldnmf.fit import fit_cosmic, fit_signatures
 from unfoldnmf.reference import cosmic_signatures
+from unfoldnmf.refit import refit_exposures
 from unfoldnmf.simulate import simulate_cohort
 from unfoldnmf.tables import read_catalog, read_exposures, read_signatures
 
@@ -132,3 +133,15 @@ def test_assign_command_and_train_write_cosmic_tables(tmp_path, catalog_file, tr
     assert set(named.columns) == {"SBS1", "SBS5", "SBS13"}
     exposures = pd.read_csv(out / "exposures_cosmic.tsv", sep="\t", index_col=0)
     assert list(exposures.columns) == list(named.columns) and exposures.index.name == "Samples"
+
+
+def test_refit_split_by_samples_equals_the_whole_refit(cohort, true_signatures):
+    counts, W = cohort.catalog.to_numpy(dtype=float), true_signatures.to_numpy()
+
+    def halves(task, data):  # what two processes of distributed.by_columns compute
+        middle = data.shape[1] // 2
+        return np.concatenate([task(data[:, :middle]), task(data[:, middle:])], axis=1)
+
+    for method in ("sparse", "nnls"):
+        whole = refit_exposures(W, counts, method, 6.0)
+        assert np.array_equal(refit_exposures(W, counts, method, 6.0, per_sample=halves), whole)

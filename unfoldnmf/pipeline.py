@@ -173,8 +173,8 @@ def extract_signatures(
     )
     chosen = solutions[selection.k]
     refit = config.refit  # per sample, so shared among the processes of a torchrun
-    exposures = distributed.by_columns(
-        lambda part: refit_exposures(chosen.signatures, part, refit.method, refit.min_deviance_gain), counts)
+    exposures = refit_exposures(chosen.signatures, counts, refit.method, refit.min_deviance_gain,
+                                per_sample=distributed.by_columns)
 
     tables = {k: _solution_tables(s, catalog.index, used.columns) for k, s in solutions.items()}
     for k, (sigs, expo) in tables.items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import torch
 from scipy.optimize import nnls
@@ -66,9 +68,19 @@ def poisson_polish(signatures: np.ndarray, counts: np.ndarray, exposures: np.nda
     return fit.H[0].numpy()
 
 
-def refit_exposures(signatures: np.ndarray, counts: np.ndarray, method: str, min_deviance_gain: float) -> np.ndarray:
+def _whole(task: Callable[[np.ndarray], np.ndarray], counts: np.ndarray) -> np.ndarray:
+    return task(counts)
+
+
+def refit_exposures(signatures: np.ndarray, counts: np.ndarray, method: str, min_deviance_gain: float,
+                    per_sample: Callable[[Callable[[np.ndarray], np.ndarray], np.ndarray], np.ndarray] = _whole) -> np.ndarray:
     """Exposures by the configured method: ``sparse`` (backward elimination, then the Poisson fit on
-    the signatures kept) or ``nnls`` (plain non-negative least squares)."""
+    the signatures kept) or ``nnls`` (plain non-negative least squares).
+
+    ``per_sample(task, counts)`` runs the per-sample part over the sample columns, e.g. split among
+    processes (:func:`unfoldnmf.distributed.by_columns`); the Poisson fit always sees every sample at
+    once, so where it stops, and hence the result, does not depend on the split."""
     if method == "nnls":
-        return nnls_exposures(signatures, counts)
-    return poisson_polish(signatures, counts, sparse_exposures(signatures, counts, min_deviance_gain))
+        return per_sample(lambda part: nnls_exposures(signatures, part), counts)
+    support = per_sample(lambda part: sparse_exposures(signatures, part, min_deviance_gain), counts)
+    return poisson_polish(signatures, counts, support)
