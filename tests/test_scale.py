@@ -45,12 +45,17 @@ def test_share_gives_every_k_to_exactly_one_rank_and_balances_the_work():
     assert share([3, 5], Ranks(0, 1)) == [3, 5] and share([7], Ranks(1, 2)) == []
 
 
+def two_process_train(catalog: Path, out: Path, options: list[str]) -> list[str]:
+    """The command line of a 2-process CPU (gloo) ``train`` under torchrun."""
+    return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+            "-m", "unfoldnmf", "train", str(catalog), "-o", str(out), "--device", "cpu", *options]
+
+
 def test_two_process_gloo_run_equals_single_process(tmp_path, catalog_file):
     single, double = tmp_path / "single", tmp_path / "double"
     small = [*FAST, "--k-max", "3", "--set", "solver.max_iter=100"]
     assert run("train", catalog_file, "-o", single, *small).exit_code == 0
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-               "-m", "unfoldnmf", "train", str(catalog_file), "-o", str(double), "--device", "cpu", *small]
+    command = two_process_train(catalog_file, double, small)
     done = subprocess.run(command, capture_output=True, text=True, env=env(), timeout=300)
     assert done.returncode == 0, done.stderr
     assert tables(double) == tables(single)
@@ -66,8 +71,7 @@ def test_two_processes_split_the_replicates_of_a_fixed_k_and_match_one_process(t
     single, double = tmp_path / "single", tmp_path / "double"
     fixed = [*FAST, "--k", "3", "--set", "solver.max_iter=150"]
     assert run("train", catalog_file, "-o", single, *fixed).exit_code == 0
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-               "-m", "unfoldnmf", "train", str(catalog_file), "-o", str(double), "--device", "cpu", *fixed]
+    command = two_process_train(catalog_file, double, fixed)
     done = subprocess.run(command, capture_output=True, text=True, env=env(), timeout=300)
     assert done.returncode == 0, done.stderr
     assert tables(double) == tables(single)
