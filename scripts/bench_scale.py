@@ -107,30 +107,25 @@ def main() -> None:
         print(rows[-1], flush=True)
     table("Growth with K", header, rows)
 
-    rows = []
     span = ["--k-min", "1", "--k-max", str(args.speedup_k_max)]
-    single = train(path, args.data / "one", [*fixed, *span], threads=args.threads)
-    double = train(path, args.data / "two", [*fixed, *span], processes=2, threads=args.threads)
+    speedup(args, path, [*fixed, *span], "2 processes (K values shared)",
+            f"K = 1..{args.speedup_k_max}, N = {args.k_samples}")
+    replicates, iterations = max(args.replicates, 4), 6 * args.iterations
+    split = ["--k", str(args.ks[-1]), "--set", f"extraction.replicates={replicates}", "--set", f"solver.max_iter={iterations}"]
+    speedup(args, path, [*fixed, *split], "2 processes (replicates split)",
+            f"K = {args.ks[-1]} fixed, {replicates} replicates x {iterations} iterations, N = {args.k_samples}")
+
+
+def speedup(args: argparse.Namespace, path: Path, options: list[str], label: str, title: str) -> None:
+    """Time ``train`` with ``options`` in 1 and in 2 processes; print the table and whether the tables agree."""
+    single = train(path, args.data / "one", options, threads=args.threads)
+    double = train(path, args.data / "two", options, processes=2, threads=args.threads)
     same = all((args.data / "one" / f).read_text() == (args.data / "two" / f).read_text()
                for f in ("signatures.tsv", "exposures.tsv", "selection.tsv"))
-    for name, r in (("1 process", single), ("2 processes (torchrun, gloo)", double)):
-        rows.append([name, r["wall"], r["cpu"], r["extract"], f"{single['wall'] / r['wall']:.2f}"])
-    table(f"K = 1..{args.speedup_k_max}, N = {args.k_samples}: processes (tables identical: {same})",
+    rows = [[name, r["wall"], r["cpu"], r["extract"], f"{single['wall'] / r['wall']:.2f}"]
+            for name, r in (("1 process", single), (label, double))]
+    table(f"{title}: processes (tables identical: {same})",
           ["run", "wall s", "CPU s (launcher + ranks)", "extract s (sum over K)", "speed-up"], rows)
-
-    rows = []
-    k = args.ks[-1]
-    split = ["--k", str(k), "--set", f"extraction.replicates={max(args.replicates, 4)}",
-             "--set", f"solver.max_iter={6 * args.iterations}"]
-    single = train(path, args.data / "one", [*fixed, *split], threads=args.threads)
-    double = train(path, args.data / "two", [*fixed, *split], processes=2, threads=args.threads)
-    same = all((args.data / "one" / f).read_text() == (args.data / "two" / f).read_text()
-               for f in ("signatures.tsv", "exposures.tsv", "selection.tsv"))
-    for name, r in (("1 process", single), ("2 processes (replicates split)", double)):
-        rows.append([name, r["wall"], r["cpu"], r["extract"], f"{single['wall'] / r['wall']:.2f}"])
-    table(f"K = {k} fixed, {max(args.replicates, 4)} replicates x {6 * args.iterations} iterations, N = {args.k_samples}: processes "
-          f"(tables identical: {same})", ["run", "wall s", "CPU s (launcher + ranks)", "extract s", "speed-up"], rows)
-
 
 if __name__ == "__main__":
     main()
