@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from unfoldnmf.reference import cosmic_signatures  # noqa: E402
-from unfoldnmf.simulate import simulate_cohort  # noqa: E402
-from unfoldnmf.tables import to_text  # noqa: E402
+from unfoldnmf.io.writing import to_text  # noqa: E402
+from unfoldnmf.reference.cosmic import cosmic_signatures  # noqa: E402
+from unfoldnmf.reference.simulate import simulate_cohort  # noqa: E402
 
 
 def catalog(folder: Path, samples: int) -> Path:

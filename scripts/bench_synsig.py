@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from unfoldnmf.evaluate import score_signatures
-from unfoldnmf.tables import read_catalog, read_signatures, to_text
+from unfoldnmf.io.tables import read_catalog, read_signatures
+from unfoldnmf.io.writing import to_text
+from unfoldnmf.reference.scoring import score_signatures
 
 SYNSIG = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "synsig"
 

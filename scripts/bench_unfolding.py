@@ -23,14 +23,15 @@ import pandas as pd
 import torch
 
 from unfoldnmf.config import load_config
-from unfoldnmf.device import generator
-from unfoldnmf.evaluate import score_signatures
-from unfoldnmf.nmf import kl_divergence, random_init, run_mu
-from unfoldnmf.refit import nnls_exposures
-from unfoldnmf.supervised import relative_l1, train_supervised
-from unfoldnmf.tables import read_catalog, read_exposures, read_signatures
-from unfoldnmf.unfolded import UnfoldedNMF
-from unfoldnmf.unsupervised import train_unsupervised
+from unfoldnmf.exposures.refit import nnls_exposures
+from unfoldnmf.hpc.device import generator
+from unfoldnmf.io.tables import read_catalog, read_exposures, read_signatures
+from unfoldnmf.network.supervised import relative_l1, train_supervised
+from unfoldnmf.network.unfolded import UnfoldedNMF
+from unfoldnmf.network.unsupervised import train_unsupervised
+from unfoldnmf.nmf.measures import kl_divergence
+from unfoldnmf.nmf.solver import random_init, run_mu
+from unfoldnmf.reference.scoring import score_signatures
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "synsig"
 

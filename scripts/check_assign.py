@@ -23,9 +23,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from unfoldnmf.assign import MIN_COSINE, assign_signatures  # noqa: E402
-from unfoldnmf.reference import cosmic_signatures  # noqa: E402
-from unfoldnmf.tables import read_signatures  # noqa: E402
+from unfoldnmf.io.tables import read_signatures  # noqa: E402
+from unfoldnmf.reference.assign import MIN_COSINE, assign_signatures  # noqa: E402
+from unfoldnmf.reference.cosmic import cosmic_signatures  # noqa: E402
 
 RENAMED = {"SBS22": "SBS22a"}
 EXCEPTED = {"SBS40"}

@@ -2,10 +2,9 @@
 
 from pathlib import Path
 
-from unfoldnmf.output import exposures_text, write_atomic
-from unfoldnmf.reference import cosmic_signatures
-from unfoldnmf.simulate import simulate_cohort
-from unfoldnmf.tables import to_text
+from unfoldnmf.io.writing import exposures_text, to_text, write_atomic
+from unfoldnmf.reference.cosmic import cosmic_signatures
+from unfoldnmf.reference.simulate import simulate_cohort
 
 DATA = Path(__file__).resolve().parent.parent / "unfoldnmf" / "data"
 

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 import torch
 
-from unfoldnmf.reference import cosmic_signatures
-from unfoldnmf.simulate import simulate_cohort
-from unfoldnmf.tables import to_text
+from unfoldnmf.io.writing import to_text
+from unfoldnmf.reference.cosmic import cosmic_signatures
+from unfoldnmf.reference.simulate import simulate_cohort
 
 #: A fast config for end-to-end runs: few replicates and iterations, no plots (test_plots.py draws them).
 FAST = ["--set", "extraction.replicates=4", "--set", "solver.max_iter=300", "--k-max", "4", "--quiet", "--no-plots"]

@@ -18,9 +18,9 @@ import torch
 from click.testing import CliRunner
 
 from unfoldnmf.cli import cli
-from unfoldnmf.reference import cosmic_signatures
-from unfoldnmf.simulate import simulate_cohort
-from unfoldnmf.tables import to_text
+from unfoldnmf.io.writing import to_text
+from unfoldnmf.reference.cosmic import cosmic_signatures
+from unfoldnmf.reference.simulate import simulate_cohort
 
 FAST_YAML = "extraction:\n  replicates: 2\n  k_max: 2\nsolver:\n  max_iter: 60\n"
 

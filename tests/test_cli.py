@@ -11,8 +11,8 @@ import pandas as pd
 from click.testing import CliRunner
 
 from unfoldnmf.cli import cli
-from unfoldnmf.evaluate import score_signatures
-from unfoldnmf.tables import read_signatures
+from unfoldnmf.io.tables import read_signatures
+from unfoldnmf.reference.scoring import score_signatures
 
 from .conftest import FAST
 

@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,9 +21,9 @@ import pytest
 from click.testing import CliRunner
 
 from unfoldnmf.cli import cli
-from unfoldnmf.reference import cosmic_signatures
-from unfoldnmf.simulate import simulate_cohort
-from unfoldnmf.tables import to_text
+from unfoldnmf.io.writing import to_text
+from unfoldnmf.reference.cosmic import cosmic_signatures
+from unfoldnmf.reference.simulate import simulate_cohort
 
 FAST = ["--set", "extraction.replicates=3", "--set", "solver.max_iter=150", "--k-max", "3", "--quiet"]
 RESULTS = ("signatures.tsv", "exposures.tsv", "selection.tsv", "run.json")
@@ -96,19 +95,19 @@ class _FullDisk:
 
     def __init__(self, monkeypatch, target: str):
         self.target, self.failing = target, set()
-        real_mkstemp, real_fdopen = tempfile.mkstemp, os.fdopen
+        real_open, real_fdopen = os.open, os.fdopen
 
-        def mkstemp(prefix="", suffix="", dir=None):
-            fd, path = real_mkstemp(prefix=prefix, suffix=suffix, dir=dir)
-            if prefix.startswith(f".{target}."):
+        def open_file(path, flags, mode=0o777, **kwargs):
+            fd = real_open(path, flags, mode, **kwargs)
+            if Path(path).name.startswith(f".{target}."):
                 self.failing.add(fd)
-            return fd, path
+            return fd
 
         def fdopen(fd, *args, **kwargs):
             handle = real_fdopen(fd, *args, **kwargs)
             return _Failing(handle) if fd in self.failing else handle
 
-        monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+        monkeypatch.setattr(os, "open", open_file)
         monkeypatch.setattr(os, "fdopen", fdopen)
 
 

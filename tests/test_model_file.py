@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 import torch
 
-from unfoldnmf.channels import CHANNELS
 from unfoldnmf.errors import InputError
-from unfoldnmf.model_file import load_model, save_model
-from unfoldnmf.tables import to_text
-from unfoldnmf.unfolded import UnfoldedNMF
+from unfoldnmf.io.channels import CHANNELS
+from unfoldnmf.io.writing import to_text
+from unfoldnmf.network.model_file import load_model, save_model
+from unfoldnmf.network.unfolded import UnfoldedNMF
 
 from .test_cli import run
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from unfoldnmf.device import generator
-from unfoldnmf.nmf import objective_value, random_init, run_mu
+from unfoldnmf.hpc.device import generator
+from unfoldnmf.nmf.measures import objective_value
+from unfoldnmf.nmf.solver import random_init, run_mu
 
 
 @pytest.fixture()
@@ -40,7 +41,8 @@ def test_l1_penalty_makes_exposures_sparser(problem):
 
 
 def test_em_step_never_increases_kl(problem):
-    from unfoldnmf.nmf import em_step_kl, kl_divergence, normalise_columns
+    from unfoldnmf.nmf.measures import kl_divergence
+    from unfoldnmf.nmf.updates import em_step_kl, normalise_columns
 
     W, H = normalise_columns(*random_init(problem, 2, 3, generator(4)))
     previous = kl_divergence(problem, W @ H)

@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from unfoldnmf.channels import CHANNELS, SUBSTITUTIONS
 from unfoldnmf.cli import cli
-from unfoldnmf.output import exposures_text, signatures_text
-from unfoldnmf.pipeline import Extraction
-from unfoldnmf.report import report_html, write_report
-from unfoldnmf.results import selection_text
-from unfoldnmf.selection import select_k
+from unfoldnmf.extraction.scan import Extraction
+from unfoldnmf.extraction.selection import select_k
+from unfoldnmf.io.channels import CHANNELS, SUBSTITUTIONS
+from unfoldnmf.io.writing import exposures_text, signatures_text
+from unfoldnmf.report.html import report_html, write_report
+from unfoldnmf.report.output_dir import selection_text
 
 needs_matplotlib = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="matplotlib not installed")
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -48,7 +48,7 @@ def extraction(true_signatures, cohort) -> Extraction:
 
 @needs_matplotlib
 def test_signature_plot_has_one_labelled_panel_per_signature(tmp_path, extraction):
-    from unfoldnmf.plotting import SUBSTITUTION_COLOURS, save_figure, signature_figure
+    from unfoldnmf.report.figures import SUBSTITUTION_COLOURS, save_figure, signature_figure
 
     figure = signature_figure(extraction.signatures, {"SBS96A": "SBS1 (0.99)"})
     assert len(figure.axes) == 3
@@ -68,8 +68,8 @@ def test_signature_plot_has_one_labelled_panel_per_signature(tmp_path, extractio
 
 @needs_matplotlib
 def test_many_signatures_use_two_columns_each_with_labels():
-    from unfoldnmf.plotting import signature_figure
-    from unfoldnmf.reference import cosmic_signatures
+    from unfoldnmf.reference.cosmic import cosmic_signatures
+    from unfoldnmf.report.figures import signature_figure
 
     figure = signature_figure(cosmic_signatures().iloc[:, :13])
     assert len(figure.axes) == 13
@@ -80,7 +80,7 @@ def test_many_signatures_use_two_columns_each_with_labels():
 
 @needs_matplotlib
 def test_exposure_plot_ranks_samples_and_bins_large_cohorts(tmp_path, extraction):
-    from unfoldnmf.plotting import exposure_figure, save_figure
+    from unfoldnmf.report.figures import exposure_figure, save_figure
 
     figure = exposure_figure(extraction.exposures)
     top, bottom = figure.axes
@@ -103,7 +103,7 @@ def test_exposure_plot_ranks_samples_and_bins_large_cohorts(tmp_path, extraction
 
 @needs_matplotlib
 def test_selection_plot_marks_the_chosen_k(tmp_path, extraction):
-    from unfoldnmf.plotting import save_figure, selection_figure
+    from unfoldnmf.report.figures import save_figure, selection_figure
 
     figure = selection_figure(extraction.selection.table)
     top, bottom = figure.axes

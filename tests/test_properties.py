@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from unfoldnmf import extract_signatures, load_config
-from unfoldnmf.channels import CHANNELS
+from unfoldnmf.io.channels import CHANNELS
 
 #: Exposures must add up to a sample's total within this fraction when the fit is good (the refit
 #: ends with a Poisson fit, whose exposures conserve each sample's total at convergence).

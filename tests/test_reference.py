@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from unfoldnmf.assign import assign_signatures
 from unfoldnmf.config import RefitConfig
-from unfoldnmf.fit import fit_cosmic, fit_signatures
-from unfoldnmf.reference import cosmic_signatures
-from unfoldnmf.refit import refit_exposures
-from unfoldnmf.simulate import simulate_cohort
-from unfoldnmf.tables import read_catalog, read_exposures, read_signatures
+from unfoldnmf.exposures.fit import fit_cosmic, fit_signatures
+from unfoldnmf.exposures.refit import refit_exposures
+from unfoldnmf.io.tables import read_catalog, read_exposures, read_signatures
+from unfoldnmf.reference.assign import assign_signatures
+from unfoldnmf.reference.cosmic import cosmic_signatures
+from unfoldnmf.reference.simulate import simulate_cohort
 
 from .conftest import FAST
 from .test_cli import run
@@ -143,5 +143,5 @@ def test_refit_split_by_samples_equals_the_whole_refit(cohort, true_signatures):
         return np.concatenate([task(data[:, :middle]), task(data[:, middle:])], axis=1)
 
     for method in ("sparse", "nnls"):
-        whole = refit_exposures(W, counts, method, 6.0)
-        assert np.array_equal(refit_exposures(W, counts, method, 6.0, per_sample=halves), whole)
+        whole = refit_exposures(W, counts, RefitConfig(method=method))
+        assert np.array_equal(refit_exposures(W, counts, RefitConfig(method=method), per_sample=halves), whole)

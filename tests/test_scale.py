@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from unfoldnmf.cli import cli
-from unfoldnmf.distributed import Ranks, replicate_block, share
-from unfoldnmf.lock import LOCK_NAME, STALE_AFTER
+from unfoldnmf.hpc.distributed import Ranks, replicate_block, share
+from unfoldnmf.io.lock import LOCK_NAME, STALE_AFTER
 
 from .conftest import FAST
 

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from unfoldnmf.channels import CHANNELS, canonical_label
 from unfoldnmf.errors import InputError
-from unfoldnmf.tables import read_catalog, read_exposures, read_signatures, to_text
+from unfoldnmf.io.channels import CHANNELS, canonical_label
+from unfoldnmf.io.tables import read_catalog, read_exposures, read_signatures
+from unfoldnmf.io.writing import to_text
 
 from .conftest import synsig_text
 

@@ -7,13 +7,13 @@ import torch
 
 from unfoldnmf.config import load_config
 from unfoldnmf.errors import NumericalError
-from unfoldnmf.nmf import run_mu
-from unfoldnmf.reference import cosmic_signatures
-from unfoldnmf.refit import nnls_exposures
-from unfoldnmf.simulate import simulate_cohort
-from unfoldnmf.supervised import relative_l1, train_supervised
-from unfoldnmf.unfolded import UnfoldedNMF
-from unfoldnmf.unsupervised import train_unsupervised
+from unfoldnmf.exposures.refit import nnls_exposures
+from unfoldnmf.network.supervised import relative_l1, train_supervised
+from unfoldnmf.network.unfolded import UnfoldedNMF
+from unfoldnmf.network.unsupervised import train_unsupervised
+from unfoldnmf.nmf.solver import run_mu
+from unfoldnmf.reference.cosmic import cosmic_signatures
+from unfoldnmf.reference.simulate import simulate_cohort
 
 
 @pytest.mark.parametrize("objective", ["kl", "frobenius"])

@@ -6,37 +6,54 @@ The Python API does everything the command line does::
     catalog = unfoldnmf.read_catalog("catalog.tsv")
     result = unfoldnmf.extract_signatures(catalog, unfoldnmf.load_config())
     result.signatures, result.exposures, result.selection.table
+
+Names are imported on first use (torch and pandas load only when a name needs them), so
+``import unfoldnmf`` and ``unfoldnmf --help`` stay fast.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from . import distributed  # noqa: E402
-from .assign import Assignment, assign_signatures  # noqa: E402
-from .config import Config, load_config  # noqa: E402
-from .errors import InputError, NumericalError, OutputError, UnfoldNMFError  # noqa: E402
-from .evaluate import score_exposures, score_signatures  # noqa: E402
-from .fit import exposures_from_model, fit_cosmic, fit_signatures  # noqa: E402
-from .model_file import load_model, save_model  # noqa: E402
-from .lock import OutputLock  # noqa: E402
-from .pipeline import Extraction, extract_signatures  # noqa: E402
-from .plotting import exposure_figure, save_figure, selection_figure, signature_figure  # noqa: E402
-from .reference import cosmic_signatures, reference_signatures  # noqa: E402
-from .refit import nnls_exposures, sparse_exposures  # noqa: E402
-from .report import write_report  # noqa: E402
-from .simulate import Cohort, simulate_cohort  # noqa: E402
-from .supervised import predict_exposures, train_supervised  # noqa: E402
-from .tables import check_catalog, read_catalog, read_exposures, read_selection, read_signatures  # noqa: E402
-from .train import train  # noqa: E402
-from .unfolded import UnfoldedNMF  # noqa: E402
-from .unsupervised import train_unsupervised  # noqa: E402
+import importlib
 
-__all__ = [
-    "Assignment", "Cohort", "Config", "Extraction", "InputError", "NumericalError", "OutputError", "OutputLock",
-    "UnfoldNMFError", "distributed",
-    "UnfoldedNMF", "__version__", "assign_signatures", "check_catalog", "cosmic_signatures", "exposure_figure",
-    "exposures_from_model", "extract_signatures", "fit_cosmic", "fit_signatures", "load_config", "load_model",
-    "nnls_exposures", "predict_exposures", "read_catalog", "read_exposures", "read_selection", "read_signatures",
-    "reference_signatures", "save_figure", "save_model", "score_exposures", "score_signatures", "selection_figure",
-    "signature_figure", "simulate_cohort", "sparse_exposures", "train", "train_supervised", "train_unsupervised",
-    "write_report",
-]
+from ._version import __version__
+
+#: Public name -> the module that defines it (layout: see README "Architecture").
+_EXPORTS = {
+    "Config": "config", "load_config": "config",
+    "InputError": "errors", "NumericalError": "errors", "OutputError": "errors", "UnfoldNMFError": "errors",
+    "check_catalog": "io.tables", "read_catalog": "io.tables", "read_exposures": "io.tables",
+    "read_selection": "io.tables", "read_signatures": "io.tables",
+    "OutputLock": "io.lock",
+    "distributed": "hpc.distributed",
+    "Assignment": "reference.assign", "assign_signatures": "reference.assign",
+    "cosmic_signatures": "reference.cosmic", "reference_signatures": "reference.cosmic",
+    "score_exposures": "reference.scoring", "score_signatures": "reference.scoring",
+    "Cohort": "reference.simulate", "simulate_cohort": "reference.simulate",
+    "UnfoldedNMF": "network.unfolded",
+    "predict_exposures": "network.supervised", "train_supervised": "network.supervised",
+    "train_unsupervised": "network.unsupervised",
+    "load_model": "network.model_file", "save_model": "network.model_file",
+    "nnls_exposures": "exposures.refit", "sparse_exposures": "exposures.refit",
+    "exposures_from_model": "exposures.fit", "fit_cosmic": "exposures.fit", "fit_signatures": "exposures.fit",
+    "Extraction": "extraction.scan", "extract_signatures": "extraction.scan",
+    "exposure_figure": "report.figures", "save_figure": "report.figures", "selection_figure": "report.figures",
+    "signature_figure": "report.figures",
+    "write_report": "report.html",
+    "train": "run",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'unfoldnmf' has no attribute {name!r}")
+    value = importlib.import_module(f".{module}", __name__)
+    value = value if name == module.rsplit(".", 1)[-1] else getattr(value, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

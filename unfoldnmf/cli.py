@@ -1,4 +1,8 @@
-"""The ``unfoldnmf`` command line: a thin shell over the Python API."""
+"""The ``unfoldnmf`` command line: a thin shell over :mod:`unfoldnmf.run` and the Python API.
+
+Options that several commands take are declared once (``_shared`` below). Heavy modules (torch,
+pandas) are imported inside the commands, so ``unfoldnmf --help`` answers at once.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,13 @@ import json
 import logging
 import os
 import sys
-from pathlib import Path
 from importlib import resources
 
 import click
 
-from . import __version__, distributed
-from .assign import assign_signatures
+from ._version import __version__
 from .config import AssignmentConfig, RefitConfig, load_config, parse_override
 from .errors import InputError, UnfoldNMFError
-from .evaluate import score_exposures, score_signatures
-from .fit import exposures_from_model, fit_signatures
-from .output import exposures_text, prepare_output_dir, signatures_text, write_atomic, write_json
-from .plotting import exposure_figure, plot_format, require_matplotlib, save_figure, selection_figure, signature_figure
-from .reference import cosmic_signatures, parse_names, reference_signatures
-from .simulate import EXPOSURE_MODELS, simulate_cohort
-from .tables import read_catalog, read_exposures, read_selection, read_signatures, to_text
-from .results import provenance
-from .train import train as run_train
 
 
 class _Group(click.Group):
@@ -65,6 +58,39 @@ def _configure_logging(quiet: bool, log_file: str | None = None, rank: int = 0) 
     logger.propagate = False
 
 
+def _options(*decorators):
+    """One decorator applying ``decorators`` in the order they are listed."""
+    def apply(function):
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+    return apply
+
+
+class _shared:
+    """Options declared once and used by several commands."""
+
+    force = click.option("--force", is_flag=True, help="Overwrite an existing output.")
+    quiet = click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bars.")
+    config = _options(
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML config (default: embedded)."),
+        click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+                     help="Override one config key, e.g. extraction.replicates=30."),
+        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where to compute."),
+    )
+
+    @staticmethod
+    def output(what: str):
+        return click.option("-o", "--output", required=True, type=click.Path(file_okay=False, allow_dash=True),
+                            help=f"Output directory ({what}), or - to stream the main table to stdout.")
+
+
+def _config(config_file: str | None, overrides: tuple[str, ...], flags: dict):
+    """The run's config: defaults, then ``--config``, then ``--set``, then the command's own flags."""
+    flags = {key: value for key, value in flags.items() if value is not None and value != {}}
+    return load_config(config_file, [parse_override(text) for text in overrides] + [flags])
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="unfoldnmf")
 def cli() -> None:
@@ -73,26 +99,23 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("catalog", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, allow_dash=True),
-              help="Output directory, or - to stream the exposures table to stdout.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML config (default: embedded).")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override one config key, e.g. extraction.replicates=30.")
-@click.option("--mode", type=click.Choice(["unsupervised", "supervised"]),
-              help="unsupervised: extract de novo; supervised: train a network on --signatures.")
+@_shared.output("signatures.tsv, exposures.tsv, report.html, ...")
+@_shared.config
+@click.option("--mode", type=click.Choice(["denovo", "supervised"]),
+              help="denovo: extract signatures from CATALOG; supervised: train a network on --signatures.")
 @click.option("--signatures", type=click.Path(dir_okay=False), help="Supervised: the signatures (96 × K) to fit.")
 @click.option("--exposures", type=click.Path(dir_okay=False),
               help="Supervised: true exposures of CATALOG (samples × signatures or transposed); else a simulated cohort.")
 @click.option("--k", type=click.IntRange(min=1), help="Fix the number of signatures.")
 @click.option("--k-min", type=click.IntRange(min=1), help="Smallest K to try.")
 @click.option("--k-max", type=click.IntRange(min=1), help="Largest K to try.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where to compute.")
 @click.option("--seed", type=int, help="Random seed; the same seed gives the same result.")
-@click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
+@_shared.force
 @click.option("--resume", is_flag=True, help="Reuse the K values an interrupted run finished.")
 @click.option("--no-plots", is_flag=True, help="Write no plots and no report.html (sets output.plots=false).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bars.")
+@_shared.quiet
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Also append every message, time-stamped, to this file.")
-def train(catalog, output, config_file, overrides, mode, signatures, exposures, k, k_min, k_max, device, seed, force,
+def train(catalog, output, config_file, overrides, device, mode, signatures, exposures, k, k_min, k_max, seed, force,
           resume, no_plots, quiet, log_file):
     """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin),
     or with --mode supervised train a network that fits --signatures (writes model.pt).
@@ -101,23 +124,70 @@ def train(catalog, output, config_file, overrides, mode, signatures, exposures, 
     shared among the processes and rank 0 writes the same outputs as a single process would.
     """
     _configure_logging(quiet, log_file, int(os.environ.get("RANK", "0") or 0))
+    from . import run
+    from .hpc import distributed
+
     extraction = {key: value for key, value in (("k", k), ("k_min", k_min), ("k_max", k_max)) if value is not None}
-    flags = {key: value for key, value in (("device", device), ("seed", seed), ("mode", mode)) if value is not None}
-    if extraction:  # an empty section here would replace a malformed one and hide its error
-        flags["extraction"] = extraction
-    if no_plots:
-        flags["output"] = {"plots": False}
-    config = load_config(config_file, [parse_override(text) for text in overrides] + [flags])
+    config = _config(config_file, overrides, {"device": device, "seed": seed, "mode": mode, "extraction": extraction,
+                                              "output": {"plots": False} if no_plots else None})
     distributed.init(config.device)
     try:
-        result = run_train(catalog, output, config, force=force, resume=resume, progress=not quiet,
+        result = run.train(catalog, output, config, force=force, resume=resume, progress=not quiet,
                            signatures=signatures, exposures=exposures)
     finally:
         distributed.finish()
-    if output != "-" and config.mode == "unsupervised":
+    if output != run.STDOUT and config.mode == "denovo":
         logging.getLogger("unfoldnmf").info("K=%d chosen; tables written to %s", result.selection.k, output)
-    elif output != "-":
+    elif output != run.STDOUT:
         logging.getLogger("unfoldnmf").info("network trained; model.pt and exposures.tsv written to %s", output)
+
+
+@cli.command()
+@click.argument("catalog", type=click.Path(dir_okay=False, allow_dash=True))
+@_shared.output("exposures.tsv, signatures.tsv or run.json")
+@click.option("--signatures", type=click.Path(dir_okay=False), help="Signature table to fit (96 × K).")
+@click.option("--cosmic", is_flag=False, flag_value="all", metavar="[NAMES]",
+              help="Fit COSMIC v3.4 signatures: a comma-separated list (SBS1,SBS5) or, alone, all of them.")
+@click.option("--model", type=click.Path(dir_okay=False), help="A model.pt written by train --mode supervised (one network pass).")
+@click.option("--method", type=click.Choice(["sparse", "nnls"]), help=f"sparse (default: {RefitConfig.method}): drop "
+              "signatures that do not improve the fit; nnls: plain NNLS.")
+@click.option("--min-deviance-gain", type=click.FloatRange(min=0),
+              help=f"Sparse refit: Poisson deviance a signature must save to stay (default {RefitConfig.min_deviance_gain}).")
+@_shared.config
+@_shared.force
+@_shared.quiet
+def fit(catalog, output, signatures, cosmic, model, method, min_deviance_gain, config_file, overrides, device, force, quiet):
+    """Exposures of the samples of CATALOG on known signatures (sparse refit) or from a trained network."""
+    _configure_logging(quiet)
+    from . import run
+    from .reference.cosmic import parse_names
+
+    refit = {key: value for key, value in (("method", method), ("min_deviance_gain", min_deviance_gain)) if value is not None}
+    config = _config(config_file, overrides, {"device": device, "refit": refit})
+    names = None if cosmic is None else [] if cosmic == "all" else parse_names(cosmic)
+    run.fit(catalog, output, config, signatures=signatures, cosmic=names, model=model, force=force)
+
+
+@cli.command()
+@click.argument("signatures", type=click.Path(dir_okay=False, allow_dash=True))
+@_shared.output("assignment.tsv")
+@click.option("--reference", type=click.Path(dir_okay=False), help="Reference signature table (default: COSMIC v3.4 SBS GRCh37).")
+@click.option("--min-cosine", type=click.FloatRange(0, 1), default=AssignmentConfig.min_cosine, show_default=True,
+              help="Below this cosine a signature is reported as novel.")
+@click.option("--min-gain", type=click.FloatRange(0, 1, max_open=True), default=AssignmentConfig.min_gain, show_default=True,
+              help="Cosine gain a reference signature must bring to join a mix.")
+@click.option("--max-signatures", type=click.IntRange(min=1), default=AssignmentConfig.max_signatures, show_default=True,
+              help="Most reference signatures in one mix.")
+@_shared.force
+def assign(signatures, output, reference, min_cosine, min_gain, max_signatures, force):
+    """Explain each signature of SIGNATURES as a sparse mix of reference signatures, or flag it novel."""
+    from . import run
+
+    config = _config(None, (), {"assignment": {"min_cosine": min_cosine, "min_gain": min_gain,
+                                               "max_signatures": max_signatures}})
+    assignment = run.assign(signatures, output, config, reference, force=force)
+    if output != run.STDOUT:
+        click.echo(run.assignment_text(assignment), nl=False)
 
 
 @cli.command()
@@ -128,6 +198,9 @@ def train(catalog, output, config_file, overrides, mode, signatures, exposures, 
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def evaluate(truth, extracted, truth_exposures, exposures, as_json):
     """Score extracted signatures against the truth (TP, FP, FN, PPV, TPR, F1, composite)."""
+    from .io.tables import read_exposures, read_signatures
+    from .reference.scoring import score_exposures, score_signatures
+
     true_sigs, found_sigs = read_signatures(truth), read_signatures(extracted)
     score = score_signatures(true_sigs, found_sigs)
     if truth_exposures and exposures:
@@ -157,6 +230,16 @@ def evaluate(truth, extracted, truth_exposures, exposures, as_json):
               help="Extra title text for one signature, e.g. SBS96A='SBS1 (0.98)'.")
 def plot(table, output, kind, labels):
     """Draw TABLE (signatures by default) to a PNG, PDF or SVG file."""
+    from .io.tables import read_exposures, read_selection, read_signatures
+    from .report.figures import (
+        exposure_figure,
+        plot_format,
+        require_matplotlib,
+        save_figure,
+        selection_figure,
+        signature_figure,
+    )
+
     plot_format(output)
     require_matplotlib()
     if kind == "signatures":
@@ -181,74 +264,6 @@ def _split_label(text: str) -> tuple[str, str]:
 
 
 @cli.command()
-@click.argument("signatures", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Output directory (assignment.tsv).")
-@click.option("--reference", type=click.Path(dir_okay=False), help="Reference signature table (default: COSMIC v3.4 SBS GRCh37).")
-@click.option("--min-cosine", type=click.FloatRange(0, 1), default=AssignmentConfig.min_cosine, show_default=True,
-              help="Below this cosine a signature is reported as novel.")
-@click.option("--min-gain", type=click.FloatRange(0, 1, max_open=True), default=AssignmentConfig.min_gain, show_default=True,
-              help="Cosine gain a reference signature must bring to join a mix.")
-@click.option("--max-signatures", type=click.IntRange(min=1), default=AssignmentConfig.max_signatures, show_default=True,
-              help="Most reference signatures in one mix.")
-@click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
-def assign(signatures, output, reference, min_cosine, min_gain, max_signatures, force):
-    """Explain each signature of SIGNATURES as a sparse mix of reference signatures, or flag it novel."""
-    table, ref = read_signatures(signatures), reference_signatures(reference)
-    assignment = assign_signatures(table, ref, min_cosine, min_gain, max_signatures)
-    directory = prepare_output_dir(output, force=force)
-    text = assignment.table().to_csv(sep="\t", index=False, lineterminator="\n")
-    write_atomic(directory / "assignment.tsv", text)
-    click.echo(text, nl=False)
-
-
-def _signature_source(signatures: str | None, cosmic: str | None) -> None:
-    if (signatures is None) == (cosmic is None):
-        raise InputError("give exactly one source of signatures: --signatures FILE or --cosmic [NAMES]")
-
-
-@cli.command()
-@click.argument("catalog", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, allow_dash=True),
-              help="Output directory (exposures.tsv, signatures.tsv or run.json), or - to stream the exposures table.")
-@click.option("--signatures", type=click.Path(dir_okay=False), help="Signature table to fit (96 × K).")
-@click.option("--cosmic", is_flag=False, flag_value="all", metavar="[NAMES]",
-              help="Fit COSMIC v3.4 signatures: a comma-separated list (SBS1,SBS5) or, alone, all of them.")
-@click.option("--model", type=click.Path(dir_okay=False), help="A model.pt written by train --mode supervised (one network pass).")
-@click.option("--method", type=click.Choice(["sparse", "nnls"]), default=RefitConfig.method, show_default=True,
-              help="sparse: drop signatures that do not improve the fit; nnls: plain NNLS.")
-@click.option("--min-deviance-gain", type=click.FloatRange(min=0), default=RefitConfig.min_deviance_gain,
-              show_default=True, help="Sparse refit: Poisson deviance a signature must save to stay.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML config for --model (device, dtype).")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override one config key, e.g. dtype=float64.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where to run the --model network.")
-@click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
-def fit(catalog, output, signatures, cosmic, model, method, min_deviance_gain, config_file, overrides, device, force, quiet):
-    """Exposures of the samples of CATALOG on known signatures (sparse refit) or from a trained network."""
-    _configure_logging(quiet)
-    if sum(source is not None for source in (signatures, cosmic, model)) != 1:
-        raise InputError("give exactly one source: --signatures FILE, --cosmic [NAMES] or --model model.pt")
-    table = read_catalog(catalog)
-    info = None
-    if model is not None:
-        config = load_config(config_file, [parse_override(text) for text in overrides] + ([{"device": device}] if device else []))
-        exposures, info = exposures_from_model(table, model, config)
-    else:
-        refit = RefitConfig(method=method, min_deviance_gain=min_deviance_gain)
-        sigs = read_signatures(signatures) if signatures is not None else cosmic_signatures(None if cosmic == "all" else parse_names(cosmic))
-        exposures = fit_signatures(table, sigs, refit)
-    if output == "-":
-        sys.stdout.write(exposures_text(exposures))
-        return
-    directory = prepare_output_dir(output, force=force)
-    write_atomic(directory / "exposures.tsv", exposures_text(exposures))
-    if info is None:
-        write_atomic(directory / "signatures.tsv", signatures_text(sigs))
-    else:
-        write_json(directory / "run.json", provenance(config, info, {"catalog": str(catalog), "model": str(model)}))
-
-
-@cli.command()
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Output directory (catalog.tsv, exposures.tsv).")
 @click.option("--signatures", type=click.Path(dir_okay=False), help="Signature table to draw from (96 × K).")
 @click.option("--cosmic", metavar="NAMES", help="Draw from these COSMIC v3.4 signatures, e.g. SBS1,SBS5,SBS13.")
@@ -264,21 +279,16 @@ def fit(catalog, output, signatures, cosmic, model, method, min_deviance_gain, c
               help="sparse: a few signatures per sample; dense: all of them; TABLE: an exposures table "
                    "(samples × signatures, e.g. a real cohort's exposures.tsv) whose rows are drawn at random "
                    "(the total options are then unused).")
-@click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
+@_shared.force
 def simulate(output, signatures, cosmic, samples, seed, median_total, total_spread, signatures_per_sample,
              exposure_model, force):
     """Simulate a catalog with known exposures: few signatures per sample, heavy-tailed totals, Poisson counts."""
-    _signature_source(signatures, cosmic)
-    sigs = read_signatures(signatures) if signatures is not None else cosmic_signatures(parse_names(cosmic))
-    if exposure_model not in EXPOSURE_MODELS:
-        if exposure_model != "-" and not Path(exposure_model).is_file():
-            raise InputError(f"--exposure-model {exposure_model}: neither sparse, dense nor an existing exposures table")
-        exposure_model = read_exposures(exposure_model, list(sigs.columns))
-    cohort = simulate_cohort(sigs, samples, seed, median_total, total_spread, signatures_per_sample,
-                             exposure_model=exposure_model)
-    directory = prepare_output_dir(output, force=force)
-    write_atomic(directory / "catalog.tsv", to_text(cohort.catalog, "MutationType", "%d"))
-    write_atomic(directory / "exposures.tsv", exposures_text(cohort.exposures))
+    from . import run
+    from .reference.cosmic import parse_names
+
+    sigs = run.signature_source(signatures, None if cosmic is None else parse_names(cosmic))
+    run.simulate(output, sigs, samples, seed, exposure_model, force=force, median_total=median_total,
+                 total_spread=total_spread, signatures_per_sample=signatures_per_sample)
 
 
 @cli.command()

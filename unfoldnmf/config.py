@@ -16,7 +16,6 @@ from typing import Any, Literal, Optional
 
 import yaml
 
-from .assign import MAX_SIGNATURES, MIN_COSINE, MIN_GAIN
 from .errors import InputError
 
 
@@ -83,6 +82,8 @@ class RefitConfig:
 
     method: Literal["sparse", "nnls"] = "sparse"
     min_deviance_gain: float = 6.0
+    scale_by_dispersion: bool = False
+    cohort_preselect: bool = False
 
     def __post_init__(self) -> None:
         _require(self.min_deviance_gain >= 0, "refit.min_deviance_gain", "must be non-negative")
@@ -94,9 +95,9 @@ class AssignmentConfig:
 
     enabled: bool = True
     reference: Optional[str] = None
-    min_cosine: float = MIN_COSINE
-    min_gain: float = MIN_GAIN
-    max_signatures: int = MAX_SIGNATURES
+    min_cosine: float = 0.90  #: below this cosine a signature is novel (measured: scripts/check_assign.py)
+    min_gain: float = 0.01  #: cosine a reference signature must add to join a mix
+    max_signatures: int = 4  #: most reference signatures in one mix
 
     def __post_init__(self) -> None:
         _require(0 <= self.min_cosine <= 1, "assignment.min_cosine", "must lie in [0, 1]")
@@ -140,7 +141,7 @@ class OutputConfig:
 class Config:
     """Everything a run needs besides its input files."""
 
-    mode: Literal["unsupervised", "supervised"] = "unsupervised"
+    mode: Literal["denovo", "supervised"] = "denovo"
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
     dtype: Literal["float32", "float64"] = "float32"

@@ -1,0 +1,60 @@
+"""The package's layers (README "Architecture"): data flows one way, no module imports a higher layer."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import unfoldnmf
+
+PACKAGE = Path(unfoldnmf.__file__).parent
+#: Lowest first; a module may import its own layer and those below it.
+LAYERS = [
+    {"_version", "errors", "config"},
+    {"io"},
+    {"hpc"},
+    {"nmf"},
+    {"reference"},
+    {"network"},
+    {"exposures"},
+    {"extraction"},
+    {"report"},
+    {"run"},
+    {"cli", "__main__", "__init__"},
+]
+
+
+def _layer(top: str) -> int:
+    return next(i for i, names in enumerate(LAYERS) if top in names)
+
+
+def _imported(path: Path) -> set[str]:
+    """Top-level package parts (``io``, ``nmf`` …) that the module at ``path`` imports."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = list(parts[:-1])[: len(parts) - node.level]
+            target = base + (node.module.split(".") if node.module else [alias.name for alias in node.names][:1])
+            found.add(target[0])
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("unfoldnmf."):
+            found.add(node.module.split(".")[1])
+    return found
+
+
+def test_every_module_belongs_to_a_layer_and_imports_only_downwards():
+    for path in PACKAGE.rglob("*.py"):
+        top = path.relative_to(PACKAGE).with_suffix("").parts[0]
+        own = _layer(top)
+        for imported in _imported(path):
+            assert _layer(imported) <= own, f"{path.relative_to(PACKAGE)} (layer {top}) imports the higher layer {imported}"
+
+
+def test_help_does_not_import_torch():
+    code = "import sys; from unfoldnmf.cli import cli; assert 'torch' not in sys.modules and 'pandas' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_public_api_names_resolve():
+    for name in unfoldnmf.__all__:
+        assert getattr(unfoldnmf, name) is not None

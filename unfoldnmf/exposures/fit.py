@@ -1,0 +1,43 @@
+"""Exposures of new samples on known signatures, one function per source of signatures."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import Config, RefitConfig
+from ..hpc.device import resolve_device, resolve_dtype
+from ..network.model_file import load_model
+from ..network.supervised import predict_exposures
+from ..reference.cosmic import cosmic_signatures
+from .refit import refit_exposures
+
+
+def fit_signatures(catalog: pd.DataFrame, signatures: pd.DataFrame, refit: RefitConfig | None = None) -> pd.DataFrame:
+    """Exposures (samples × signatures, in mutations) of ``catalog`` (96 × samples) on ``signatures``
+    (96 × K), rows matched by channel label; ``refit`` picks the sparse refit (default) or plain NNLS."""
+    refit = refit or RefitConfig()
+    counts = catalog.loc[signatures.index].to_numpy(dtype=float)
+    exposures = refit_exposures(signatures.to_numpy(dtype=float), counts, refit)
+    return pd.DataFrame(exposures.T, index=pd.Index(catalog.columns, name="Samples"), columns=signatures.columns)
+
+
+def fit_cosmic(catalog: pd.DataFrame, names: list[str] | None = None, refit: RefitConfig | None = None) -> pd.DataFrame:
+    """:func:`fit_signatures` on the packaged COSMIC v3.4 signatures ``names`` (all 86 when None)."""
+    return fit_signatures(catalog, cosmic_signatures(names), refit)
+
+
+def exposures_from_model(catalog: pd.DataFrame, model_path: str | Path, config: Config | None = None) -> tuple[pd.DataFrame, dict]:
+    """Exposures (samples × K, in mutations) of ``catalog`` (96 × N) from a trained ``model.pt``:
+    one forward pass of its network. Returns the table and the facts for ``run.json``."""
+    config = config or Config()
+    device, dtype = resolve_device(config.device), resolve_dtype(config.dtype)
+    model = load_model(model_path, list(catalog.index))
+    started = time.perf_counter()
+    exposures = predict_exposures(model.network, catalog, model.signatures, device, dtype)
+    info = {"source": "model", "model_architecture": model.metadata["architecture"],
+            "model_version": model.metadata["unfoldnmf_version"], "samples": int(catalog.shape[1]),
+            "device": str(device), "seconds_fit": round(time.perf_counter() - started, 3)}
+    return exposures, info

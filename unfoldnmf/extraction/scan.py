@@ -1,0 +1,219 @@
+"""The unsupervised extraction pipeline: every K, the choice of K, and the exposure refit."""
+
+from __future__ import annotations
+
+import logging
+import string
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from ..config import Config, ExtractionConfig
+from ..errors import InputError
+from ..exposures.refit import refit_exposures
+from ..hpc import distributed
+from ..hpc.device import resolve_device, resolve_dtype
+from ..io.tables import check_catalog
+from .checkpoints import CheckpointStore, fingerprint
+from .replicates import KSolution, cap_totals, extract_k, hypermutation_cap
+from .selection import Selection, scan_exhausted, select_k
+
+log = logging.getLogger("unfoldnmf")
+
+
+def signature_names(k: int, prefix: str = "SBS96") -> list[str]:
+    """De novo names in SigProfiler's style: SBS96A … SBS96Z, then SBS96AA, SBS96AB, …"""
+    letters = string.ascii_uppercase
+    names = []
+    for i in range(k):
+        suffix = letters[i] if i < 26 else letters[i // 26 - 1] + letters[i % 26]
+        names.append(prefix + suffix)
+    return names
+
+
+@dataclass
+class Extraction:
+    """Result of :func:`extract_signatures`: chosen solution, every K's solution and the selection."""
+
+    signatures: pd.DataFrame  #: 96 × K, columns sum to 1
+    exposures: pd.DataFrame  #: samples × K, in mutations
+    selection: Selection
+    solutions: dict[int, tuple[pd.DataFrame, pd.DataFrame]]  #: K -> (signatures, exposures)
+    info: dict = field(default_factory=dict)  #: samples used and dropped, cap, device, timings
+
+
+def usable_samples(catalog: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Split off samples with no mutations; they are reported and get zero exposures."""
+    totals = catalog.sum(axis=0)
+    empty = [str(s) for s in catalog.columns[totals <= 0]]
+    if empty:
+        shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
+        log.warning("%d sample(s) have no mutations and get zero exposures: %s", len(empty), shown)
+    return catalog.loc[:, totals > 0], empty
+
+
+def check_extraction(catalog: pd.DataFrame, config: Config, name: str = "catalog") -> None:
+    """Refuse, before any work, what an extraction cannot use on a valid catalog: an unavailable
+    device, K values above the number of samples, and resampling of proportions."""
+    resolve_device(config.device)
+    totals = catalog.sum(axis=0).to_numpy()
+    config.extraction.k_values_for(int((totals > 0).sum()))
+    fractional = not np.allclose(catalog, np.round(catalog))
+    if config.extraction.resample != "none" and fractional and totals.max() <= 1.01:
+        raise InputError(
+            f"{name}: every sample totals at most 1 and the values are fractions: these are proportions, "
+            f"not mutation counts, and resampling them is meaningless; give counts or set extraction.resample=none"
+        )
+
+
+def scanned_k_values(solutions: dict[int, KSolution], n_samples: int, extraction: ExtractionConfig) -> list[int]:
+    """The K values, ascending, that a sequential scan tries before :func:`scan_exhausted` stops it;
+    several processes solve K values in parallel and keep only these, so that they report what a
+    single process would."""
+    tried: list[int] = []
+    for k in sorted(solutions):
+        tried.append(k)
+        if scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples, extraction.min_gain, extraction.patience):
+            break
+    return tried
+
+
+def _solution_tables(solution: KSolution, channels: pd.Index, samples: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame]:
+    names = signature_names(solution.k)
+    signatures = pd.DataFrame(solution.signatures, index=channels, columns=names)
+    exposures = pd.DataFrame(solution.exposures.T, index=samples, columns=names)
+    exposures.index.name = "Samples"
+    return signatures, exposures
+
+
+def extract_signatures(
+    catalog: pd.DataFrame,
+    config: Config | None = None,
+    checkpoint_dir: str | Path | None = None,
+    progress: bool = True,
+) -> Extraction:
+    """De novo extraction from a catalog (96 × samples DataFrame; rows in any order).
+
+    Validates the catalog and the run (:func:`check_catalog`, :func:`check_extraction`), then
+    :func:`scan_catalog`.
+    """
+    config = config or Config()
+    catalog = check_catalog(catalog)
+    check_extraction(catalog, config)
+    return scan_catalog(catalog, config, checkpoint_dir, progress)
+
+
+def scan_catalog(
+    catalog: pd.DataFrame,
+    config: Config,
+    checkpoint_dir: str | Path | None = None,
+    progress: bool = True,
+) -> Extraction:
+    """De novo extraction from a validated catalog (as :func:`read_catalog` or :func:`check_catalog`
+    return it, and :func:`check_extraction` accepts).
+
+    Tries every K of ``config.extraction``, chooses one (see :mod:`unfoldnmf.extraction.selection`)
+    and refits exposures for every sample. With ``checkpoint_dir``, finished K values are saved there
+    and reused by a later call with the same catalog and settings.
+    """
+    started = time.perf_counter()
+    device, dtype = resolve_device(config.device), resolve_dtype(config.dtype)
+    # Samples are worked on in name order, so that reordering the catalog's columns changes nothing.
+    used, empty = usable_samples(catalog[sorted(catalog.columns, key=str)])
+    counts = used.to_numpy()
+    n_samples = counts.shape[1]
+    k_values = config.extraction.k_values_for(n_samples)
+    if len(k_values) < len(config.extraction.k_values):
+        log.warning("K above the number of samples (%d) skipped", n_samples)
+
+    cap = hypermutation_cap(counts.sum(axis=0), config.extraction.hypermutation_cap)
+    capped, scale = cap_totals(counts, cap)
+    if (scale < 1).any():
+        log.info("%d hypermutated sample(s) scaled down to %.0f mutations for extraction", int((scale < 1).sum()), cap)
+    store = None
+    if checkpoint_dir is not None:
+        settings = {"seed": config.seed, "dtype": config.dtype, "solver": config.solver, "extraction": config.extraction}
+        store = CheckpointStore(Path(checkpoint_dir), fingerprint(counts, settings))
+
+    solutions, seconds = solve_k_values(capped, scale, k_values, config, device, dtype, store, progress)
+    k_values = sorted(solutions)
+
+    ext = config.extraction
+    selection = select_k(
+        k_values,
+        [solutions[k].mean_stability for k in k_values],
+        [solutions[k].min_stability for k in k_values],
+        [solutions[k].deviance for k in k_values],
+        n_samples,
+        min_gain=ext.min_gain,
+        min_stability=ext.min_stability,
+    )
+    chosen = solutions[selection.k]
+    refit = config.refit  # per sample, so shared among the processes of a torchrun
+    exposures = refit_exposures(chosen.signatures, counts, refit,
+                                per_sample=distributed.by_columns)
+
+    tables = {k: _solution_tables(s, catalog.index, used.columns) for k, s in solutions.items()}
+    for k, (sigs, expo) in tables.items():
+        tables[k] = (sigs, expo.reindex(catalog.columns, fill_value=0.0))
+    signatures = tables[selection.k][0]
+    exposure_table = pd.DataFrame(exposures.T, index=used.columns, columns=signatures.columns)
+    exposure_table = exposure_table.reindex(catalog.columns, fill_value=0.0)
+    exposure_table.index.name = "Samples"
+    info = {
+        "samples": int(catalog.shape[1]),
+        "samples_without_mutations": empty,
+        "hypermutation_cap": cap,
+        "samples_capped": int((scale < 1).sum()),
+        "device": str(device),
+        "k_values": k_values,
+        "k_selected": selection.k,
+        "selection_reason": selection.reason,
+        "seconds_per_k": seconds,
+        "seconds_total": round(time.perf_counter() - started, 3),
+    }
+    return Extraction(signatures=signatures, exposures=exposure_table, selection=selection, solutions=tables, info=info)
+
+
+def solve_k_values(capped: np.ndarray, scale: np.ndarray, k_values: list[int], config: Config, device, dtype,
+                   store: CheckpointStore | None, progress: bool) -> tuple[dict[int, KSolution], dict[int, float]]:
+    """Solve the K values a sequential scan reaches (reusing checkpoints in ``store``), shared among
+    the processes of a torchrun; every process returns the same solutions and seconds per K."""
+    solutions: dict[int, KSolution] = {}
+    seconds: dict[int, float] = {}
+    n_samples = capped.shape[1]
+    ranks = distributed.current()
+    # Fewer K values than processes (e.g. a fixed K): every process works on every K, on its share
+    # of the replicates; otherwise each process solves whole K values.
+    split = ranks.world_size > 1 and len(k_values) < ranks.world_size <= config.extraction.replicates
+    sequential = ranks.world_size == 1 or split
+    show = progress and ranks.is_main
+    bar = tqdm(k_values if split else distributed.share(k_values), desc="K", unit="K",
+               disable=None if show else True, leave=False)
+    with distributed.all_or_none():
+        for k in bar:
+            bar.set_postfix(K=k)
+            tick = time.perf_counter()
+            solution = store.load(k) if store else None
+            if solution is None:
+                solution = extract_k(capped, scale, k, config, device, dtype, split_replicates=split)
+                if store and (ranks.is_main or not split):
+                    store.save(solution)
+            solutions[k] = solution
+            seconds[k] = round(time.perf_counter() - tick, 3)
+            log.info("K=%d done in %.1f s", k, seconds[k])
+            tried = sorted(solutions)
+            if sequential and scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples,
+                                             config.extraction.min_gain, config.extraction.patience):
+                break
+    bar.close()
+    solutions, seconds = distributed.gather(solutions), distributed.gather(seconds)
+    reached = scanned_k_values(solutions, n_samples, config.extraction)
+    if reached[-1] < max(solutions):
+        log.info("K scan stopped after K=%d: the last %d K values added no significant signature",
+                 reached[-1], config.extraction.patience)
+    return {k: solutions[k] for k in reached}, {k: seconds[k] for k in reached}

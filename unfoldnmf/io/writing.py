@@ -1,0 +1,82 @@
+"""Writing results: atomic files, guarded output directories, SigProfiler-compatible tables."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import secrets
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+
+SIGNATURE_FORMAT = "%.8g"
+EXPOSURE_FORMAT = "%.3f"
+
+
+def to_text(table: pd.DataFrame, index_label: str, float_format: str) -> str:
+    """Render a table as tab-separated text."""
+    buffer = io.StringIO()
+    table.to_csv(buffer, sep="\t", index_label=index_label, float_format=float_format, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+
+    A reader sees the old file or the complete new one, never a part; on failure nothing is left,
+    and the OSError raised names ``path``.
+    """
+    path = Path(path)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the process umask applies
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+    try:
+        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def signatures_text(signatures: pd.DataFrame) -> str:
+    """``signatures.tsv``: MutationType + one column per signature, each summing to 1."""
+    return to_text(signatures, "MutationType", SIGNATURE_FORMAT)
+
+
+def exposures_text(exposures: pd.DataFrame) -> str:
+    """``exposures.tsv``: Samples + one column per signature, one row per sample, in mutations."""
+    return to_text(exposures, "Samples", EXPOSURE_FORMAT)
+
+
+def prepare_output_dir(path: str | Path, force: bool = False, resume: bool = False) -> Path:
+    """Create the output directory, refusing one that holds results unless ``force`` or ``resume``."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path}: exists and is not a directory")
+    if path.is_dir() and any(path.iterdir()) and not (force or resume):
+        raise InputError(f"{path}: output directory exists and is not empty; use --force to overwrite or --resume to continue")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write to output directory ({exc.strerror or exc})") from None
+    return path
+
+
+def write_json(path: Path, payload: dict) -> None:
+    """Write a JSON document atomically."""
+    write_atomic(path, json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")

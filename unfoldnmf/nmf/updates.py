@@ -1,0 +1,69 @@
+"""Multiplicative-update steps of NMF, one function per objective and factor.
+
+Shapes: X is (R, 96, N) or (96, N); W is (R, 96, K); H is (R, K, N). The unfolded network
+(:mod:`unfoldnmf.network.unfolded`) reuses the exposure steps as its layers.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .measures import tiny
+
+
+def update_h_kl(X, W, H, l1=0.0, l2=0.0):
+    """One KL multiplicative step for H: H ⊙ [Wᵀ(X ⊘ WH)] ⊘ [Wᵀ1 + l1 + l2·H]."""
+    eps = tiny(H.dtype)
+    ratio = X / (W @ H + eps)
+    denominator = W.sum(dim=-2).unsqueeze(-1) + l1 + l2 * H
+    return H * (W.transpose(-2, -1) @ ratio) / (denominator + eps)
+
+
+def update_w_kl(X, W, H):
+    """One KL multiplicative step for W: W ⊙ [(X ⊘ WH)Hᵀ] ⊘ [1Hᵀ]."""
+    eps = tiny(W.dtype)
+    ratio = X / (W @ H + eps)
+    return W * (ratio @ H.transpose(-2, -1)) / (H.sum(dim=-1).unsqueeze(-2) + eps)
+
+
+def em_step_kl(X, W, H, l1=0.0, l2=0.0):
+    """One EM step of Poisson NMF, W columns summing to 1: both factors are updated from the same
+    ratio X ⊘ WH (H ⊙ Wᵀ(X ⊘ WH) and W ⊙ (X ⊘ WH)Hᵀ, renormalised). Without penalties this is exactly
+    EM, so the KL divergence never increases, at one ratio per step instead of the two of
+    alternating updates. Penalties divide the H step by 1 + l1 + l2·H as in :func:`update_h_kl`."""
+    eps = tiny(H.dtype)
+    ratio = X / (W @ H + eps)
+    H_next = H * (W.transpose(-2, -1) @ ratio)
+    if l1 or l2:
+        H_next = H_next / (1 + l1 + l2 * H)
+    W_next = W * (ratio @ H.transpose(-2, -1))
+    return W_next / W_next.sum(dim=-2, keepdim=True).clamp_min(eps), H_next
+
+
+def update_h_gram(AX, B, H, l1=0.0, l2=0.0):
+    """The Frobenius H step written with A·X and B in place of WᵀX and WᵀW: H ⊙ AX ⊘ (BH + l2·H + l1).
+
+    AX is (…, K, N), B is (…, K, K); the unfolded network's Frobenius layer is this step with learned A, B.
+    """
+    return H * AX / (B @ H + l2 * H + l1 + tiny(H.dtype))
+
+
+def update_h_frobenius(X, W, H, l1=0.0, l2=0.0):
+    """One Frobenius multiplicative step for H: H ⊙ (WᵀX) ⊘ (WᵀWH + l2·H + l1)."""
+    Wt = W.transpose(-2, -1)
+    return update_h_gram(Wt @ X, Wt @ W, H, l1, l2)
+
+
+def update_w_frobenius(X, W, H):
+    """One Frobenius multiplicative step for W: W ⊙ (XHᵀ) ⊘ (WHHᵀ)."""
+    eps = tiny(W.dtype)
+    Ht = H.transpose(-2, -1)
+    return W * (X @ Ht) / (W @ (H @ Ht) + eps)
+
+
+def normalise_columns(W: torch.Tensor, H: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rescale W's columns to sum to 1 and H's rows by the inverse, leaving W·H unchanged."""
+    scale = W.sum(dim=-2, keepdim=True).clamp_min(tiny(W.dtype))
+    return W / scale, H * scale.transpose(-2, -1)
+
+

@@ -1,0 +1,41 @@
+"""Reference signature sets: the packaged COSMIC v3.4 SBS GRCh37 table, or a user's file."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from ..io.tables import read_signatures
+
+COSMIC_FILE = "data/COSMIC_v3.4_SBS_GRCh37.tsv"
+
+
+def cosmic_signatures(names: list[str] | None = None) -> pd.DataFrame:
+    """COSMIC v3.4 SBS signatures (GRCh37) as 96 × K, optionally only ``names`` (in that order)."""
+    with resources.as_file(resources.files("unfoldnmf").joinpath(COSMIC_FILE)) as path:
+        table = read_signatures(path)
+    if names is not None:
+        unknown = [n for n in names if n not in table.columns]
+        if unknown:
+            raise InputError(f"unknown COSMIC signature(s): {', '.join(unknown)} (COSMIC v3.4 names are like SBS1, SBS7a, SBS40b)")
+        table = table[names]
+    return table
+
+
+def reference_signatures(path: str | Path | None = None) -> pd.DataFrame:
+    """The signature table at ``path`` (96 × R), or COSMIC v3.4 when ``path`` is None."""
+    return cosmic_signatures() if path is None else read_signatures(path)
+
+
+def parse_names(text: str) -> list[str]:
+    """``"SBS1, SBS5"`` -> ``["SBS1", "SBS5"]``; refuses an empty list and repeated names."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise InputError(f"no signature names in {text!r}; expected a comma-separated list like SBS1,SBS5")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InputError(f"signature name(s) given twice: {', '.join(repeated)}")
+    return names

@@ -1,0 +1,221 @@
+"""Where each command is orchestrated: from input files to an output directory (or standard output).
+
+``train`` (de novo extraction or a supervised network), ``fit`` (exposures on known signatures or
+from a network), ``assign`` (name signatures after a reference) and ``simulate``. Each reads and
+validates its inputs once, refuses what it cannot use before anything is written, and writes every
+file atomically. The command line (:mod:`unfoldnmf.cli`) is a thin shell over these functions.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .config import Config
+from .errors import InputError
+from .exposures.fit import exposures_from_model, fit_signatures
+from .extraction.scan import Extraction, check_extraction, scan_catalog
+from .hpc import distributed
+from .hpc.device import resolve_device, resolve_dtype
+from .io.lock import OutputLock
+from .io.tables import read_catalog, read_exposures, read_signatures
+from .io.writing import exposures_text, prepare_output_dir, signatures_text, to_text, write_atomic, write_json
+from .network.model_file import save_model
+from .network.supervised import SupervisedFit, predict_exposures, train_supervised
+from .reference.assign import Assignment, assign_signatures
+from .reference.cosmic import cosmic_signatures, reference_signatures
+from .reference.simulate import Cohort, simulate_cohort
+from .report.output_dir import provenance, write_extraction
+
+#: ``output`` that streams the main table to standard output instead of writing a directory.
+STDOUT = "-"
+
+
+def train(
+    catalog: str | Path,
+    output: str | Path,
+    config: Config | None = None,
+    force: bool = False,
+    resume: bool = False,
+    progress: bool = True,
+    signatures: str | Path | None = None,
+    exposures: str | Path | None = None,
+) -> Extraction | SupervisedFit:
+    """Run ``config.mode`` on the catalog file ``catalog`` and write the results to ``output``.
+
+    ``denovo``: extract signatures de novo (:func:`unfoldnmf.extraction.scan.scan_catalog`).
+    ``supervised``: train an unfolded network on the ``signatures`` file, learning from the catalog's
+    true ``exposures`` file if given, else from a simulated cohort; writes ``model.pt``,
+    ``exposures.tsv`` (the network's exposures of the catalog) and ``run.json``.
+    Unless ``config.assignment.enabled`` is false, the chosen signatures are also assigned to the
+    reference set (:mod:`unfoldnmf.reference.assign`) and written under reference names.
+    ``output`` ``-`` streams the exposures table to standard output and writes nothing else.
+    An existing non-empty output directory is refused unless ``force`` (start afresh, overwrite)
+    or ``resume`` (reuse the K values an interrupted run finished). The directory is locked for
+    the run (see :class:`OutputLock`); under torchrun only rank 0 writes.
+    """
+    config = config or Config()
+    if config.mode == "supervised":
+        return _train_supervised(catalog, output, config, force, progress, signatures, exposures)
+    if signatures is not None or exposures is not None:
+        raise InputError("--signatures/--exposures are for --mode supervised; denovo mode extracts signatures de novo")
+    name = "<stdin>" if str(catalog) == STDOUT else str(catalog)
+    table = read_catalog(catalog)
+    check_extraction(table, config, name)  # refused before anything is written
+    main = distributed.current().is_main
+    if str(output) == STDOUT:
+        extraction = scan_catalog(table, config, progress=progress)
+        if main:
+            sys.stdout.write(exposures_text(extraction.exposures))
+        return extraction
+    reference = reference_signatures(config.assignment.reference) if config.assignment.enabled else None
+    lock = OutputLock(output)
+    directory = distributed.main_first(lambda: _claim(output, lock, force, resume))
+    try:
+        extraction = scan_catalog(table, config, checkpoint_dir=directory / "checkpoints", progress=progress)
+        if main:
+            inputs, extra, labels = {"catalog": str(catalog)}, None, None
+            if reference is not None:
+                inputs["reference"] = config.assignment.reference or "COSMIC v3.4 SBS GRCh37 (packaged)"
+                extra, labels = assignment_tables(extraction, table, reference, config)
+            write_extraction(extraction, directory, config, inputs=inputs, extra=extra, annotations=labels)
+    finally:
+        lock.release()
+    return extraction
+
+
+def assignment_tables(extraction: Extraction, catalog: pd.DataFrame, reference: pd.DataFrame,
+                      config: Config) -> tuple[dict[str, str], dict[str, str]]:
+    """Files ``assignment.tsv`` (chosen signatures as reference mixes), ``signatures_cosmic.tsv`` (the
+    reference signatures used plus novel de novo ones) and ``exposures_cosmic.tsv`` (the catalog
+    refitted on those), as name -> text; and a plot label per de novo signature."""
+    assignment = _assign(extraction.signatures, reference, config)
+    named = assignment.named_signatures(extraction.signatures, reference)
+    files = {
+        "assignment.tsv": assignment_text(assignment),
+        "signatures_cosmic.tsv": signatures_text(named),
+        "exposures_cosmic.tsv": exposures_text(fit_signatures(catalog, named, config.refit)),
+    }
+    return files, assignment.labels()
+
+
+def _assign(signatures: pd.DataFrame, reference: pd.DataFrame, config: Config) -> Assignment:
+    options = config.assignment
+    return assign_signatures(signatures, reference, options.min_cosine, options.min_gain, options.max_signatures)
+
+
+def assignment_text(assignment: Assignment) -> str:
+    """``assignment.tsv``: Signature, Reference, Cosine, Novel."""
+    return assignment.table().to_csv(sep="\t", index=False, lineterminator="\n")
+
+
+def _claim(output: str | Path, lock: OutputLock, force: bool, resume: bool) -> Path:
+    """Check, create and lock the output directory; clear what a fresh start or a resume must not see."""
+    if Path(output).is_dir():
+        lock.check()
+    directory = prepare_output_dir(output, force=force, resume=resume)
+    lock.acquire()
+    try:
+        for partial in directory.rglob(".*.tmp"):  # left by a killed run's unfinished atomic writes
+            partial.unlink()
+        if force and not resume:
+            for stale in (directory / "checkpoints").glob("K*.npz"):
+                stale.unlink()
+    except BaseException:
+        lock.release()
+        raise
+    return directory
+
+
+def _train_supervised(catalog, output, config, force, progress, signatures, exposures) -> SupervisedFit:
+    if signatures is None:
+        raise InputError("--mode supervised needs --signatures SIGS (the signatures the network fits)")
+    table = read_catalog(catalog)
+    sigs = read_signatures(signatures)
+    truth = read_exposures(exposures, list(sigs.columns), list(table.columns)) if exposures is not None else None
+    directory = None if str(output) == STDOUT else prepare_output_dir(output, force=force)
+    fit = train_supervised(sigs, config, table, truth, progress=progress)
+    predicted = predict_exposures(fit.network, table, list(sigs.columns), resolve_device(config.device),
+                                  resolve_dtype(config.dtype))
+    if directory is None:
+        sys.stdout.write(exposures_text(predicted))
+        return fit
+    inputs = {"catalog": str(catalog), "signatures": str(signatures), "exposures": str(exposures) if exposures else None}
+    save_model(directory / "model.pt", fit.network, list(table.index), list(sigs.columns), config.to_dict(), fit.info)
+    write_atomic(directory / "exposures.tsv", exposures_text(predicted))
+    write_json(directory / "run.json", provenance(config, {"mode": "supervised", **fit.info}, inputs))
+    return fit
+
+
+def signature_source(signatures: str | Path | None = None, cosmic: list[str] | None = None) -> pd.DataFrame:
+    """The signatures a user named: a table file, or COSMIC v3.4 ``cosmic`` names ([] for all of them)."""
+    if (signatures is None) == (cosmic is None):
+        raise InputError("give exactly one source of signatures: --signatures FILE or --cosmic [NAMES]")
+    return read_signatures(signatures) if signatures is not None else cosmic_signatures(cosmic or None)
+
+
+def fit(
+    catalog: str | Path,
+    output: str | Path,
+    config: Config | None = None,
+    signatures: str | Path | None = None,
+    cosmic: list[str] | None = None,
+    model: str | Path | None = None,
+    force: bool = False,
+) -> pd.DataFrame:
+    """Exposures (samples × signatures) of the samples of the catalog file on known signatures (a
+    table file, or COSMIC ``cosmic`` names, [] for all) with the ``config.refit`` method, or from a
+    trained ``model``. Writes ``exposures.tsv`` and ``signatures.tsv`` (or ``run.json`` for a model)
+    to ``output``, or streams the exposures table for ``-``."""
+    config = config or Config()
+    if sum(source is not None for source in (signatures, cosmic, model)) != 1:
+        raise InputError("give exactly one source: --signatures FILE, --cosmic [NAMES] or --model model.pt")
+    table = read_catalog(catalog)
+    info = sigs = None
+    if model is not None:
+        exposures, info = exposures_from_model(table, model, config)
+    else:
+        sigs = signature_source(signatures, cosmic)
+        exposures = fit_signatures(table, sigs, config.refit)
+    if str(output) == STDOUT:
+        sys.stdout.write(exposures_text(exposures))
+        return exposures
+    directory = prepare_output_dir(output, force=force)
+    write_atomic(directory / "exposures.tsv", exposures_text(exposures))
+    if sigs is not None:
+        write_atomic(directory / "signatures.tsv", signatures_text(sigs))
+    else:
+        write_json(directory / "run.json", provenance(config, info, {"catalog": str(catalog), "model": str(model)}))
+    return exposures
+
+
+def assign(signatures: str | Path, output: str | Path, config: Config | None = None,
+           reference: str | Path | None = None, force: bool = False) -> Assignment:
+    """Explain each signature of the table file ``signatures`` as a sparse mix of ``reference``
+    signatures (COSMIC v3.4 when None); writes ``assignment.tsv`` to ``output`` (``-``: standard output)."""
+    config = config or Config()
+    assignment = _assign(read_signatures(signatures), reference_signatures(reference), config)
+    text = assignment_text(assignment)
+    if str(output) == STDOUT:
+        sys.stdout.write(text)
+    else:
+        write_atomic(prepare_output_dir(output, force=force) / "assignment.tsv", text)
+    return assignment
+
+
+def simulate(output: str | Path, signatures: pd.DataFrame, samples: int, seed: int = 0,
+             exposure_model: str | Path = "sparse", force: bool = False, **options) -> Cohort:
+    """Simulate a cohort from ``signatures`` (:func:`unfoldnmf.reference.simulate.simulate_cohort`;
+    ``options`` are its keyword arguments) and write ``catalog.tsv`` and ``exposures.tsv`` to ``output``.
+    ``exposure_model`` ``sparse``, ``dense`` or the path of an exposures table to draw rows from."""
+    if exposure_model not in ("sparse", "dense"):
+        if exposure_model != STDOUT and not Path(exposure_model).is_file():
+            raise InputError(f"--exposure-model {exposure_model}: neither sparse, dense nor an existing exposures table")
+        exposure_model = read_exposures(exposure_model, list(signatures.columns))
+    cohort = simulate_cohort(signatures, samples, seed, exposure_model=exposure_model, **options)
+    directory = prepare_output_dir(output, force=force)
+    write_atomic(directory / "catalog.tsv", to_text(cohort.catalog, "MutationType", "%d"))
+    write_atomic(directory / "exposures.tsv", exposures_text(cohort.exposures))
+    return cohort
