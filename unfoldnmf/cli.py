@@ -149,6 +149,8 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 @click.option("--cosmic", is_flag=False, flag_value="all", metavar="[NAMES]",
               help="Fit COSMIC v3.4 signatures: a comma-separated list (SBS1,SBS5) or, alone, all of them.")
 @click.option("--model", type=click.Path(dir_okay=False), help="A model.pt written by train --mode supervised (one network pass).")
+@click.option("--exclude", metavar="NAMES", help="Leave out these signatures, e.g. SBS27,SBS43.")
+@click.option("--exclude-artefacts", is_flag=True, help="Leave out COSMIC's possible sequencing artefacts (SBS27, SBS43, SBS45-60, SBS95).")
 @click.option("--method", type=click.Choice(["sparse", "nnls"]), help=f"sparse (default: {RefitConfig.method}): drop "
               "signatures that do not improve the fit; nnls: plain NNLS.")
 @click.option("--min-deviance-gain", type=click.FloatRange(min=0),
@@ -156,7 +158,8 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 @_shared.config
 @_shared.force
 @_shared.quiet
-def fit(catalog, output, signatures, cosmic, model, method, min_deviance_gain, config_file, overrides, device, force, quiet):
+def fit(catalog, output, signatures, cosmic, model, exclude, exclude_artefacts, method, min_deviance_gain, config_file,
+        overrides, device, force, quiet):
     """Exposures of the samples of CATALOG on known signatures (sparse refit) or from a trained network."""
     _configure_logging(quiet)
     from . import run
@@ -165,7 +168,8 @@ def fit(catalog, output, signatures, cosmic, model, method, min_deviance_gain, c
     refit = {key: value for key, value in (("method", method), ("min_deviance_gain", min_deviance_gain)) if value is not None}
     config = _config(config_file, overrides, {"device": device, "refit": refit})
     names = None if cosmic is None else [] if cosmic == "all" else parse_names(cosmic)
-    run.fit(catalog, output, config, signatures=signatures, cosmic=names, model=model, force=force)
+    run.fit(catalog, output, config, signatures=signatures, cosmic=names, model=model, force=force,
+            exclude=parse_names(exclude) if exclude else None, exclude_artefacts=exclude_artefacts)
 
 
 @cli.command()

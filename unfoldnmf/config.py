@@ -81,9 +81,9 @@ class RefitConfig:
     """Exposure refit on the chosen signatures."""
 
     method: Literal["sparse", "nnls"] = "sparse"
-    min_deviance_gain: float = 6.0
-    scale_by_dispersion: bool = False
-    cohort_preselect: bool = False
+    min_deviance_gain: float = 25.0
+    scale_by_dispersion: bool = True
+    cohort_preselect: bool = True
 
     def __post_init__(self) -> None:
         _require(self.min_deviance_gain >= 0, "refit.min_deviance_gain", "must be non-negative")

@@ -16,16 +16,25 @@ import pandas as pd
 from .config import Config
 from .errors import InputError
 from .exposures.fit import exposures_from_model, fit_signatures
+from .exposures.quality import fit_quality
 from .extraction.scan import Extraction, check_extraction, scan_catalog
 from .hpc import distributed
 from .hpc.device import resolve_device, resolve_dtype
 from .io.lock import OutputLock
 from .io.tables import read_catalog, read_exposures, read_signatures
-from .io.writing import exposures_text, prepare_output_dir, signatures_text, to_text, write_atomic, write_json
+from .io.writing import (
+    exposures_text,
+    prepare_output_dir,
+    quality_text,
+    signatures_text,
+    to_text,
+    write_atomic,
+    write_json,
+)
 from .network.model_file import save_model
 from .network.supervised import SupervisedFit, predict_exposures, train_supervised
 from .reference.assign import Assignment, assign_signatures
-from .reference.cosmic import cosmic_signatures, reference_signatures
+from .reference.cosmic import cosmic_signatures, exclude_signatures, reference_signatures
 from .reference.simulate import Cohort, simulate_cohort
 from .report.output_dir import provenance, write_extraction
 
@@ -149,11 +158,14 @@ def _train_supervised(catalog, output, config, force, progress, signatures, expo
     return fit
 
 
-def signature_source(signatures: str | Path | None = None, cosmic: list[str] | None = None) -> pd.DataFrame:
-    """The signatures a user named: a table file, or COSMIC v3.4 ``cosmic`` names ([] for all of them)."""
+def signature_source(signatures: str | Path | None = None, cosmic: list[str] | None = None,
+                     exclude: list[str] | None = None, exclude_artefacts: bool = False) -> pd.DataFrame:
+    """The signatures a user named: a table file, or COSMIC v3.4 ``cosmic`` names ([] for all of
+    them), less the ``exclude`` names and, with ``exclude_artefacts``, COSMIC's artefact signatures."""
     if (signatures is None) == (cosmic is None):
         raise InputError("give exactly one source of signatures: --signatures FILE or --cosmic [NAMES]")
-    return read_signatures(signatures) if signatures is not None else cosmic_signatures(cosmic or None)
+    table = read_signatures(signatures) if signatures is not None else cosmic_signatures(cosmic or None)
+    return exclude_signatures(table, exclude, exclude_artefacts)
 
 
 def fit(
@@ -164,20 +176,25 @@ def fit(
     cosmic: list[str] | None = None,
     model: str | Path | None = None,
     force: bool = False,
+    exclude: list[str] | None = None,
+    exclude_artefacts: bool = False,
 ) -> pd.DataFrame:
     """Exposures (samples × signatures) of the samples of the catalog file on known signatures (a
     table file, or COSMIC ``cosmic`` names, [] for all) with the ``config.refit`` method, or from a
-    trained ``model``. Writes ``exposures.tsv`` and ``signatures.tsv`` (or ``run.json`` for a model)
-    to ``output``, or streams the exposures table for ``-``."""
+    trained ``model``; ``exclude`` names and, with ``exclude_artefacts``, COSMIC's artefact signatures
+    are left out. Writes ``exposures.tsv``, ``fit_quality.tsv`` (per-sample goodness of fit) and
+    ``signatures.tsv`` (``exposures.tsv`` and ``run.json`` for a model) to ``output``, or streams the exposures table for ``-``."""
     config = config or Config()
     if sum(source is not None for source in (signatures, cosmic, model)) != 1:
         raise InputError("give exactly one source: --signatures FILE, --cosmic [NAMES] or --model model.pt")
     table = read_catalog(catalog)
     info = sigs = None
     if model is not None:
+        if exclude or exclude_artefacts:
+            raise InputError("--exclude/--exclude-artefacts apply to --signatures/--cosmic; a model fits the signatures it was trained on")
         exposures, info = exposures_from_model(table, model, config)
     else:
-        sigs = signature_source(signatures, cosmic)
+        sigs = signature_source(signatures, cosmic, exclude, exclude_artefacts)
         exposures = fit_signatures(table, sigs, config.refit)
     if str(output) == STDOUT:
         sys.stdout.write(exposures_text(exposures))
@@ -185,6 +202,7 @@ def fit(
     directory = prepare_output_dir(output, force=force)
     write_atomic(directory / "exposures.tsv", exposures_text(exposures))
     if sigs is not None:
+        write_atomic(directory / "fit_quality.tsv", quality_text(fit_quality(table, sigs, exposures)))
         write_atomic(directory / "signatures.tsv", signatures_text(sigs))
     else:
         write_json(directory / "run.json", provenance(config, info, {"catalog": str(catalog), "model": str(model)}))

@@ -54,10 +54,9 @@ def sparse_sample_exposures(signatures: np.ndarray, x: np.ndarray, min_deviance_
     return exposures
 
 
-def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, min_deviance_gain: float = 6.0,
-                     scale_by_dispersion: bool = True) -> np.ndarray:
+def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig) -> np.ndarray:
     """Sparse non-negative exposures (K × N): :func:`sparse_sample_exposures` for every sample."""
-    return np.stack([sparse_sample_exposures(signatures, counts[:, j], min_deviance_gain, scale_by_dispersion)
+    return np.stack([sparse_sample_exposures(signatures, counts[:, j], refit.min_deviance_gain, refit.scale_by_dispersion)
                      for j in range(counts.shape[1])], axis=1)
 
 
@@ -96,8 +95,8 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
     if refit.method == "nnls":
         return per_sample(lambda part: nnls_exposures(signatures, part), counts)
     chosen = cohort_signatures(signatures, counts, refit) if refit.cohort_preselect else np.arange(signatures.shape[1])
-    support = np.zeros((signatures.shape[1], counts.shape[1]))
+    exposures = np.zeros((signatures.shape[1], counts.shape[1]))
     if len(chosen):
-        support[chosen] = per_sample(lambda part: sparse_exposures(signatures[:, chosen], part, refit.min_deviance_gain,
-                                                                   refit.scale_by_dispersion), counts)
-    return poisson_polish(signatures, counts, support)
+        support = per_sample(lambda part: sparse_exposures(signatures[:, chosen], part, refit), counts)
+        exposures[chosen] = poisson_polish(signatures[:, chosen], counts, support)
+    return exposures

@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 
 from ..config import Config, ExtractionConfig
 from ..errors import InputError
+from ..exposures.quality import fit_quality
 from ..exposures.refit import refit_exposures
 from ..hpc import distributed
 from ..hpc.device import resolve_device, resolve_dtype
@@ -43,6 +44,7 @@ class Extraction:
     exposures: pd.DataFrame  #: samples × K, in mutations
     selection: Selection
     solutions: dict[int, tuple[pd.DataFrame, pd.DataFrame]]  #: K -> (signatures, exposures)
+    quality: pd.DataFrame | None = None  #: per-sample goodness of fit of the exposures (``fit_quality.tsv``)
     info: dict = field(default_factory=dict)  #: samples used and dropped, cap, device, timings
 
 
@@ -176,7 +178,8 @@ def scan_catalog(
         "seconds_per_k": seconds,
         "seconds_total": round(time.perf_counter() - started, 3),
     }
-    return Extraction(signatures=signatures, exposures=exposure_table, selection=selection, solutions=tables, info=info)
+    return Extraction(signatures=signatures, exposures=exposure_table, selection=selection, solutions=tables,
+                      quality=fit_quality(catalog, signatures, exposure_table), info=info)
 
 
 def solve_k_values(capped: np.ndarray, scale: np.ndarray, k_values: list[int], config: Config, device, dtype,

@@ -60,6 +60,11 @@ def exposures_text(exposures: pd.DataFrame) -> str:
     return to_text(exposures, "Samples", EXPOSURE_FORMAT)
 
 
+def quality_text(quality: pd.DataFrame) -> str:
+    """``fit_quality.tsv``: Samples, Mutations, Signatures, Cosine, L1, Deviance."""
+    return to_text(quality, "Samples", "%.6g")
+
+
 def prepare_output_dir(path: str | Path, force: bool = False, resume: bool = False) -> Path:
     """Create the output directory, refusing one that holds results unless ``force`` or ``resume``."""
     path = Path(path)

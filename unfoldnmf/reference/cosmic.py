@@ -11,6 +11,8 @@ from ..errors import InputError
 from ..io.tables import read_signatures
 
 COSMIC_FILE = "data/COSMIC_v3.4_SBS_GRCh37.tsv"
+#: COSMIC v3.4 SBS signatures that COSMIC lists as possible sequencing artefacts.
+ARTEFACTS = ("SBS27", *(f"SBS{n}" for n in range(43, 61) if n != 44), "SBS95")
 
 
 def cosmic_signatures(names: list[str] | None = None) -> pd.DataFrame:
@@ -39,3 +41,18 @@ def parse_names(text: str) -> list[str]:
     if repeated:
         raise InputError(f"signature name(s) given twice: {', '.join(repeated)}")
     return names
+
+
+def exclude_signatures(signatures: pd.DataFrame, names: list[str] | None = None, artefacts: bool = False) -> pd.DataFrame:
+    """``signatures`` without the columns ``names`` (each must be one of them) and, with
+    ``artefacts``, without COSMIC's possible sequencing artefacts (:data:`ARTEFACTS`)."""
+    names = list(names or [])
+    unknown = [n for n in names if n not in signatures.columns]
+    if unknown:
+        raise InputError(f"--exclude: no signature named {', '.join(unknown)} among {', '.join(map(str, signatures.columns[:8]))}"
+                         f"{' …' if signatures.shape[1] > 8 else ''}")
+    dropped = set(names) | (set(ARTEFACTS) if artefacts else set())
+    kept = [c for c in signatures.columns if c not in dropped]
+    if not kept:
+        raise InputError("--exclude: every signature was excluded; nothing is left to fit")
+    return signatures[kept]

@@ -13,13 +13,13 @@ from .._version import __version__
 from ..config import Config
 from ..errors import OutputError
 from ..extraction.scan import Extraction
-from ..io.writing import exposures_text, signatures_text, write_atomic, write_json
+from ..io.writing import exposures_text, quality_text, signatures_text, write_atomic, write_json
 from .html import write_report
 
 #: What COSMIC assignment adds to an output directory (see :func:`unfoldnmf.run.assignment_tables`).
 ASSIGNMENT_TABLES = ("assignment.tsv", "signatures_cosmic.tsv", "exposures_cosmic.tsv")
 #: The tables at the top of an output directory; ``run.json``, written after them, marks them complete.
-RESULT_TABLES = ("signatures.tsv", "exposures.tsv", "selection.tsv", "report.html", *ASSIGNMENT_TABLES)
+RESULT_TABLES = ("signatures.tsv", "exposures.tsv", "fit_quality.tsv", "selection.tsv", "report.html", *ASSIGNMENT_TABLES)
 
 
 def provenance(config: Config, info: dict, inputs: dict[str, str]) -> dict:
@@ -67,6 +67,8 @@ def write_extraction(extraction: Extraction, directory: Path, config: Config, in
         write_atomic(directory / "selection.tsv", selection_text(extraction.selection.table))
         write_atomic(directory / "signatures.tsv", signatures_text(extraction.signatures))
         write_atomic(directory / "exposures.tsv", exposures_text(extraction.exposures))
+        if extraction.quality is not None:
+            write_atomic(directory / "fit_quality.tsv", quality_text(extraction.quality))
         record = provenance(config, extraction.info, inputs)
         if config.output.plots:
             write_report(extraction, directory, record, annotations)

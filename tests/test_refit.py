@@ -1,0 +1,84 @@
+"""The default refit on the whole COSMIC reference: sparse, calibrated to misfit, cohort-aware; exclusions and fit quality."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from unfoldnmf.cli import cli
+from unfoldnmf.config import RefitConfig
+from unfoldnmf.exposures.fit import fit_signatures
+from unfoldnmf.exposures.quality import fit_quality
+from unfoldnmf.io.writing import to_text
+from unfoldnmf.reference.cosmic import ARTEFACTS, cosmic_signatures
+
+
+def _drifted_sample(depth: int, seed: int) -> pd.DataFrame:
+    """SBS1 + SBS5 at ``depth`` mutations whose spectrum is distorted by ±20 % per channel (another
+    signature version, say): no mix of COSMIC signatures fits it exactly."""
+    rng = np.random.default_rng(seed)
+    reference = cosmic_signatures()
+    spectrum = (0.3 * reference["SBS1"] + 0.7 * reference["SBS5"]) * rng.uniform(0.8, 1.2, 96)
+    counts = rng.multinomial(depth, spectrum / spectrum.sum())
+    return pd.DataFrame({f"s{seed}": counts.astype(float)}, index=reference.index)
+
+
+def test_misfit_at_high_depth_is_not_explained_by_extra_signatures():
+    reference = cosmic_signatures()
+    catalog = pd.concat([_drifted_sample(50000, seed) for seed in range(5)], axis=1)
+    alone = RefitConfig(cohort_preselect=False)  # each sample on its own: the dispersion scaling at work
+    calibrated = fit_signatures(catalog, reference, alone)
+    fixed = fit_signatures(catalog, reference, RefitConfig(cohort_preselect=False, scale_by_dispersion=False))
+    assert (calibrated > 0).sum(axis=1).max() <= 3
+    assert (fixed > 0).sum(axis=1).mean() > 2 * (calibrated > 0).sum(axis=1).mean()
+    assert calibrated[["SBS1", "SBS5"]].sum(axis=1).div(catalog.sum()).min() > 0.95
+
+
+def test_absent_signatures_get_exact_zeros_and_totals_are_kept(cohort):
+    reference = cosmic_signatures()
+    found = fit_signatures(cohort.catalog, reference)
+    absent = [c for c in reference.columns if c not in ("SBS1", "SBS5", "SBS13")]
+    given = (found[absent] > 0).sum(axis=1)
+    assert given.mean() < 0.2  # mutations on signatures the cohort lacks, per sample
+    assert np.allclose(found.sum(axis=1), cohort.catalog.sum(), rtol=0.01)
+
+
+def test_cohort_preselect_cuts_false_signatures_at_low_depth(true_signatures):
+    from unfoldnmf.reference.simulate import simulate_cohort
+
+    small = simulate_cohort(true_signatures, samples=60, seed=5, median_total=100, total_spread=0.1)
+    reference = cosmic_signatures()
+    absent = [c for c in reference.columns if c not in true_signatures.columns]
+    with_cohort = fit_signatures(small.catalog, reference)
+    alone = fit_signatures(small.catalog, reference, RefitConfig(cohort_preselect=False))
+    assert (with_cohort[absent] > 0).to_numpy().sum() < (alone[absent] > 0).to_numpy().sum()
+
+
+def test_fit_quality_of_an_exact_reconstruction(true_signatures):
+    exposures = pd.DataFrame([[100.0, 50.0, 0.0]], index=["a"], columns=true_signatures.columns)
+    catalog = pd.DataFrame({"a": true_signatures.to_numpy() @ exposures.to_numpy()[0]}, index=true_signatures.index)
+    quality = fit_quality(catalog, true_signatures, exposures)
+    assert list(quality.columns) == ["Mutations", "Signatures", "Cosine", "L1", "Deviance"]
+    row = quality.loc["a"]
+    assert row.Mutations == pytest.approx(150) and row.Signatures == 2
+    assert row.Cosine == pytest.approx(1) and row.L1 == pytest.approx(0, abs=1e-9) and row.Deviance == pytest.approx(0, abs=1e-6)
+
+
+def test_fit_excludes_artefacts_and_named_signatures_and_writes_fit_quality(tmp_path, cohort):
+    path = tmp_path / "catalog.tsv"
+    path.write_text(to_text(cohort.catalog, "MutationType", "%g"))
+    out = tmp_path / "fit"
+    result = CliRunner().invoke(cli, ["fit", str(path), "--cosmic", "--exclude-artefacts", "--exclude", "SBS3",
+                                      "-o", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    exposures = pd.read_csv(out / "exposures.tsv", sep="\t", index_col=0)
+    assert not set(ARTEFACTS) & set(exposures.columns) and "SBS3" not in exposures.columns and "SBS1" in exposures.columns
+    quality = pd.read_csv(out / "fit_quality.tsv", sep="\t", index_col=0)
+    assert list(quality.index) == list(cohort.catalog.columns) and (quality.Cosine > 0.9).all()
+
+
+def test_excluding_an_unknown_signature_is_refused(tmp_path, cohort):
+    path = tmp_path / "catalog.tsv"
+    path.write_text(to_text(cohort.catalog, "MutationType", "%g"))
+    result = CliRunner().invoke(cli, ["fit", str(path), "--cosmic", "--exclude", "SBS999", "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "SBS999" in result.output and not (tmp_path / "x").exists()
