@@ -82,3 +82,19 @@ def test_excluding_an_unknown_signature_is_refused(tmp_path, cohort):
     path.write_text(to_text(cohort.catalog, "MutationType", "%g"))
     result = CliRunner().invoke(cli, ["fit", str(path), "--cosmic", "--exclude", "SBS999", "-o", str(tmp_path / "x")])
     assert result.exit_code == 2 and "SBS999" in result.output and not (tmp_path / "x").exists()
+
+
+def test_simulate_writes_its_signatures_and_run_record_and_assign_streams(tmp_path):
+    out = tmp_path / "sim"
+    result = CliRunner().invoke(cli, ["simulate", "--cosmic", "SBS1,SBS5", "--samples", "5", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == {"catalog.tsv", "exposures.tsv", "signatures.tsv", "run.json"}
+    streamed = CliRunner().invoke(cli, ["assign", str(out / "signatures.tsv"), "-o", "-"])
+    assert streamed.exit_code == 0 and streamed.output.startswith("Signature\tReference") and not (tmp_path / "-").exists()
+
+
+def test_evaluate_refuses_half_an_exposure_pair(tmp_path):
+    sigs = tmp_path / "s.tsv"
+    sigs.write_text(to_text(cosmic_signatures(["SBS1"]), "MutationType", "%g"))
+    result = CliRunner().invoke(cli, ["evaluate", "--truth", str(sigs), "--extracted", str(sigs), "--truth-exposures", str(sigs)])
+    assert result.exit_code == 2 and "--exposures" in result.output

@@ -154,7 +154,8 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 @click.option("--method", type=click.Choice(["sparse", "nnls"]), help=f"sparse (default: {RefitConfig.method}): drop "
               "signatures that do not improve the fit; nnls: plain NNLS.")
 @click.option("--min-deviance-gain", type=click.FloatRange(min=0),
-              help=f"Sparse refit: Poisson deviance a signature must save to stay (default {RefitConfig.min_deviance_gain}).")
+              help=f"Sparse refit: Poisson deviance, times the fit's over-dispersion, a signature must save to stay "
+                   f"(default {RefitConfig.min_deviance_gain:g}).")
 @_shared.config
 @_shared.force
 @_shared.quiet
@@ -205,6 +206,8 @@ def evaluate(truth, extracted, truth_exposures, exposures, as_json):
     from .io.tables import read_exposures, read_signatures
     from .reference.scoring import score_exposures, score_signatures
 
+    if (truth_exposures is None) != (exposures is None):
+        raise InputError("--truth-exposures and --exposures go together: give both to score exposures, or neither")
     true_sigs, found_sigs = read_signatures(truth), read_signatures(extracted)
     score = score_signatures(true_sigs, found_sigs)
     if truth_exposures and exposures:
@@ -268,7 +271,8 @@ def _split_label(text: str) -> tuple[str, str]:
 
 
 @cli.command()
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Output directory (catalog.tsv, exposures.tsv).")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="Output directory (catalog.tsv, exposures.tsv, signatures.tsv, run.json).")
 @click.option("--signatures", type=click.Path(dir_okay=False), help="Signature table to draw from (96 × K).")
 @click.option("--cosmic", metavar="NAMES", help="Draw from these COSMIC v3.4 signatures, e.g. SBS1,SBS5,SBS13.")
 @click.option("--samples", required=True, type=click.IntRange(min=1), help="Number of samples.")
@@ -290,9 +294,12 @@ def simulate(output, signatures, cosmic, samples, seed, median_total, total_spre
     from . import run
     from .reference.cosmic import parse_names
 
+    _configure_logging(False)
     sigs = run.signature_source(signatures, None if cosmic is None else parse_names(cosmic))
     run.simulate(output, sigs, samples, seed, exposure_model, force=force, median_total=median_total,
                  total_spread=total_spread, signatures_per_sample=signatures_per_sample)
+    logging.getLogger("unfoldnmf").info("%d samples simulated; catalog.tsv, exposures.tsv, signatures.tsv and run.json "
+                                        "written to %s", samples, output)
 
 
 @cli.command()

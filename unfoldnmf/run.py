@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._version import __version__
 from .config import Config
 from .errors import InputError
 from .exposures.fit import exposures_from_model, fit_signatures
@@ -226,14 +227,20 @@ def assign(signatures: str | Path, output: str | Path, config: Config | None = N
 def simulate(output: str | Path, signatures: pd.DataFrame, samples: int, seed: int = 0,
              exposure_model: str | Path = "sparse", force: bool = False, **options) -> Cohort:
     """Simulate a cohort from ``signatures`` (:func:`unfoldnmf.reference.simulate.simulate_cohort`;
-    ``options`` are its keyword arguments) and write ``catalog.tsv`` and ``exposures.tsv`` to ``output``.
+    ``options`` are its keyword arguments) and write ``catalog.tsv``, ``exposures.tsv`` (the truth),
+    ``signatures.tsv`` (what it was drawn from) and ``run.json`` to ``output``.
     ``exposure_model`` ``sparse``, ``dense`` or the path of an exposures table to draw rows from."""
     if exposure_model not in ("sparse", "dense"):
         if exposure_model != STDOUT and not Path(exposure_model).is_file():
             raise InputError(f"--exposure-model {exposure_model}: neither sparse, dense nor an existing exposures table")
         exposure_model = read_exposures(exposure_model, list(signatures.columns))
+    model_name = exposure_model if isinstance(exposure_model, str) else "table"
     cohort = simulate_cohort(signatures, samples, seed, exposure_model=exposure_model, **options)
     directory = prepare_output_dir(output, force=force)
     write_atomic(directory / "catalog.tsv", to_text(cohort.catalog, "MutationType", "%d"))
     write_atomic(directory / "exposures.tsv", exposures_text(cohort.exposures))
+    write_atomic(directory / "signatures.tsv", signatures_text(signatures))
+    write_json(directory / "run.json", {"unfoldnmf_version": __version__, "command": " ".join(sys.argv), "samples": samples,
+                                        "seed": seed, "exposure_model": model_name, "signatures": list(signatures.columns),
+                                        **options})
     return cohort
