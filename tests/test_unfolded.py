@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 import torch
 
@@ -92,3 +94,19 @@ def test_unsupervised_trainer_lowers_the_objective(cohort, objective):
     assert longer.objective < short.objective
     torch.testing.assert_close(longer.W.sum(0), torch.ones(3, dtype=torch.float64))
     assert (longer.H >= 0).all() and longer.rounds == 6
+
+
+def test_training_that_never_improves_says_so():
+    """86 COSMIC signatures, a tiny simulated cohort and 2 epochs: the untrained network stays best."""
+    messages: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logger = logging.getLogger("unfoldnmf")
+    logger.addHandler(handler)
+    try:
+        config = load_config(None, [{"device": "cpu", "network": {"epochs": 2, "simulated_samples": 300}}])
+        fit = train_supervised(cosmic_signatures(), config)
+    finally:
+        logger.removeHandler(handler)
+    assert fit.info["best_epoch"] == 0
+    assert any("no epoch of 2 improved" in message for message in messages)

@@ -150,6 +150,9 @@ def train_supervised(signatures: pd.DataFrame, config: Config | None = None, cat
     }
     log.info("supervised network: held-out loss %.4f at epoch %d (untrained %.4f)",
              errors[best_epoch], best_epoch, errors[0])
+    if net_cfg.epochs and best_epoch == 0:
+        log.warning("supervised network: no epoch of %d improved the held-out loss; the network saved is the "
+                    "untrained one (%d multiplicative-update layers)", net_cfg.epochs, net_cfg.layers)
     return SupervisedFit(network=network, signatures=signatures, info=info)
 
 
