@@ -23,8 +23,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from unfoldnmf.config import AssignmentConfig  # noqa: E402
 from unfoldnmf.io.tables import read_signatures  # noqa: E402
-from unfoldnmf.reference.assign import MIN_COSINE, assign_signatures  # noqa: E402
+from unfoldnmf.reference.assign import assign_signatures  # noqa: E402
 from unfoldnmf.reference.cosmic import cosmic_signatures  # noqa: E402
 
 RENAMED = {"SBS22": "SBS22a"}
@@ -91,7 +92,7 @@ def main() -> int:
         own = RENAMED.get(n, n)
         loo.append(assign_signatures(truth[[n]], reference.drop(columns=own)).cosine[n])
     loo = pd.Series(loo, index=names).sort_values(ascending=False)
-    print(f"   novel (own signature removed): {int((loo < MIN_COSINE).sum())}/{len(loo)} called novel; max {loo.max():.3f} / 95th percentile {loo.quantile(0.95):.3f} / "
+    print(f"   novel (own signature removed): {int((loo < AssignmentConfig.min_cosine).sum())}/{len(loo)} called novel; max {loo.max():.3f} / 95th percentile {loo.quantile(0.95):.3f} / "
           f"median {loo.median():.3f}")
     print("   highest: " + ", ".join(f"{n} {c:.3f}" for n, c in loo.head(8).items()))
     print("FAILED" if failures else "PASSED", f"({failures} failure(s))")

@@ -86,7 +86,8 @@ class _shared:
 
 
 def _config(config_file: str | None, overrides: tuple[str, ...], flags: dict):
-    """The run's config: defaults, then ``--config``, then ``--set``, then the command's own flags."""
+    """The run's config: defaults, then ``--config``, then ``--set``, then the command's own flags
+    (unset ones dropped: an empty section would replace a malformed one from the file and hide its error)."""
     flags = {key: value for key, value in flags.items() if value is not None and value != {}}
     return load_config(config_file, [parse_override(text) for text in overrides] + [flags])
 
@@ -144,7 +145,7 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 
 @cli.command()
 @click.argument("catalog", type=click.Path(dir_okay=False, allow_dash=True))
-@_shared.output("exposures.tsv, signatures.tsv or run.json")
+@_shared.output("exposures.tsv, fit_quality.tsv, signatures.tsv; exposures.tsv, run.json for --model")
 @click.option("--signatures", type=click.Path(dir_okay=False), help="Signature table to fit (96 × K).")
 @click.option("--cosmic", is_flag=False, flag_value="all", metavar="[NAMES]",
               help="Fit COSMIC v3.4 signatures: a comma-separated list (SBS1,SBS5) or, alone, all of them.")

@@ -36,7 +36,7 @@ from .network.model_file import save_model
 from .network.supervised import SupervisedFit, predict_exposures, train_supervised
 from .reference.assign import Assignment, assign_signatures
 from .reference.cosmic import cosmic_signatures, exclude_signatures, reference_signatures
-from .reference.simulate import Cohort, simulate_cohort
+from .reference.simulate import EXPOSURE_MODELS, Cohort, simulate_cohort
 from .report.output_dir import provenance, write_extraction
 
 #: ``output`` that streams the main table to standard output instead of writing a directory.
@@ -188,11 +188,11 @@ def fit(
     config = config or Config()
     if sum(source is not None for source in (signatures, cosmic, model)) != 1:
         raise InputError("give exactly one source: --signatures FILE, --cosmic [NAMES] or --model model.pt")
+    if model is not None and (exclude or exclude_artefacts):
+        raise InputError("--exclude/--exclude-artefacts apply to --signatures/--cosmic; a model fits the signatures it was trained on")
     table = read_catalog(catalog)
     info = sigs = None
     if model is not None:
-        if exclude or exclude_artefacts:
-            raise InputError("--exclude/--exclude-artefacts apply to --signatures/--cosmic; a model fits the signatures it was trained on")
         exposures, info = exposures_from_model(table, model, config)
     else:
         sigs = signature_source(signatures, cosmic, exclude, exclude_artefacts)
@@ -230,7 +230,7 @@ def simulate(output: str | Path, signatures: pd.DataFrame, samples: int, seed: i
     ``options`` are its keyword arguments) and write ``catalog.tsv``, ``exposures.tsv`` (the truth),
     ``signatures.tsv`` (what it was drawn from) and ``run.json`` to ``output``.
     ``exposure_model`` ``sparse``, ``dense`` or the path of an exposures table to draw rows from."""
-    if exposure_model not in ("sparse", "dense"):
+    if exposure_model not in EXPOSURE_MODELS:
         if exposure_model != STDOUT and not Path(exposure_model).is_file():
             raise InputError(f"--exposure-model {exposure_model}: neither sparse, dense nor an existing exposures table")
         exposure_model = read_exposures(exposure_model, list(signatures.columns))

@@ -19,7 +19,7 @@ def fit_quality(catalog: pd.DataFrame, signatures: pd.DataFrame, exposures: pd.D
     norms = np.linalg.norm(counts, axis=0) * np.linalg.norm(reconstruction, axis=0)
     cosine = np.divide((counts * reconstruction).sum(axis=0), norms, out=np.zeros_like(totals), where=norms > 0)
     l1 = np.divide(np.abs(counts - reconstruction).sum(axis=0), totals, out=np.zeros_like(totals), where=totals > 0)
-    deviance = [poisson_deviance(counts[:, j], reconstruction[:, j]) for j in range(counts.shape[1])]
+    deviance = poisson_deviance(counts, reconstruction)
     return pd.DataFrame({"Mutations": totals, "Signatures": (exposures.to_numpy() > 0).sum(axis=1),
                          "Cosine": cosine, "L1": l1, "Deviance": deviance},
                         index=pd.Index(exposures.index, name="Samples"))

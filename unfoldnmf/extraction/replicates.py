@@ -11,8 +11,6 @@ from ..config import Config
 from ..hpc import distributed
 from ..hpc.device import generator
 from ..nmf.measures import kl_divergence
-
-#: Hypermutated samples are scaled down to this many mutations when no cap is configured,
 from ..nmf.solver import random_init, run_mu
 from .consensus import consensus
 

@@ -38,11 +38,13 @@ def objective_value(X, W, H, objective: str, l1: float = 0.0, l2: float = 0.0) -
 
 
 
-def poisson_deviance(x: np.ndarray, mean: np.ndarray) -> float:
-    """Poisson deviance 2 Σ [x log(x / mean) − x + mean] of counts ``x`` (96,) against ``mean`` (96,)."""
+def poisson_deviance(x: np.ndarray, mean: np.ndarray) -> float | np.ndarray:
+    """Poisson deviance 2 Σ [x log(x / mean) − x + mean] of counts ``x`` against ``mean``, summed over
+    the channels (first axis): a number for one sample (96,), one per column for (96, N)."""
     mean = np.maximum(mean, 1e-12)
     ratio = np.where(x > 0, x * np.log(np.where(x > 0, x, 1.0) / mean), 0.0)
-    return float(2.0 * np.sum(ratio - x + mean))
+    total = 2.0 * np.sum(ratio - x + mean, axis=0)
+    return float(total) if np.ndim(total) == 0 else total
 
 
 def cosine_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -16,11 +16,6 @@ from scipy.optimize import nnls
 
 from ..config import AssignmentConfig
 
-#: Defaults chosen by measurement (scripts/check_assign.py): see README "Reference assignment".
-MIN_COSINE = AssignmentConfig.min_cosine
-MIN_GAIN = AssignmentConfig.min_gain
-MAX_SIGNATURES = AssignmentConfig.max_signatures
-
 
 @dataclass
 class Assignment:
@@ -71,8 +66,8 @@ def _mix(reference: np.ndarray, target: np.ndarray, members: list[int]) -> tuple
     return weights, _cosine(target, reference[:, members] @ weights)
 
 
-def assign_one(target: np.ndarray, reference: np.ndarray, min_gain: float = MIN_GAIN,
-               max_signatures: int = MAX_SIGNATURES) -> tuple[np.ndarray, float]:
+def assign_one(target: np.ndarray, reference: np.ndarray, min_gain: float = AssignmentConfig.min_gain,
+               max_signatures: int = AssignmentConfig.max_signatures) -> tuple[np.ndarray, float]:
     """Sparse mix of the columns of ``reference`` (96 × R) for one signature ``target`` (96,).
 
     Returns (weights (R,) summing to 1, cosine of the mix to ``target``).
@@ -103,8 +98,8 @@ def assign_one(target: np.ndarray, reference: np.ndarray, min_gain: float = MIN_
     return full, cosine
 
 
-def assign_signatures(signatures: pd.DataFrame, reference: pd.DataFrame, min_cosine: float = MIN_COSINE,
-                      min_gain: float = MIN_GAIN, max_signatures: int = MAX_SIGNATURES) -> Assignment:
+def assign_signatures(signatures: pd.DataFrame, reference: pd.DataFrame, min_cosine: float = AssignmentConfig.min_cosine,
+                      min_gain: float = AssignmentConfig.min_gain, max_signatures: int = AssignmentConfig.max_signatures) -> Assignment:
     """Explain each column of ``signatures`` (96 × K) by at most ``max_signatures`` columns of
     ``reference`` (96 × R), rows matched by channel label; see the module docstring."""
     ref = reference.loc[signatures.index].to_numpy(dtype=float)
