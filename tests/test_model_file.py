@@ -94,3 +94,18 @@ def test_supervised_refusals_exit_2_and_write_nothing(tmp_path, catalog_file):
     crafted.write_bytes(pickle.dumps(_Exploit()))
     result = run("fit", catalog_file, "--model", crafted, "-o", out)
     assert result.exit_code == 2 and "not a readable unfoldnmf model" in result.output and not out.exists()
+
+
+def test_supervised_training_needs_no_catalog_and_fit_uses_the_models_dtype(tmp_path, catalog_file, true_signatures):
+    sigs = tmp_path / "sigs.tsv"
+    sigs.write_text(to_text(true_signatures, "MutationType", "%.8g"))
+    out = tmp_path / "out"
+    result = run("train", "-o", out, "--signatures", sigs, *SUPERVISED, "--set", "dtype=float64")
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == {"model.pt", "run.json"}
+    assert json.loads((out / "run.json").read_text())["training_data"].startswith("simulated cohort")
+    fitted = tmp_path / "fitted"
+    assert run("fit", catalog_file, "--model", out / "model.pt", "-o", fitted, "--quiet").exit_code == 0
+    assert json.loads((fitted / "run.json").read_text())["dtype"] == "float64"  # the default config says float32
+    result = run("train", "-o", tmp_path / "none", "--quiet")
+    assert result.exit_code == 2 and "missing CATALOG" in result.output

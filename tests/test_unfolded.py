@@ -10,7 +10,7 @@ import torch
 from unfoldnmf.config import load_config
 from unfoldnmf.errors import NumericalError
 from unfoldnmf.exposures.refit import nnls_exposures
-from unfoldnmf.network.supervised import relative_l1, train_supervised
+from unfoldnmf.network.supervised import relative_l1, train_supervised, training_loss
 from unfoldnmf.network.unfolded import UnfoldedNMF
 from unfoldnmf.network.unsupervised import train_unsupervised
 from unfoldnmf.nmf.solver import run_mu
@@ -110,3 +110,19 @@ def test_training_that_never_improves_says_so():
         logger.removeHandler(handler)
     assert fit.info["best_epoch"] == 0
     assert any("no epoch of 2 improved" in message for message in messages)
+
+
+def test_float32_gradients_stay_finite_where_a_zero_in_w_empties_a_channel():
+    """A signature's exact zero plus a pruned exposure leave W·H = 0 in a channel with mutations; the
+    layer guard keeps the float32 gradient of X ⊘ WH finite (it overflowed to inf, then NaN)."""
+    W = torch.full((96, 2), 1 / 95, dtype=torch.float32)
+    W[0, 0] = 0.0  # channel 0 belongs to the second signature only, which the prune removes
+    W[1:, 1] = 0.0
+    W[1, 1] = 94 / 95
+    X = torch.zeros(96, 1)
+    X[0, 0], X[2:, 0] = 1.0, 10.0
+    network = UnfoldedNMF.from_signatures(W, "kl", layers=5, prune_share=0.05)
+    loss = training_loss(network, W, X, torch.tensor([[940.0], [1.0]]), X.sum(0), likelihood_weight=1000.0)
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert all(torch.isfinite(p.grad).all() for p in network.parameters() if p.grad is not None)

@@ -99,7 +99,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("catalog", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("catalog", required=False, type=click.Path(dir_okay=False, allow_dash=True))
 @_shared.output("signatures.tsv, exposures.tsv, report.html, ...")
 @_shared.config
 @click.option("--mode", type=click.Choice(["denovo", "supervised"]),
@@ -119,7 +119,8 @@ def cli() -> None:
 def train(catalog, output, config_file, overrides, device, mode, signatures, exposures, k, k_min, k_max, seed, force,
           resume, no_plots, quiet, log_file):
     """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin),
-    or with --mode supervised train a network that fits --signatures (writes model.pt).
+    or with --mode supervised train a network that fits --signatures (writes model.pt; CATALOG is
+    then optional: without --exposures the network learns from a simulated cohort).
 
     Under torchrun (e.g. torchrun --nproc_per_node=4 -m unfoldnmf train ...) the K values are
     shared among the processes and rank 0 writes the same outputs as a single process would.
@@ -140,7 +141,8 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
     if output != run.STDOUT and config.mode == "denovo":
         logging.getLogger("unfoldnmf").info("K=%d chosen; tables written to %s", result.selection.k, output)
     elif output != run.STDOUT:
-        logging.getLogger("unfoldnmf").info("network trained; model.pt and exposures.tsv written to %s", output)
+        written = "model.pt and exposures.tsv" if catalog is not None else "model.pt"
+        logging.getLogger("unfoldnmf").info("network trained; %s written to %s", written, output)
 
 
 @cli.command()

@@ -44,7 +44,7 @@ STDOUT = "-"
 
 
 def train(
-    catalog: str | Path,
+    catalog: str | Path | None,
     output: str | Path,
     config: Config | None = None,
     force: bool = False,
@@ -58,7 +58,7 @@ def train(
     ``denovo``: extract signatures de novo (:func:`unfoldnmf.extraction.scan.scan_catalog`).
     ``supervised``: train an unfolded network on the ``signatures`` file, learning from the catalog's
     true ``exposures`` file if given, else from a simulated cohort; writes ``model.pt``,
-    ``exposures.tsv`` (the network's exposures of the catalog) and ``run.json``.
+    ``exposures.tsv`` (the network's exposures of the catalog, when one is given) and ``run.json``.
     Unless ``config.assignment.enabled`` is false, the chosen signatures are also assigned to the
     reference set (:mod:`unfoldnmf.reference.assign`) and written under reference names.
     ``output`` ``-`` streams the exposures table to standard output and writes nothing else.
@@ -71,6 +71,8 @@ def train(
         return _train_supervised(catalog, output, config, force, progress, signatures, exposures)
     if signatures is not None or exposures is not None:
         raise InputError("--signatures/--exposures are for --mode supervised; denovo mode extracts signatures de novo")
+    if catalog is None:
+        raise InputError("train: missing CATALOG (de novo extraction needs a catalog; - reads standard input)")
     name = "<stdin>" if str(catalog) == STDOUT else str(catalog)
     table = read_catalog(catalog)
     check_extraction(table, config, name)  # refused before anything is written
@@ -142,19 +144,24 @@ def _claim(output: str | Path, lock: OutputLock, force: bool, resume: bool) -> P
 def _train_supervised(catalog, output, config, force, progress, signatures, exposures) -> SupervisedFit:
     if signatures is None:
         raise InputError("--mode supervised needs --signatures SIGS (the signatures the network fits)")
-    table = read_catalog(catalog)
+    if catalog is None and (exposures is not None or str(output) == STDOUT):
+        raise InputError("--mode supervised: --exposures and -o - need CATALOG (the samples those exposures belong "
+                         "to, or whose exposures to print)")
+    table = read_catalog(catalog) if catalog is not None else None
     sigs = read_signatures(signatures)
     truth = read_exposures(exposures, list(sigs.columns), list(table.columns)) if exposures is not None else None
     directory = None if str(output) == STDOUT else prepare_output_dir(output, force=force)
     fit = train_supervised(sigs, config, table, truth, progress=progress)
-    predicted = predict_exposures(fit.network, table, list(sigs.columns), resolve_device(config.device),
-                                  resolve_dtype(config.dtype))
+    predicted = None if table is None else predict_exposures(fit.network, table, list(sigs.columns),
+                                                             resolve_device(config.device), resolve_dtype(config.dtype))
     if directory is None:
         sys.stdout.write(exposures_text(predicted))
         return fit
-    inputs = {"catalog": str(catalog), "signatures": str(signatures), "exposures": str(exposures) if exposures else None}
-    save_model(directory / "model.pt", fit.network, list(table.index), list(sigs.columns), config.to_dict(), fit.info)
-    write_atomic(directory / "exposures.tsv", exposures_text(predicted))
+    inputs = {"catalog": None if catalog is None else str(catalog), "signatures": str(signatures),
+              "exposures": str(exposures) if exposures else None}
+    save_model(directory / "model.pt", fit.network, list(sigs.index), list(sigs.columns), config.to_dict(), fit.info)
+    if predicted is not None:
+        write_atomic(directory / "exposures.tsv", exposures_text(predicted))
     write_json(directory / "run.json", provenance(config, {"mode": "supervised", **fit.info}, inputs))
     return fit
 

@@ -31,13 +31,14 @@ def fit_cosmic(catalog: pd.DataFrame, names: list[str] | None = None, refit: Ref
 
 def exposures_from_model(catalog: pd.DataFrame, model_path: str | Path, config: Config | None = None) -> tuple[pd.DataFrame, dict]:
     """Exposures (samples × K, in mutations) of ``catalog`` (96 × N) from a trained ``model.pt``:
-    one forward pass of its network. Returns the table and the facts for ``run.json``."""
+    one forward pass of its network, in the dtype it was trained in, on ``config.device``. Returns
+    the table and the facts for ``run.json``."""
     config = config or Config()
-    device, dtype = resolve_device(config.device), resolve_dtype(config.dtype)
     model = load_model(model_path, list(catalog.index))
+    device, dtype = resolve_device(config.device), resolve_dtype(model.dtype)
     started = time.perf_counter()
     exposures = predict_exposures(model.network, catalog, model.signatures, device, dtype)
     info = {"source": "model", "model_architecture": model.metadata["architecture"],
             "model_version": model.metadata["unfoldnmf_version"], "samples": int(catalog.shape[1]),
-            "device": str(device), "seconds_fit": round(time.perf_counter() - started, 3)}
+            "device": str(device), "dtype": str(dtype).removeprefix("torch."), "seconds_fit": round(time.perf_counter() - started, 3)}
     return exposures, info

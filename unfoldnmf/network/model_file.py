@@ -22,6 +22,7 @@ from ..io.writing import write_atomic
 from .unfolded import OBJECTIVES, STARTS, UnfoldedNMF
 
 FORMAT = "unfoldnmf-model/1"
+DTYPES = ("float32", "float64")
 
 
 @dataclass
@@ -31,6 +32,7 @@ class SavedModel:
     network: UnfoldedNMF
     channels: list[str]  #: the 96 channel labels, in the network's row order
     signatures: list[str]  #: the K signature names, in the network's exposure order
+    dtype: str  #: float32 or float64, the dtype it was trained in (float64 for files that do not say)
     metadata: dict
 
 
@@ -69,7 +71,8 @@ def _metadata(payload: dict, path: Path) -> dict:
                                                       for key in ("channels", "k", "layers"))
               and arch.get("start", "flat") in STARTS and isinstance(arch.get("prune_share", 0.0), (int, float))
               and 0 <= arch.get("prune_share", 0.0) < 1
-              and len(metadata["channels"]) == arch["channels"] and len(metadata["signatures"]) == arch["k"])
+              and len(metadata["channels"]) == arch["channels"] and len(metadata["signatures"]) == arch["k"]
+              and (metadata.get("config") or {}).get("dtype", "float64") in DTYPES)
     except (KeyError, TypeError, ValueError):
         ok = False
     if not ok:
@@ -101,4 +104,5 @@ def load_model(path: str | Path, channels: list[str], signatures: list[str] | No
         raise InputError(f"{path}: model weights hold NaN or inf")
     network.load_state_dict({name: tensor.to(torch.float64) for name, tensor in weights.items()})
     network.project_()
-    return SavedModel(network=network, channels=metadata["channels"], signatures=metadata["signatures"], metadata=metadata)
+    return SavedModel(network=network, channels=metadata["channels"], signatures=metadata["signatures"],
+                      dtype=(metadata.get("config") or {}).get("dtype", "float64"), metadata=metadata)

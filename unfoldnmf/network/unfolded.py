@@ -35,6 +35,11 @@ STARTS = ("flat", "learned")
 POLISH_LAYERS = 3
 #: Floor of the learned start, as a share of the flat start.
 START_FLOOR = 0.01
+#: Added to W·H (in mutations) in float32 KL layers. The gradient of X ⊘ WH grows as X ⊘ (WH)²,
+#: which overflows float32 where a signature's zero (or a pruned exposure) empties a channel that has
+#: mutations; a millionth of a mutation keeps it finite. Float64 keeps the MU guard, so an untrained
+#: float64 network stays exactly L MU iterations.
+FLOAT32_LAYER_GUARD = 1e-6
 
 
 class UnfoldedNMF(nn.Module):
@@ -112,6 +117,7 @@ class UnfoldedNMF(nn.Module):
         """Exposures (K, N) of the catalog columns X (96, N), from ``H`` or the network's start."""
         H = self.initial_exposures(X) if H is None else H
         weights = self.weights()
+        guard = None if H.dtype == torch.float64 else FLOAT32_LAYER_GUARD
         prune_before = max(0, self.layers - POLISH_LAYERS) if self.prune_share > 0 else None
         for layer in range(self.layers):
             if layer == prune_before:
@@ -120,7 +126,7 @@ class UnfoldedNMF(nn.Module):
             if self.objective == "frobenius":
                 H = update_h_gram(weights["A"][i] @ X, weights["B"][i], H, self.l1[i], self.l2[i])
             else:
-                H = update_h_kl(X, weights["W"][i], H, self.l1[i], self.l2[i])
+                H = update_h_kl(X, weights["W"][i], H, self.l1[i], self.l2[i], guard)
         if not torch.isfinite(H).all():
             raise NumericalError(f"unfolded network ({self.objective}, {self.layers} layers) produced NaN/inf exposures")
         return H

@@ -11,10 +11,11 @@ import torch
 from .measures import tiny
 
 
-def update_h_kl(X, W, H, l1=0.0, l2=0.0):
-    """One KL multiplicative step for H: H ⊙ [Wᵀ(X ⊘ WH)] ⊘ [Wᵀ1 + l1 + l2·H]."""
+def update_h_kl(X, W, H, l1=0.0, l2=0.0, guard=None):
+    """One KL multiplicative step for H: H ⊙ [Wᵀ(X ⊘ (WH + guard))] ⊘ [Wᵀ1 + l1 + l2·H]; ``guard``
+    defaults to :func:`tiny` of the dtype."""
     eps = tiny(H.dtype)
-    ratio = X / (W @ H + eps)
+    ratio = X / (W @ H + (eps if guard is None else guard))
     denominator = W.sum(dim=-2).unsqueeze(-1) + l1 + l2 * H
     return H * (W.transpose(-2, -1) @ ratio) / (denominator + eps)
 
