@@ -257,7 +257,7 @@ def test_bad_paths(tmp_path, workspace, case):
     if case == "missing catalog":
         args[1], fragment = tmp_path / "nope.tsv", "nope.tsv: no such file"
     elif case == "catalog is a folder":
-        args[1], fragment = tmp_path, "Invalid value for 'CATALOG'"
+        args[1], fragment = tmp_path, "Invalid value for '[CATALOG]'"
     elif case == "output is a file":
         out.write_text("precious")
         args[3], fragment, out = out, "Invalid value for '-o' / '--output'", tmp_path / "never"
