@@ -34,12 +34,12 @@ _EXPORTS = {
     "train_unsupervised": "network.unsupervised",
     "load_model": "network.model_file", "save_model": "network.model_file",
     "nnls_exposures": "exposures.refit", "sparse_exposures": "exposures.refit",
-    "exposures_from_model": "exposures.fit", "fit_cosmic": "exposures.fit", "fit_signatures": "exposures.fit",
+    "bootstrap_signatures": "exposures.fit", "exposures_from_model": "exposures.fit", "fit_cosmic": "exposures.fit", "fit_signatures": "exposures.fit",
     "Extraction": "extraction.scan", "extract_signatures": "extraction.scan",
     "exposure_figure": "report.figures", "save_figure": "report.figures", "selection_figure": "report.figures",
     "signature_figure": "report.figures",
     "write_report": "report.html",
-    "train": "run",
+    "assign": "run", "fit": "run", "simulate": "run", "train": "run",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -159,21 +159,27 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 @click.option("--min-deviance-gain", type=click.FloatRange(min=0),
               help=f"Sparse refit: Poisson deviance, times the fit's over-dispersion, a signature must save to stay "
                    f"(default {RefitConfig.min_deviance_gain:g}).")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Also write exposures_bootstrap.tsv: intervals from N resampled copies of each sample (e.g. 100).")
+@click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
+              show_default=True, help="Coverage of the --bootstrap intervals.")
+@click.option("--seed", type=int, help="Random seed of --bootstrap; the same seed gives the same intervals.")
 @_shared.config
 @_shared.force
 @_shared.quiet
-def fit(catalog, output, signatures, cosmic, model, exclude, exclude_artefacts, method, min_deviance_gain, config_file,
-        overrides, device, force, quiet):
+def fit(catalog, output, signatures, cosmic, model, exclude, exclude_artefacts, method, min_deviance_gain, bootstrap,
+        confidence, seed, config_file, overrides, device, force, quiet):
     """Exposures of the samples of CATALOG on known signatures (sparse refit) or from a trained network."""
     _configure_logging(quiet)
     from . import run
     from .reference.cosmic import parse_names
 
     refit = {key: value for key, value in (("method", method), ("min_deviance_gain", min_deviance_gain)) if value is not None}
-    config = _config(config_file, overrides, {"device": device, "refit": refit})
+    config = _config(config_file, overrides, {"device": device, "seed": seed, "refit": refit})
     names = None if cosmic is None else [] if cosmic == "all" else parse_names(cosmic)
     run.fit(catalog, output, config, signatures=signatures, cosmic=names, model=model, force=force,
-            exclude=parse_names(exclude) if exclude else None, exclude_artefacts=exclude_artefacts)
+            exclude=parse_names(exclude) if exclude else None, exclude_artefacts=exclude_artefacts,
+            bootstrap=bootstrap, confidence=confidence, progress=not quiet)
 
 
 @cli.command()

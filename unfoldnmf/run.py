@@ -9,6 +9,7 @@ file atomically. The command line (:mod:`unfoldnmf.cli`) is a thin shell over th
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,7 @@ import pandas as pd
 from ._version import __version__
 from .config import Config
 from .errors import InputError
-from .exposures.fit import exposures_from_model, fit_signatures
+from .exposures.fit import bootstrap_signatures, exposures_from_model, fit_signatures
 from .exposures.quality import fit_quality
 from .extraction.scan import Extraction, check_extraction, scan_catalog
 from .hpc import distributed
@@ -186,34 +187,56 @@ def fit(
     force: bool = False,
     exclude: list[str] | None = None,
     exclude_artefacts: bool = False,
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Exposures (samples × signatures) of the samples of the catalog file on known signatures (a
     table file, or COSMIC ``cosmic`` names, [] for all) with the ``config.refit`` method, or from a
     trained ``model``; ``exclude`` names and, with ``exclude_artefacts``, COSMIC's artefact signatures
-    are left out. Writes ``exposures.tsv``, ``fit_quality.tsv`` (per-sample goodness of fit) and
-    ``signatures.tsv`` (``exposures.tsv`` and ``run.json`` for a model) to ``output``, or streams the exposures table for ``-``."""
+    are left out. Writes ``exposures.tsv``, ``fit_quality.tsv`` (per-sample goodness of fit),
+    ``signatures.tsv`` and ``run.json`` to ``output`` (``exposures.tsv`` and ``run.json`` for a
+    model), or streams the exposures table for ``-``. ``bootstrap`` > 0 also writes
+    ``exposures_bootstrap.tsv``: ``confidence`` intervals from that many resampled copies of each sample."""
     config = config or Config()
     if sum(source is not None for source in (signatures, cosmic, model)) != 1:
         raise InputError("give exactly one source: --signatures FILE, --cosmic [NAMES] or --model model.pt")
-    if model is not None and (exclude or exclude_artefacts):
-        raise InputError("--exclude/--exclude-artefacts apply to --signatures/--cosmic; a model fits the signatures it was trained on")
+    if model is not None and (exclude or exclude_artefacts or bootstrap):
+        raise InputError("--exclude/--exclude-artefacts/--bootstrap apply to --signatures/--cosmic; a model fits the "
+                         "signatures it was trained on in one pass")
+    if bootstrap and str(output) == STDOUT:
+        raise InputError("--bootstrap writes exposures_bootstrap.tsv beside exposures.tsv: give -o DIRECTORY, not -")
+    if not 0 < confidence < 1:
+        raise InputError(f"--confidence {confidence:g}: must lie strictly between 0 and 1")
     table = read_catalog(catalog)
-    info = sigs = None
+    inputs = {"catalog": str(catalog)}
     if model is not None:
         exposures, info = exposures_from_model(table, model, config)
+        inputs["model"] = str(model)
     else:
         sigs = signature_source(signatures, cosmic, exclude, exclude_artefacts)
+        started = time.perf_counter()
         exposures = fit_signatures(table, sigs, config.refit)
+        info = {"source": "signatures", "signatures": list(sigs.columns), "samples": int(table.shape[1]),
+                "seconds_fit": round(time.perf_counter() - started, 3)}
+        inputs["signatures"] = str(signatures) if signatures is not None else "COSMIC v3.4 SBS GRCh37 (packaged)"
+        if bootstrap:
+            started = time.perf_counter()
+            intervals = bootstrap_signatures(table, sigs, exposures, config.refit, bootstrap, confidence, config.seed,
+                                             progress)
+            info.update(bootstrap_replicates=bootstrap, confidence=confidence,
+                        seconds_bootstrap=round(time.perf_counter() - started, 3))
     if str(output) == STDOUT:
         sys.stdout.write(exposures_text(exposures))
         return exposures
     directory = prepare_output_dir(output, force=force)
     write_atomic(directory / "exposures.tsv", exposures_text(exposures))
-    if sigs is not None:
+    if model is None:
         write_atomic(directory / "fit_quality.tsv", quality_text(fit_quality(table, sigs, exposures)))
         write_atomic(directory / "signatures.tsv", signatures_text(sigs))
-    else:
-        write_json(directory / "run.json", provenance(config, info, {"catalog": str(catalog), "model": str(model)}))
+        if bootstrap:
+            write_atomic(directory / "exposures_bootstrap.tsv", to_text(intervals, "Samples", "%.6g"))
+    write_json(directory / "run.json", provenance(config, info, inputs))
     return exposures
 
 

@@ -12,6 +12,7 @@ from ..hpc.device import resolve_device, resolve_dtype
 from ..network.model_file import load_model
 from ..network.supervised import predict_exposures
 from ..reference.cosmic import cosmic_signatures
+from .bootstrap import bootstrap_exposures, intervals_table
 from .refit import refit_exposures
 
 
@@ -22,6 +23,17 @@ def fit_signatures(catalog: pd.DataFrame, signatures: pd.DataFrame, refit: Refit
     counts = catalog.loc[signatures.index].to_numpy(dtype=float)
     exposures = refit_exposures(signatures.to_numpy(dtype=float), counts, refit)
     return pd.DataFrame(exposures.T, index=pd.Index(catalog.columns, name="Samples"), columns=signatures.columns)
+
+
+def bootstrap_signatures(catalog: pd.DataFrame, signatures: pd.DataFrame, exposures: pd.DataFrame,
+                         refit: RefitConfig | None = None, replicates: int = 100, confidence: float = 0.95,
+                         seed: int = 0, progress: bool = False) -> pd.DataFrame:
+    """Bootstrap intervals of ``exposures`` (from :func:`fit_signatures` of ``catalog`` on
+    ``signatures``) as a long table: see :func:`unfoldnmf.exposures.bootstrap.intervals_table`."""
+    counts = catalog.loc[signatures.index].to_numpy(dtype=float)
+    intervals = bootstrap_exposures(signatures.to_numpy(dtype=float), counts, refit or RefitConfig(), replicates,
+                                    confidence, seed, progress)
+    return intervals_table(exposures, intervals)
 
 
 def fit_cosmic(catalog: pd.DataFrame, names: list[str] | None = None, refit: RefitConfig | None = None) -> pd.DataFrame:

@@ -83,18 +83,27 @@ def _whole(task: Callable[[np.ndarray], np.ndarray], counts: np.ndarray) -> np.n
     return task(counts)
 
 
+def candidate_signatures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig) -> np.ndarray:
+    """Indices of the signatures the sparse refit may give to a sample of ``counts``: those the cohort
+    needs (:func:`cohort_signatures`) with ``refit.cohort_preselect``, else all of them."""
+    return cohort_signatures(signatures, counts, refit) if refit.cohort_preselect else np.arange(signatures.shape[1])
+
+
 def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
-                    per_sample: Callable[[Callable[[np.ndarray], np.ndarray], np.ndarray], np.ndarray] = _whole) -> np.ndarray:
+                    per_sample: Callable[[Callable[[np.ndarray], np.ndarray], np.ndarray], np.ndarray] = _whole,
+                    candidates: np.ndarray | None = None) -> np.ndarray:
     """Exposures (K × N) by the configured method: ``sparse`` (backward elimination among the
     signatures the cohort needs, then the Poisson fit on the signatures kept) or ``nnls`` (plain
     non-negative least squares).
 
     ``per_sample(task, counts)`` runs the per-sample part over the sample columns, e.g. split among
     processes (:func:`unfoldnmf.hpc.distributed.by_columns`); the cohort's signatures and the Poisson
-    fit always see every sample at once, so the result does not depend on the split."""
+    fit always see every sample at once, so the result does not depend on the split. ``candidates``
+    (indices) replaces :func:`candidate_signatures`, e.g. to refit resampled copies of a cohort on
+    the original cohort's candidates."""
     if refit.method == "nnls":
         return per_sample(lambda part: nnls_exposures(signatures, part), counts)
-    chosen = cohort_signatures(signatures, counts, refit) if refit.cohort_preselect else np.arange(signatures.shape[1])
+    chosen = candidate_signatures(signatures, counts, refit) if candidates is None else candidates
     exposures = np.zeros((signatures.shape[1], counts.shape[1]))
     if len(chosen):
         support = per_sample(lambda part: sparse_exposures(signatures[:, chosen], part, refit), counts)
