@@ -98,3 +98,43 @@ def test_evaluate_refuses_half_an_exposure_pair(tmp_path):
     sigs.write_text(to_text(cosmic_signatures(["SBS1"]), "MutationType", "%g"))
     result = CliRunner().invoke(cli, ["evaluate", "--truth", str(sigs), "--extracted", str(sigs), "--truth-exposures", str(sigs)])
     assert result.exit_code == 2 and "--exposures" in result.output
+
+
+def _eliminate_one_sample(signatures, x, gain):
+    """The rule written plainly, one sample and one scipy NNLS per trial: the reference for the batched code."""
+    from scipy.optimize import nnls
+
+    from unfoldnmf.nmf.measures import poisson_deviance
+
+    exposures = np.zeros(signatures.shape[1])
+    if not x.any():
+        return exposures
+    weights, _ = nnls(signatures, x)
+    active, weights = np.flatnonzero(weights > 0), weights[weights > 0]
+    deviance = poisson_deviance(x, signatures[:, active] @ weights)
+    while len(active) > 1:
+        trial = np.delete(active, int(np.argmin(weights)))
+        trial_weights, _ = nnls(signatures[:, trial], x)
+        trial_deviance = poisson_deviance(x, signatures[:, trial] @ trial_weights)
+        if trial_deviance - deviance >= gain * max(1.0, deviance / (96 - len(active))):
+            break
+        active, weights, deviance = trial[trial_weights > 0], trial_weights[trial_weights > 0], trial_deviance
+    exposures[active] = weights
+    return exposures
+
+
+def test_batched_elimination_matches_the_plain_rule_and_chunks_do_not_matter(monkeypatch):
+    from unfoldnmf.exposures import refit
+
+    reference = cosmic_signatures()
+    catalog = pd.concat([_drifted_sample(depth, seed) for seed, depth in enumerate((50, 300, 2000, 20000, 0, 5000))], axis=1)
+    counts, signatures = catalog.to_numpy(), reference.to_numpy()
+    config = RefitConfig()
+    together = refit.sparse_exposures(signatures, counts, config)
+    plain = np.stack([_eliminate_one_sample(signatures, counts[:, j], config.min_deviance_gain)
+                      for j in range(counts.shape[1])], axis=1)
+    monkeypatch.setattr(refit, "ELIMINATION_CHUNK", 4)
+    chunked = refit.sparse_exposures(signatures, counts, config)
+    np.testing.assert_allclose(together, plain, rtol=1e-7, atol=1e-7)
+    np.testing.assert_allclose(together, chunked, rtol=1e-8, atol=1e-8)
+    assert (together[:, 4] == 0).all() and ((together > 0).sum(axis=0)[[0, 1, 2, 3, 5]] >= 1).all()
