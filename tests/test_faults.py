@@ -245,14 +245,14 @@ def test_resume_refuses_checkpoints_it_cannot_trust(tmp_path, reference, case):
     before = _tables(out)
     checkpoint, extra = out / "checkpoints" / "K2.npz", []
     if case == "another seed":
-        extra, fragment = ["--seed", "7"], "checkpoint belongs to another catalog or config"
+        extra, fragment = ["--seed", "7"], "seed was 0 for the finished K values and is now 7"
         checkpoint = out / "checkpoints" / "K1.npz"  # the first one read
     elif case == "truncated checkpoint":
         checkpoint.write_bytes(checkpoint.read_bytes()[:300])
         fragment = "checkpoint is damaged"
     else:
         with open(checkpoint, "wb") as handle:
-            np.savez(handle, fingerprint=np.array([_Planted(str(tmp_path / "executed"))], dtype=object))
+            np.savez(handle, settings="{}", catalog=np.array([_Planted(str(tmp_path / "executed"))], dtype=object))
         fragment = "checkpoint is damaged"
     result = _invoke("train", reference / "catalog.tsv", "-o", out, *FAST, *extra, "--resume")
     assert result.exit_code == 2

@@ -35,6 +35,13 @@ class _Group(click.Group):
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"unfoldnmf: error: {where}{exc.strerror or exc}", err=True)
             ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo(f"unfoldnmf: interrupted; {ctx.meta.get(INTERRUPT_NOTE, 'no output was half-written')}", err=True)
+            ctx.exit(130)
+
+
+#: ``ctx.meta`` key of what a command tells the user when it is interrupted (what was kept, how to go on).
+INTERRUPT_NOTE = "unfoldnmf.interrupt_note"
 
 
 def _configure_logging(quiet: bool, log_file: str | None = None, rank: int = 0) -> None:
@@ -132,6 +139,13 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
     extraction = {key: value for key, value in (("k", k), ("k_min", k_min), ("k_max", k_max)) if value is not None}
     config = _config(config_file, overrides, {"device": device, "seed": seed, "mode": mode, "extraction": extraction,
                                               "output": {"plots": False} if no_plots else None})
+    if config.mode == "supervised" and (extraction or resume):
+        raise InputError("--k/--k-min/--k-max/--resume are for denovo extraction; supervised training fits the "
+                         "signatures given with --signatures")
+    if config.mode == "denovo" and output != run.STDOUT:
+        click.get_current_context().meta[INTERRUPT_NOTE] = (
+            f"the K values finished so far are kept in {output}/checkpoints; run the same command with --resume "
+            f"to reuse them")
     distributed.init(config.device)
     try:
         result = run.train(catalog, output, config, force=force, resume=resume, progress=not quiet,
@@ -175,6 +189,9 @@ def fit(catalog, output, signatures, cosmic, model, exclude, exclude_artefacts, 
     from .reference.cosmic import parse_names
 
     refit = {key: value for key, value in (("method", method), ("min_deviance_gain", min_deviance_gain)) if value is not None}
+    if model is not None and refit:
+        raise InputError("--method/--min-deviance-gain choose the refit of --signatures/--cosmic; a model computes "
+                         "exposures with its own network")
     config = _config(config_file, overrides, {"device": device, "seed": seed, "refit": refit})
     names = None if cosmic is None else [] if cosmic == "all" else parse_names(cosmic)
     run.fit(catalog, output, config, signatures=signatures, cosmic=names, model=model, force=force,

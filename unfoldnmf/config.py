@@ -49,7 +49,7 @@ class ExtractionConfig:
     hypermutation_cap: Optional[float] = None
     min_gain: float = 4.0
     min_stability: float = 0.6
-    patience: Optional[int] = 2
+    patience: Optional[int] = 1
 
     def __post_init__(self) -> None:
         _require(self.k_min >= 1, "extraction.k_min", "must be at least 1")

@@ -151,20 +151,28 @@ def _train_supervised(catalog, output, config, force, progress, signatures, expo
     table = read_catalog(catalog) if catalog is not None else None
     sigs = read_signatures(signatures)
     truth = read_exposures(exposures, list(sigs.columns), list(table.columns)) if exposures is not None else None
-    directory = None if str(output) == STDOUT else prepare_output_dir(output, force=force)
-    fit = train_supervised(sigs, config, table, truth, progress=progress)
-    predicted = None if table is None else predict_exposures(fit.network, table, list(sigs.columns),
-                                                             resolve_device(config.device), resolve_dtype(config.dtype))
-    if directory is None:
-        sys.stdout.write(exposures_text(predicted))
+    if str(output) == STDOUT:
+        fit = train_supervised(sigs, config, table, truth, progress=progress)
+        sys.stdout.write(exposures_text(_network_exposures(fit, table, config)))
         return fit
-    inputs = {"catalog": None if catalog is None else str(catalog), "signatures": str(signatures),
-              "exposures": str(exposures) if exposures else None}
-    save_model(directory / "model.pt", fit.network, list(sigs.index), list(sigs.columns), config.to_dict(), fit.info)
-    if predicted is not None:
-        write_atomic(directory / "exposures.tsv", exposures_text(predicted))
-    write_json(directory / "run.json", provenance(config, {"mode": "supervised", **fit.info}, inputs))
+    lock = OutputLock(output)
+    directory = _claim(output, lock, force, resume=False)
+    try:
+        fit = train_supervised(sigs, config, table, truth, progress=progress)
+        inputs = {"catalog": None if catalog is None else str(catalog), "signatures": str(signatures),
+                  "exposures": str(exposures) if exposures else None}
+        save_model(directory / "model.pt", fit.network, list(sigs.index), list(sigs.columns), config.to_dict(), fit.info)
+        if table is not None:
+            write_atomic(directory / "exposures.tsv", exposures_text(_network_exposures(fit, table, config)))
+        write_json(directory / "run.json", provenance(config, {"mode": "supervised", **fit.info}, inputs))
+    finally:
+        lock.release()
     return fit
+
+
+def _network_exposures(fit: SupervisedFit, catalog: pd.DataFrame, config: Config) -> pd.DataFrame:
+    return predict_exposures(fit.network, catalog, list(fit.signatures.columns), resolve_device(config.device),
+                             resolve_dtype(config.dtype))
 
 
 def signature_source(signatures: str | Path | None = None, cosmic: list[str] | None = None,

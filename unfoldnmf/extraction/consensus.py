@@ -16,7 +16,7 @@ class Consensus:
 
     signatures: np.ndarray  #: (96, K), columns sum to 1
     labels: np.ndarray  #: (R, K): cluster of replicate r's signature j
-    stability: np.ndarray  #: (K,): mean silhouette (cosine distance) of each cluster's members
+    stability: np.ndarray  #: (K,): mean silhouette (cosine distance) of each cluster's members; NaN when undefined
 
 
 def _match_to_centroids(replicates: np.ndarray, centroids: np.ndarray) -> np.ndarray:
@@ -31,21 +31,22 @@ def _centroids(replicates: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray
     members = replicates.transpose(0, 2, 1).reshape(-1, replicates.shape[1])
     flat = labels.reshape(-1)
     centroids = np.stack([members[flat == j].mean(axis=0) for j in range(k)], axis=1)
-    return centroids / centroids.sum(axis=0, keepdims=True)
+    totals = centroids.sum(axis=0, keepdims=True)
+    # A cluster of all-zero signatures (a replicate that left a signature unused) has no direction:
+    # flat, rather than 0/0.
+    return np.where(totals > 0, centroids / np.where(totals > 0, totals, 1.0), 1.0 / centroids.shape[0])
 
 
 def silhouette_by_cluster(points: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
     """Mean silhouette width of each cluster with cosine distance; ``points`` is (d × n).
 
-    With a single cluster the silhouette is undefined; the mean cosine similarity of the members
-    to their centroid is returned instead (1 when every replicate found the same signature).
-    """
-    if k == 1:
-        centroid = points.mean(axis=1, keepdims=True)
-        return np.array([cosine_matrix(points, centroid).mean()])
+    Undefined (NaN) for a single cluster (K = 1: there is nothing to tell it apart from) and for
+    clusters of one member (one replicate: every K would look perfectly stable)."""
+    sizes = np.bincount(labels, minlength=k).astype(float)
+    if k == 1 or (sizes <= 1).all():
+        return np.full(k, np.nan)
     distance = 1.0 - cosine_matrix(points, points)
     sums = np.stack([distance[:, labels == j].sum(axis=1) for j in range(k)], axis=1)
-    sizes = np.bincount(labels, minlength=k).astype(float)
     own = sums[np.arange(len(labels)), labels] / np.maximum(sizes[labels] - 1, 1)
     others = sums / sizes
     others[np.arange(len(labels)), labels] = np.inf
@@ -54,14 +55,29 @@ def silhouette_by_cluster(points: np.ndarray, labels: np.ndarray, k: int) -> np.
     return np.array([width[labels == j].mean() for j in range(k)])
 
 
-def consensus(replicates: np.ndarray, objectives: np.ndarray, max_rounds: int = 50) -> Consensus:
+def medoid_replicate(replicates: np.ndarray) -> int:
+    """The replicate whose signatures agree best with all the others (sum over the others of the
+    mean cosine of an optimal one-to-one matching). Unlike the lowest objective, this compares
+    replicates on the same footing although each was fitted to its own resampled catalog."""
+    count = replicates.shape[0]
+    agreement = np.zeros((count, count))
+    for r in range(count):
+        for s in range(r + 1, count):
+            similarity = cosine_matrix(replicates[r], replicates[s])
+            rows, cols = linear_sum_assignment(-similarity)
+            agreement[r, s] = agreement[s, r] = similarity[rows, cols].mean()
+    return int(np.argmax(agreement.sum(axis=1)))
+
+
+def consensus(replicates: np.ndarray, max_rounds: int = 50) -> Consensus:
     """Cluster the K signatures of each of R replicates into K clusters, one member per replicate.
 
-    ``replicates`` is (R, 96, K). Starts from the best replicate's signatures and alternates
-    optimal one-to-one matching of every replicate to the centroids with centroid updates.
+    ``replicates`` is (R, 96, K). Starts from the medoid replicate's signatures
+    (:func:`medoid_replicate`) and alternates optimal one-to-one matching of every replicate to the
+    centroids with centroid updates.
     """
     k = replicates.shape[2]
-    centroids = replicates[int(np.argmin(objectives))]
+    centroids = replicates[medoid_replicate(replicates)]
     labels = _match_to_centroids(replicates, centroids)
     for _ in range(max_rounds):
         centroids = _centroids(replicates, labels, k)

@@ -93,10 +93,9 @@ def extract_k(counts: np.ndarray, scale: np.ndarray, k: int, config: Config, dev
         agree=distributed.agree if split_replicates else None,
     )
     replicate_w = fit.W.double().cpu().numpy()
-    objectives = fit.objective.double().cpu().numpy()
     if split_replicates:
-        replicate_w, objectives = distributed.concatenate(replicate_w), distributed.concatenate(objectives)
-    agreed = consensus(replicate_w, objectives)
+        replicate_w = distributed.concatenate(replicate_w)
+    agreed = consensus(replicate_w)
 
     data = torch.as_tensor(counts, dtype=dtype, device=device).unsqueeze(0)
     # Multiplicative updates cannot revive an exact zero: a channel every resampled copy missed would

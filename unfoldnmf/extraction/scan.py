@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import string
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 from tqdm.auto import tqdm
 
 from ..config import Config, ExtractionConfig
@@ -19,7 +20,7 @@ from ..exposures.refit import refit_exposures
 from ..hpc import distributed
 from ..hpc.device import resolve_device, resolve_dtype
 from ..io.tables import check_catalog
-from .checkpoints import CheckpointStore, fingerprint
+from .checkpoints import CheckpointStore, catalog_digest
 from .replicates import KSolution, cap_totals, extract_k, hypermutation_cap
 from .selection import Selection, scan_exhausted, select_k
 
@@ -109,6 +110,17 @@ def extract_signatures(
     return scan_catalog(catalog, config, checkpoint_dir, progress)
 
 
+def solution_settings(config: Config, device: torch.device) -> dict[str, object]:
+    """The settings one K's solution depends on, by name: a checkpoint is reused only when they are
+    unchanged. The K range and the rule's thresholds (``min_gain``, ``min_stability``, ``patience``)
+    are not among them, so raising ``--k-max`` or changing the rule reuses every finished K."""
+    extraction = config.extraction
+    return {"seed": config.seed, "dtype": config.dtype, "device": device.type,
+            **{f"solver.{name}": value for name, value in asdict(config.solver).items()},
+            "extraction.replicates": extraction.replicates, "extraction.resample": extraction.resample,
+            "extraction.hypermutation_cap": extraction.hypermutation_cap}
+
+
 def scan_catalog(
     catalog: pd.DataFrame,
     config: Config,
@@ -138,8 +150,7 @@ def scan_catalog(
         log.info("%d hypermutated sample(s) scaled down to %.0f mutations for extraction", int((scale < 1).sum()), cap)
     store = None
     if checkpoint_dir is not None:
-        settings = {"seed": config.seed, "dtype": config.dtype, "solver": config.solver, "extraction": config.extraction}
-        store = CheckpointStore(Path(checkpoint_dir), fingerprint(counts, settings))
+        store = CheckpointStore(Path(checkpoint_dir), catalog_digest(counts), solution_settings(config, device))
 
     solutions, seconds = solve_k_values(capped, scale, k_values, config, device, dtype, store, progress)
     k_values = sorted(solutions)
@@ -153,6 +164,7 @@ def scan_catalog(
         n_samples,
         min_gain=ext.min_gain,
         min_stability=ext.min_stability,
+        patience=ext.patience,
     )
     chosen = solutions[selection.k]
     refit = config.refit  # per sample, so shared among the processes of a torchrun
@@ -206,9 +218,12 @@ def solve_k_values(capped: np.ndarray, scale: np.ndarray, k_values: list[int], c
                 solution = extract_k(capped, scale, k, config, device, dtype, split_replicates=split)
                 if store and (ranks.is_main or not split):
                     store.save(solution)
+                seconds[k] = round(time.perf_counter() - tick, 3)
+                log.info("K=%d done in %.1f s", k, seconds[k])
+            else:
+                seconds[k] = 0.0
+                log.info("K=%d reused from checkpoint", k)
             solutions[k] = solution
-            seconds[k] = round(time.perf_counter() - tick, 3)
-            log.info("K=%d done in %.1f s", k, seconds[k])
             tried = sorted(solutions)
             if sequential and scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples,
                                              config.extraction.min_gain, config.extraction.patience):

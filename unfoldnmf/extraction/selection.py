@@ -2,10 +2,14 @@
 
 The rule, in three sentences: adding the K-th signature must lower the Poisson deviance of the
 fit by at least ``min_gain`` times what an extra signature fitting pure noise would (about N + 96,
-scaled by the over-dispersion the K-signature fit leaves), and K grows while each step passes that
-test, stopping before the first step that fails. The K reached must also be reproducible across
-bootstrap replicates (mean silhouette of its consensus clusters at least ``min_stability``),
-else the largest smaller K that is. If none is, the most stable K is chosen and a warning says so.
+scaled by the over-dispersion the K-signature fit leaves), and K grows while the steps pass that
+test, stopping at ``patience`` failed steps in a row (the scan computes no K beyond them) and going
+back to the last K whose step passed. The K reached must also be reproducible across bootstrap
+replicates (mean silhouette of its consensus clusters at least ``min_stability``), else the
+largest smaller K that passed both. K = 1 has no silhouette (one cluster) and neither has any K
+fitted with one replicate: such stability is unknown (NaN), does not block a K, and a warning says
+when the choice rests on the deviance alone. If no K passes, the most stable K is chosen and a
+warning says so.
 
 Measured on the SynSig datasets (``scripts/bench_synsig.py``): a signature fitting only Poisson
 noise lowers the deviance by 0.8–1.5 times N + 96, real ones by 7 and more.
@@ -45,10 +49,25 @@ def deviance_gain(k_values: list[int], deviance: list[float], n_samples: int, n_
 
 
 def scan_exhausted(k_values: list[int], deviance: list[float], n_samples: int, min_gain: float, patience: int | None) -> bool:
-    """True when the last ``patience`` K values tried all failed the deviance test: larger K are not worth trying."""
+    """True when the last ``patience`` K values tried all failed the deviance test: the rule can
+    choose none of the larger K values, so they are not worth computing."""
     if patience is None or len(k_values) <= patience:
         return False
     return bool((deviance_gain(k_values, deviance, n_samples)[-patience:] < min_gain).all())
+
+
+def reached_index(significant: np.ndarray, patience: int | None) -> int:
+    """Index of the largest K the deviance test lets the rule reach: the last passing step (or the
+    first K) before ``patience`` failed steps in a row (None: anywhere in the range)."""
+    reached, failures = 0, 0
+    for index, passed in enumerate(significant):
+        if passed:
+            reached, failures = index, 0
+        else:
+            failures += 1
+            if patience is not None and failures >= patience:
+                break
+    return reached
 
 
 def select_k(
@@ -59,11 +78,13 @@ def select_k(
     n_samples: int,
     min_gain: float,
     min_stability: float,
+    patience: int | None = 1,
 ) -> Selection:
     """Apply the rule above to per-K figures (K values ascending)."""
     gain = deviance_gain(k_values, deviance, n_samples)
     significant = np.isnan(gain) | (gain >= min_gain)
-    stable = np.asarray(stability_mean) >= min_stability
+    mean = np.asarray(stability_mean, dtype=float)
+    stable = np.isnan(mean) | (mean >= min_stability)
     table = pd.DataFrame({
         "K": k_values,
         "stability_mean": stability_mean,
@@ -73,18 +94,24 @@ def select_k(
         "significant": significant,
         "stable": stable,
     })
-    reached = int(np.argmin(significant)) - 1 if not significant.all() else len(k_values) - 1
-    candidates = [i for i in range(reached + 1) if stable[i]]
+    reached = reached_index(significant, patience)
+    candidates = [i for i in range(reached + 1) if significant[i] and stable[i]]
     if candidates:
         chosen = candidates[-1]
         step = "the first K" if np.isnan(gain[chosen]) else f"its extra signature lowers the deviance {gain[chosen]:.1f}x more than noise would"
+        stability = ("stability unknown (one cluster or one replicate)" if np.isnan(mean[chosen])
+                     else f"mean stability {mean[chosen]:.2f} >= {min_stability}")
         reason = (f"K grows while each extra signature lowers the deviance at least {min_gain}x more than noise would; "
-                  f"{step}; mean stability {stability_mean[chosen]:.2f} >= {min_stability}")
+                  f"{step}; {stability}")
         if chosen == len(k_values) - 1 and len(k_values) > 1:
             log.warning("chosen K=%d is the top of the range tried; more signatures may be present (raise --k-max)", k_values[chosen])
     else:
-        chosen = int(np.argmax(stability_mean))
-        reason = f"no K passed both tests; K with the best mean stability ({stability_mean[chosen]:.2f}) chosen"
+        chosen = int(np.nanargmax(mean))
+        reason = f"no K passed both tests; K with the best mean stability ({mean[chosen]:.2f}) chosen"
         log.warning("no K looked both stable and significant; picked K=%d (best stability); inspect selection.tsv", k_values[chosen])
+    unknown = [k for k, value in zip(k_values, mean) if k > 1 and np.isnan(value)]
+    if unknown:
+        log.warning("stability is unknown for K=%s (one replicate): K was chosen by the deviance rule alone; set "
+                    "extraction.replicates to 2 or more to check that signatures reproduce", ",".join(map(str, unknown)))
     table["selected"] = [i == chosen for i in range(len(k_values))]
     return Selection(k=k_values[chosen], table=table, reason=reason)

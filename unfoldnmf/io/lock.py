@@ -22,9 +22,20 @@ HEARTBEAT = 30.0
 STALE_AFTER = 600.0
 
 
+def _identity(status: os.stat_result) -> tuple[int, int]:
+    """What tells one lock file from another that replaced or refreshed it."""
+    return status.st_ino, status.st_mtime_ns
+
+
+def _slurm_job() -> str | None:
+    """This process's SLURM job id (the same after a requeue), or None outside SLURM."""
+    return os.environ.get("SLURM_JOB_ID") or None
+
+
 def _alive(owner: dict, age: float) -> bool:
     """Whether the run that wrote ``owner`` may still be running."""
-    if owner.get("host") == socket.gethostname():
+    same_host = owner.get("host") == socket.gethostname()
+    if same_host:
         try:
             os.kill(int(owner.get("pid", -1)), 0)
         except ProcessLookupError:
@@ -32,15 +43,19 @@ def _alive(owner: dict, age: float) -> bool:
         except (PermissionError, OverflowError, ValueError):
             return True
         return True
+    if _slurm_job() is not None and owner.get("slurm_job") == _slurm_job():
+        return False  # this job was requeued onto another node: the lock is its own earlier run's
     return age < STALE_AFTER
 
 
 class OutputLock:
     """``<directory>/.unfoldnmf.lock`` held for the length of a run (a context manager).
 
-    The file holds the owner's host, pid and start time. A lock is stale when its pid is gone
-    (same host) or it has not been touched for :data:`STALE_AFTER` seconds (another host: the
-    owner refreshes it every :data:`HEARTBEAT` seconds); a stale lock is taken over with a warning.
+    The file holds the owner's host, pid, start time and SLURM job id. A lock is stale when its pid
+    is gone (same host), it belongs to this very SLURM job (a requeue onto another node), or it has
+    not been touched for :data:`STALE_AFTER` seconds (another host: the owner refreshes it every
+    :data:`HEARTBEAT` seconds); an unreadable lock ages like any other. A stale lock is taken over
+    with a warning, atomically: of several runs that judge the same lock stale, one takes it.
     """
 
     def __init__(self, directory: str | Path):
@@ -50,15 +65,21 @@ class OutputLock:
 
     def owner(self) -> tuple[dict, float] | None:
         """(owner record, seconds since last touched) of the present lock, or None if there is none."""
+        present = self._read()
+        return None if present is None else present[:2]
+
+    def _read(self) -> tuple[dict, float, tuple[int, int]] | None:
+        """(owner record, age in seconds, identity: inode and modification time) of the present lock;
+        {} for a record that cannot be read."""
         try:
-            age = time.time() - self.path.stat().st_mtime
-            owner = json.loads(self.path.read_text(encoding="utf-8"))
+            status = self.path.stat()
         except FileNotFoundError:
             return None
+        try:
+            owner = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             owner = {}
-            age = 0.0
-        return (owner if isinstance(owner, dict) else {}), age
+        return (owner if isinstance(owner, dict) else {}), time.time() - status.st_mtime, _identity(status)
 
     def check(self) -> None:
         """Refuse (InputError) if a live run holds the lock."""
@@ -72,22 +93,19 @@ class OutputLock:
 
     def acquire(self) -> None:
         """Take the lock, replacing a stale one; InputError if a live run holds it."""
-        record = {"host": socket.gethostname(), "pid": os.getpid(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        record = {"host": socket.gethostname(), "pid": os.getpid(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                  "slurm_job": _slurm_job()}
         fd, tmp = tempfile.mkstemp(prefix=f"{LOCK_NAME}.", suffix=".tmp", dir=self.path.parent)
         try:
             os.chmod(tmp, 0o644)  # readable by whoever is refused, so the message can name the owner
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(record, handle)
-            for _ in range(2):
+            for _ in range(3):
                 try:
                     os.link(tmp, self.path)  # atomic, and fails if a lock exists: never a half-written lock
                     break
                 except FileExistsError:
-                    self.check()
-                    owner = (self.owner() or ({}, 0.0))[0]
-                    log.warning("taking over stale lock %s (pid %s on host %s is gone)", self.path,
-                                owner.get("pid", "?"), owner.get("host", "?"))
-                    self.path.unlink(missing_ok=True)
+                    self._remove_stale()
             else:
                 self.check()
                 raise InputError(f"{self.path}: could not take the output directory's lock")
@@ -96,6 +114,34 @@ class OutputLock:
         self._stop.clear()
         self._beat = threading.Thread(target=self._heartbeat, name="unfoldnmf-lock", daemon=True)
         self._beat.start()
+
+    def _remove_stale(self) -> None:
+        """Remove the present lock if it is stale (InputError if it is live). It is first renamed to a
+        name of this process's own and removed only if that is the very file judged stale, so a
+        fresh lock that another run took in between is put back, never deleted."""
+        present = self._read()
+        if present is None:
+            return
+        owner, age, identity = present
+        if _alive(owner, age):
+            self.check()
+        moved = self.path.with_name(f"{LOCK_NAME}.{socket.gethostname()}.{os.getpid()}.stale")
+        try:
+            os.rename(self.path, moved)
+        except FileNotFoundError:
+            return  # another run removed it first
+        if _identity(moved.stat()) != identity:  # a fresh lock, taken (or touched) since we looked: give it back
+            try:
+                os.link(moved, self.path)
+            except FileExistsError:
+                pass  # a third run already holds the lock; the check below names it
+            finally:
+                moved.unlink(missing_ok=True)
+            self.check()
+            return
+        moved.unlink()
+        log.warning("taking over stale lock %s (pid %s on host %s is gone)", self.path, owner.get("pid", "?"),
+                    owner.get("host", "?"))
 
     def _heartbeat(self) -> None:
         while not self._stop.wait(HEARTBEAT):

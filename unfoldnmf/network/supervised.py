@@ -163,8 +163,9 @@ PREDICT_CHUNK = 32768
 def predict_exposures(network: UnfoldedNMF, catalog: pd.DataFrame, signature_names: list[str],
                       device: torch.device, dtype: torch.dtype) -> pd.DataFrame:
     """Exposures (samples × K, in mutations) of every column of ``catalog`` (96 × N), by forward
-    passes over chunks of :data:`PREDICT_CHUNK` samples."""
-    network = network.to(device, dtype)
+    passes over chunks of :data:`PREDICT_CHUNK` samples (on a copy of ``network`` moved to
+    ``device`` and ``dtype``: the caller's network stays where it is)."""
+    network = copy.deepcopy(network).to(device, dtype)
     counts = catalog.to_numpy()
     exposures = np.empty((counts.shape[1], len(signature_names)))
     with torch.no_grad():

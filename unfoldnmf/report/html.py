@@ -166,12 +166,12 @@ def _flatten(config: dict, prefix: str = "") -> list[tuple[str, str]]:
 def _selection_table(table: pd.DataFrame, config: dict) -> str:
     shown = table.rename(columns={"stability_mean": "mean stability", "stability_min": "minimum stability"})
     for column in ("mean stability", "minimum stability"):
-        shown[column] = [f"{value:.3f}" for value in shown[column]]
+        shown[column] = ["–" if np.isnan(value) else f"{value:.3f}" for value in shown[column]]
     ext = config.get("extraction", {})
     legend = _p(f"stability: silhouette of the consensus signatures across bootstrap replicates (1 = every replicate "
                 f"found them); gain: deviance drop from K-1 to K over what a signature fitting noise would give; "
-                f"significant: gain >= {ext.get('min_gain', '?')}; stable: minimum stability >= "
-                f"{ext.get('min_stability', '?')}.")
+                f"significant: gain >= {ext.get('min_gain', '?')}; stable: mean stability >= "
+                f"{ext.get('min_stability', '?')} (–: unknown, for K = 1 or one replicate).")
     return _table(shown, highlight=table["selected"].to_numpy(dtype=bool)) + "\n" + legend
 
 

@@ -1,0 +1,164 @@
+"""Trustworthy runs (issue 13): K selection edge cases, resume that reuses, interruption, the lock."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from unfoldnmf.extraction import scan
+from unfoldnmf.extraction.consensus import _centroids, consensus, silhouette_by_cluster
+from unfoldnmf.extraction.selection import select_k
+from unfoldnmf.io.lock import LOCK_NAME, STALE_AFTER, OutputLock
+from unfoldnmf.io.writing import to_text
+from unfoldnmf.network.supervised import predict_exposures
+from unfoldnmf.network.unfolded import UnfoldedNMF
+
+from .conftest import FAST
+from .test_cli import run
+
+
+@pytest.fixture()
+def solved_k(monkeypatch):
+    """The K values extract_k actually computed, in order."""
+    computed = []
+    original = scan.extract_k
+
+    def counting(counts, scale, k, *args, **kwargs):
+        computed.append(k)
+        return original(counts, scale, k, *args, **kwargs)
+    monkeypatch.setattr(scan, "extract_k", counting)
+    return computed
+
+
+def test_one_replicate_leaves_stability_unknown_and_says_so(tmp_path, catalog_file):
+    out = tmp_path / "out"
+    result = run("train", catalog_file, "-o", out, *FAST, "--set", "extraction.replicates=1", "--log-file", tmp_path / "log")
+    assert result.exit_code == 0, result.output
+    selection = (out / "selection.tsv").read_text().splitlines()
+    header = selection[0].split("\t")
+    stability = [row.split("\t")[header.index("stability_mean")] for row in selection[1:]]
+    assert stability and all(value == "" for value in stability)  # unknown, not a perfect 1
+    assert "stability is unknown for K=2" in (tmp_path / "log").read_text()
+
+
+def test_k1_has_no_silhouette_and_passes_on_the_deviance_alone():
+    rng = np.random.default_rng(0)
+    unrelated = rng.dirichlet(np.ones(96), size=10).T  # ten unrelated spectra: no reproducible signature
+    assert np.isnan(silhouette_by_cluster(unrelated, np.zeros(10, dtype=int), 1)).all()
+    selection = select_k([1, 2, 3], [np.nan, 0.2, 0.1], [np.nan, 0.1, 0.0], [9000.0, 5000.0, 4990.0], n_samples=50,
+                         min_gain=4.0, min_stability=0.6)
+    assert selection.k == 1 and "stability unknown" in selection.reason
+
+
+def test_scan_computes_nothing_the_rule_cannot_choose(tmp_path, catalog_file, solved_k):
+    result = run("train", catalog_file, "-o", tmp_path / "out", *FAST, "--k-max", "6")
+    assert result.exit_code == 0, result.output
+    chosen = json.loads((tmp_path / "out" / "run.json").read_text())["k_selected"]
+    assert chosen == 3 and solved_k == [1, 2, 3, 4]  # K=4 fails the deviance test; K=5, 6 are never solved
+
+
+def test_consensus_of_unused_signatures_is_finite_and_seeded_by_the_medoid():
+    zero = np.zeros((2, 96, 1))
+    assert np.isfinite(_centroids(zero, np.zeros((2, 1), dtype=int), 1)).all()
+    rng = np.random.default_rng(1)
+    truth = rng.dirichlet(np.ones(96), size=2).T
+    agreeing = [truth + rng.uniform(0, 1e-3, truth.shape) for _ in range(4)]
+    odd = rng.dirichlet(np.ones(96), size=2).T  # fitted to its own resampled catalog: not comparable by objective
+    result = consensus(np.stack([odd, *agreeing]))
+    similarity = (result.signatures / np.linalg.norm(result.signatures, axis=0)).T @ (truth / np.linalg.norm(truth, axis=0))
+    assert np.sort(similarity.max(axis=1)).min() > 0.97
+
+
+def test_raising_k_max_reuses_every_finished_k(tmp_path, catalog_file, solved_k):
+    out = tmp_path / "out"
+    assert run("train", catalog_file, "-o", out, *FAST, "--k-max", "2").exit_code == 0
+    assert solved_k == [1, 2]
+    result = run("train", catalog_file, "-o", out, *FAST, "--k-max", "4", "--set", "extraction.min_gain=5",
+                 "--resume", "--log-file", tmp_path / "log")
+    assert result.exit_code == 0, result.output
+    assert solved_k[2:] == [3, 4]  # K=1, 2 came from their checkpoints
+    assert "K=1 reused from checkpoint" in (tmp_path / "log").read_text()
+    refused = run("train", catalog_file, "-o", out, *FAST, "--seed", "7", "--resume")
+    assert refused.exit_code == 2 and "seed was 0 for the finished K values and is now 7" in refused.output
+
+
+def test_interrupted_train_says_what_was_kept_and_how_to_resume(tmp_path, catalog_file, monkeypatch):
+    original = scan.extract_k
+
+    def interrupted(counts, scale, k, *args, **kwargs):
+        if k == 2:
+            raise KeyboardInterrupt
+        return original(counts, scale, k, *args, **kwargs)
+    monkeypatch.setattr(scan, "extract_k", interrupted)
+    out = tmp_path / "out"
+    result = run("train", catalog_file, "-o", out, *FAST)
+    assert result.exit_code == 130
+    assert f"interrupted; the K values finished so far are kept in {out}/checkpoints" in result.output
+    assert "--resume" in result.output and (out / "checkpoints" / "K1.npz").exists() and not (out / LOCK_NAME).exists()
+
+
+def _foreign_lock(directory, age, **fields):
+    lock = directory / LOCK_NAME
+    lock.write_text(json.dumps({"host": "node-elsewhere", "pid": 1, "started": "then", **fields}))
+    os.utime(lock, (time.time() - age, time.time() - age))
+    return lock
+
+
+def test_an_unreadable_lock_ages_like_any_other(tmp_path):
+    lock = tmp_path / LOCK_NAME
+    lock.write_text("{ half a record")
+    os.utime(lock, (time.time() - STALE_AFTER - 60,) * 2)
+    with OutputLock(tmp_path):
+        assert json.loads(lock.read_text())["pid"] == os.getpid()
+
+
+def test_a_requeued_slurm_job_takes_its_own_lock_over(tmp_path, monkeypatch):
+    _foreign_lock(tmp_path, age=5, slurm_job="4242")
+    monkeypatch.setenv("SLURM_JOB_ID", "4243")
+    with pytest.raises(Exception, match="in use by another run"):
+        OutputLock(tmp_path).acquire()
+    monkeypatch.setenv("SLURM_JOB_ID", "4242")
+    with OutputLock(tmp_path):
+        assert json.loads((tmp_path / LOCK_NAME).read_text())["slurm_job"] == "4242"
+
+
+def test_a_lock_taken_fresh_since_it_was_judged_stale_is_never_removed(tmp_path, monkeypatch):
+    """Two runs judge the same lock stale; the other one takes it over first: this one must back off."""
+    lock = _foreign_lock(tmp_path, age=STALE_AFTER + 60)
+    fresh = {"host": socket.gethostname(), "pid": os.getpid(), "started": "just now"}
+    real_rename = os.rename
+
+    def other_run_first(source, target):
+        theirs = tmp_path / "their.tmp"
+        theirs.write_text(json.dumps(fresh))  # the other run's new lock, written before it removed the stale one
+        lock.unlink()
+        os.link(theirs, lock)
+        theirs.unlink()
+        real_rename(source, target)
+    monkeypatch.setattr("unfoldnmf.io.lock.os.rename", other_run_first)
+    with pytest.raises(Exception, match="in use by another run"):
+        OutputLock(tmp_path).acquire()
+    assert json.loads(lock.read_text()) == fresh
+
+
+def test_supervised_refusals_and_the_callers_network_stays_put(tmp_path, catalog_file, true_signatures):
+    sigs = tmp_path / "sigs.tsv"
+    sigs.write_text(to_text(true_signatures, "MutationType", "%.8g"))
+    refused = run("train", catalog_file, "-o", tmp_path / "a", "--mode", "supervised", "--signatures", sigs, "--k", "3")
+    assert refused.exit_code == 2 and "--k/--k-min/--k-max/--resume are for denovo" in refused.output
+    refused = run("fit", catalog_file, "--model", tmp_path / "m.pt", "--method", "nnls", "-o", tmp_path / "b")
+    assert refused.exit_code == 2 and "--method/--min-deviance-gain" in refused.output
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / LOCK_NAME).write_text(json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "started": "now"}))
+    refused = run("train", catalog_file, "-o", locked, "--mode", "supervised", "--signatures", sigs, "--force")
+    assert refused.exit_code == 2 and "in use by another run" in refused.output
+    network = UnfoldedNMF.from_signatures(torch.tensor(true_signatures.to_numpy()), "kl", layers=2)
+    predict_exposures(network, true_signatures * 100, list(true_signatures.columns), torch.device("cpu"), torch.float32)
+    assert network.log_W.dtype == torch.float64
