@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from unfoldnmf.extraction import scan
-from unfoldnmf.extraction.consensus import _centroids, consensus, silhouette_by_cluster
+from unfoldnmf.extraction.consensus import _centroids, silhouette_by_cluster
 from unfoldnmf.extraction.selection import select_k
 from unfoldnmf.io.lock import LOCK_NAME, STALE_AFTER, OutputLock
 from unfoldnmf.io.writing import to_text
@@ -63,16 +63,38 @@ def test_scan_computes_nothing_the_rule_cannot_choose(tmp_path, catalog_file, so
     assert chosen == 3 and solved_k == [1, 2, 3, 4]  # K=4 fails the deviance test; K=5, 6 are never solved
 
 
-def test_consensus_of_unused_signatures_is_finite_and_seeded_by_the_medoid():
+def test_consensus_of_unused_signatures_is_finite(monkeypatch):
     zero = np.zeros((2, 96, 1))
     assert np.isfinite(_centroids(zero, np.zeros((2, 1), dtype=int), 1)).all()
-    rng = np.random.default_rng(1)
-    truth = rng.dirichlet(np.ones(96), size=2).T
-    agreeing = [truth + rng.uniform(0, 1e-3, truth.shape) for _ in range(4)]
-    odd = rng.dirichlet(np.ones(96), size=2).T  # fitted to its own resampled catalog: not comparable by objective
-    result = consensus(np.stack([odd, *agreeing]))
-    similarity = (result.signatures / np.linalg.norm(result.signatures, axis=0)).T @ (truth / np.linalg.norm(truth, axis=0))
-    assert np.sort(similarity.max(axis=1)).min() > 0.97
+
+
+def test_replicates_are_judged_on_the_catalog_itself_not_on_their_resampled_copies(cohort, monkeypatch):
+    """The consensus starts from the replicate that fits the catalog best, so the objectives it is
+    given are each replicate's fit measured on the catalog, not on its own resampled copy."""
+    from unfoldnmf.config import load_config
+    from unfoldnmf.extraction import replicates
+    from unfoldnmf.nmf.measures import kl_divergence
+
+    seen = {}
+    real_consensus, real_run_mu = replicates.consensus, replicates.run_mu
+
+    def capture_fit(*args, **kwargs):
+        result = real_run_mu(*args, **kwargs)
+        seen.setdefault("fit", result)  # the first call solves the replicates
+        return result
+
+    def capture_consensus(replicate_w, objectives):
+        seen["objectives"] = objectives
+        return real_consensus(replicate_w, objectives)
+    monkeypatch.setattr(replicates, "run_mu", capture_fit)
+    monkeypatch.setattr(replicates, "consensus", capture_consensus)
+    config = load_config(None, [{"dtype": "float64", "extraction": {"replicates": 3}, "solver": {"max_iter": 100}}])
+    counts = cohort.catalog.to_numpy().copy()
+    replicates.extract_k(counts, np.ones(counts.shape[1]), 3, config, torch.device("cpu"), torch.float64)
+    fit = seen["fit"]
+    on_catalog = kl_divergence(torch.tensor(counts).unsqueeze(0), fit.W @ fit.H).numpy()
+    np.testing.assert_allclose(seen["objectives"], on_catalog, rtol=1e-9)
+    assert not np.allclose(fit.objective.numpy(), on_catalog, rtol=1e-3)  # the resampled copies' own fits differ
 
 
 def test_raising_k_max_reuses_every_finished_k(tmp_path, catalog_file, solved_k):

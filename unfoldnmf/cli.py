@@ -20,7 +20,12 @@ from .errors import InputError, UnfoldNMFError
 
 
 class _Group(click.Group):
-    """Turns this package's errors into one line on stderr and their exit code, never a traceback."""
+    """Lists the commands in the order a user meets them, and turns this package's errors into one
+    line on stderr and their exit code, never a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        listed = super().list_commands(ctx)
+        return [name for name in COMMAND_ORDER if name in listed] + [name for name in listed if name not in COMMAND_ORDER]
 
     def invoke(self, ctx: click.Context):
         try:
@@ -40,8 +45,30 @@ class _Group(click.Group):
             ctx.exit(130)
 
 
+#: ``unfoldnmf --help`` lists the commands in this order: try, extract, fit, name, look, check.
+COMMAND_ORDER = ("example", "train", "fit", "assign", "plot", "simulate", "evaluate")
+
+
+def _examples(*lines: str) -> str:
+    """A command's help epilog: its examples, kept verbatim by click (``\b``)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
 #: ``ctx.meta`` key of what a command tells the user when it is interrupted (what was kept, how to go on).
 INTERRUPT_NOTE = "unfoldnmf.interrupt_note"
+
+
+class _BarAwareHandler(logging.Handler):
+    """Writes messages to stderr through ``tqdm.write``, which clears a progress bar shown there
+    and redraws it below the message (a plain stream handler would write over the bar)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from tqdm import tqdm
+
+        try:
+            tqdm.write(self.format(record), file=sys.stderr)
+        except Exception:  # noqa: BLE001 - logging must never raise
+            self.handleError(record)
 
 
 def _configure_logging(quiet: bool, log_file: str | None = None, rank: int = 0) -> None:
@@ -50,7 +77,7 @@ def _configure_logging(quiet: bool, log_file: str | None = None, rank: int = 0) 
     logger = logging.getLogger("unfoldnmf")
     logger.handlers.clear()
     prefix = f"unfoldnmf[rank {rank}]" if rank else "unfoldnmf"
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _BarAwareHandler()
     handler.setFormatter(logging.Formatter(f"{prefix}: %(levelname)s: %(message)s"))
     handler.setLevel(logging.ERROR if quiet or rank else logging.INFO)
     logger.addHandler(handler)
@@ -105,7 +132,10 @@ def cli() -> None:
     """Extract mutational signatures from SBS-96 catalogs with unfolded NMF."""
 
 
-@cli.command()
+@cli.command(short_help="Extract signatures from a catalog (or train a network).", epilog=_examples(
+    "unfoldnmf train catalog.tsv -o out                # K chosen from 1-25; signatures.tsv, exposures.tsv, report.html",
+    "unfoldnmf train catalog.tsv -o out --k 8 --seed 1  # a fixed K",
+    "unfoldnmf train -o net --mode supervised --signatures sigs.tsv   # model.pt for fit --model"))
 @click.argument("catalog", required=False, type=click.Path(dir_okay=False, allow_dash=True))
 @_shared.output("signatures.tsv, exposures.tsv, report.html, ...")
 @_shared.config
@@ -126,7 +156,10 @@ def cli() -> None:
 def train(catalog, output, config_file, overrides, device, mode, signatures, exposures, k, k_min, k_max, seed, force,
           resume, no_plots, quiet, log_file):
     """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin),
-    or with --mode supervised train a network that fits --signatures (writes model.pt; CATALOG is
+    trying K from --k-min to --k-max (default 1-25) and choosing one; writes signatures.tsv,
+    exposures.tsv, fit_quality.tsv, selection.tsv, solutions/, report.html, plots/, the tables under
+    COSMIC names and run.json.
+    With --mode supervised, train a network that fits --signatures instead (writes model.pt; CATALOG is
     then optional: without --exposures the network learns from a simulated cohort).
 
     Under torchrun (e.g. torchrun --nproc_per_node=4 -m unfoldnmf train ...) the K values are
@@ -159,7 +192,10 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
         logging.getLogger("unfoldnmf").info("network trained; %s written to %s", written, output)
 
 
-@cli.command()
+@cli.command(short_help="Exposures of samples on known signatures (COSMIC or yours).", epilog=_examples(
+    "unfoldnmf fit catalog.tsv --cosmic -o out                      # all 86 COSMIC v3.4 SBS signatures",
+    "unfoldnmf fit catalog.tsv --cosmic SBS1,SBS5,SBS13 -o - > exposures.tsv",
+    "unfoldnmf fit catalog.tsv --signatures sigs.tsv --bootstrap 100 -o out   # with 95 % intervals"))
 @click.argument("catalog", type=click.Path(dir_okay=False, allow_dash=True))
 @_shared.output("exposures.tsv, fit_quality.tsv, signatures.tsv; exposures.tsv, run.json for --model")
 @click.option("--signatures", type=click.Path(dir_okay=False), help="Signature table to fit (96 × K).")
@@ -199,7 +235,9 @@ def fit(catalog, output, signatures, cosmic, model, exclude, exclude_artefacts, 
             bootstrap=bootstrap, confidence=confidence, progress=not quiet)
 
 
-@cli.command()
+@cli.command(short_help="Name signatures after COSMIC (or another reference).", epilog=_examples(
+    "unfoldnmf assign out/signatures.tsv -o -",
+    "unfoldnmf assign sigs.tsv --reference COSMIC_v3.4_SBS_GRCh38.txt -o named"))
 @click.argument("signatures", type=click.Path(dir_okay=False, allow_dash=True))
 @_shared.output("assignment.tsv")
 @click.option("--reference", type=click.Path(dir_okay=False), help="Reference signature table (default: COSMIC v3.4 SBS GRCh37).")
@@ -221,7 +259,10 @@ def assign(signatures, output, reference, min_cosine, min_gain, max_signatures, 
         click.echo(run.assignment_text(assignment), nl=False)
 
 
-@cli.command()
+@cli.command(short_help="Score extracted signatures (and exposures) against the truth.", epilog=_examples(
+    "unfoldnmf evaluate --truth sim/signatures.tsv --extracted out/signatures.tsv",
+    "unfoldnmf evaluate --truth sim/signatures.tsv --extracted out/signatures.tsv --truth-exposures sim/exposures.tsv "
+    "--exposures out/exposures.tsv --json"))
 @click.option("--truth", required=True, type=click.Path(dir_okay=False), help="True signatures table.")
 @click.option("--extracted", required=True, type=click.Path(dir_okay=False), help="Extracted signatures table.")
 @click.option("--truth-exposures", type=click.Path(dir_okay=False), help="True exposures (either orientation).")
@@ -254,7 +295,10 @@ def evaluate(truth, extracted, truth_exposures, exposures, as_json):
         click.echo(f"  {true_name:<10} = {found_name:<10} cosine {cosine:.3f}")
 
 
-@cli.command()
+@cli.command(short_help="Draw signatures, exposures or the choice of K to a figure.", epilog=_examples(
+    "unfoldnmf plot out/signatures.tsv -o signatures.png",
+    "unfoldnmf plot out/exposures.tsv --kind exposures -o exposures.pdf",
+    "unfoldnmf plot out/selection.tsv --kind selection -o selection.svg"))
 @click.argument("table", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Figure file: .png, .pdf or .svg.")
 @click.option("--kind", type=click.Choice(["signatures", "exposures", "selection"]), default="signatures",
@@ -296,7 +340,9 @@ def _split_label(text: str) -> tuple[str, str]:
     return name.strip(), label.strip()
 
 
-@cli.command()
+@cli.command(short_help="Simulate a catalog with known signatures and exposures.", epilog=_examples(
+    "unfoldnmf simulate --cosmic SBS1,SBS5,SBS13 --samples 200 --seed 1 -o sim",
+    "unfoldnmf simulate --signatures out/signatures.tsv --exposure-model out/exposures.tsv --samples 500 -o like_mine"))
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Output directory (catalog.tsv, exposures.tsv, signatures.tsv, run.json).")
 @click.option("--signatures", type=click.Path(dir_okay=False), help="Signature table to draw from (96 × K).")
@@ -328,7 +374,8 @@ def simulate(output, signatures, cosmic, samples, seed, median_total, total_spre
                                         "written to %s", samples, output)
 
 
-@cli.command()
+@cli.command(short_help="Print a small example catalog to try the other commands on.", epilog=_examples(
+    "unfoldnmf example > catalog.tsv && unfoldnmf train catalog.tsv -o out"))
 def example() -> None:
     """Print the bundled example catalog (SigProfiler layout) to stdout."""
     sys.stdout.write(resources.files("unfoldnmf").joinpath("data/example_catalog.tsv").read_text(encoding="utf-8"))

@@ -23,13 +23,14 @@ from .extraction.scan import Extraction, check_extraction, scan_catalog
 from .hpc import distributed
 from .hpc.device import resolve_device, resolve_dtype
 from .io.lock import OutputLock
-from .io.tables import read_catalog, read_exposures, read_signatures
+from .io.tables import holds_counts, read_catalog, read_exposures, read_signatures
 from .io.writing import (
     exposures_text,
     prepare_output_dir,
     quality_text,
     signatures_text,
     to_text,
+    whole_mutations,
     write_atomic,
     write_json,
 )
@@ -85,7 +86,7 @@ def train(
         return extraction
     reference = reference_signatures(config.assignment.reference) if config.assignment.enabled else None
     lock = OutputLock(output)
-    directory = distributed.main_first(lambda: _claim(output, lock, force, resume))
+    directory = distributed.main_first(lambda: _claim(output, lock, force, resume, resumable=True))
     try:
         extraction = scan_catalog(table, config, checkpoint_dir=directory / "checkpoints", progress=progress)
         if main:
@@ -109,7 +110,7 @@ def assignment_tables(extraction: Extraction, catalog: pd.DataFrame, reference: 
     files = {
         "assignment.tsv": assignment_text(assignment),
         "signatures_cosmic.tsv": signatures_text(named),
-        "exposures_cosmic.tsv": exposures_text(fit_signatures(catalog, named, config.refit)),
+        "exposures_cosmic.tsv": exposures_text(counted(catalog, fit_signatures(catalog, named, config.refit))),
     }
     return files, assignment.labels()
 
@@ -124,11 +125,11 @@ def assignment_text(assignment: Assignment) -> str:
     return assignment.table().to_csv(sep="\t", index=False, lineterminator="\n")
 
 
-def _claim(output: str | Path, lock: OutputLock, force: bool, resume: bool) -> Path:
+def _claim(output: str | Path, lock: OutputLock, force: bool, resume: bool, resumable: bool = False) -> Path:
     """Check, create and lock the output directory; clear what a fresh start or a resume must not see."""
     if Path(output).is_dir():
         lock.check()
-    directory = prepare_output_dir(output, force=force, resume=resume)
+    directory = prepare_output_dir(output, force=force, resume=resume, resumable=resumable)
     lock.acquire()
     try:
         for partial in directory.rglob(".*.tmp"):  # left by a killed run's unfinished atomic writes
@@ -171,8 +172,14 @@ def _train_supervised(catalog, output, config, force, progress, signatures, expo
 
 
 def _network_exposures(fit: SupervisedFit, catalog: pd.DataFrame, config: Config) -> pd.DataFrame:
-    return predict_exposures(fit.network, catalog, list(fit.signatures.columns), resolve_device(config.device),
-                             resolve_dtype(config.dtype))
+    return counted(catalog, predict_exposures(fit.network, catalog, list(fit.signatures.columns),
+                                              resolve_device(config.device), resolve_dtype(config.dtype)))
+
+
+def counted(catalog: pd.DataFrame, exposures: pd.DataFrame) -> pd.DataFrame:
+    """``exposures`` of the samples of ``catalog`` as whole mutations when the catalog holds counts
+    (:func:`whole_mutations`), else as they are."""
+    return whole_mutations(exposures) if holds_counts(catalog) else exposures
 
 
 def signature_source(signatures: str | Path | None = None, cosmic: list[str] | None = None,
@@ -220,11 +227,12 @@ def fit(
     inputs = {"catalog": str(catalog)}
     if model is not None:
         exposures, info = exposures_from_model(table, model, config)
+        exposures = counted(table, exposures)
         inputs["model"] = str(model)
     else:
         sigs = signature_source(signatures, cosmic, exclude, exclude_artefacts)
         started = time.perf_counter()
-        exposures = fit_signatures(table, sigs, config.refit)
+        exposures = counted(table, fit_signatures(table, sigs, config.refit))
         info = {"source": "signatures", "signatures": list(sigs.columns), "samples": int(table.shape[1]),
                 "seconds_fit": round(time.perf_counter() - started, 3)}
         inputs["signatures"] = str(signatures) if signatures is not None else "COSMIC v3.4 SBS GRCh37 (packaged)"

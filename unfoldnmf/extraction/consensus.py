@@ -55,29 +55,15 @@ def silhouette_by_cluster(points: np.ndarray, labels: np.ndarray, k: int) -> np.
     return np.array([width[labels == j].mean() for j in range(k)])
 
 
-def medoid_replicate(replicates: np.ndarray) -> int:
-    """The replicate whose signatures agree best with all the others (sum over the others of the
-    mean cosine of an optimal one-to-one matching). Unlike the lowest objective, this compares
-    replicates on the same footing although each was fitted to its own resampled catalog."""
-    count = replicates.shape[0]
-    agreement = np.zeros((count, count))
-    for r in range(count):
-        for s in range(r + 1, count):
-            similarity = cosine_matrix(replicates[r], replicates[s])
-            rows, cols = linear_sum_assignment(-similarity)
-            agreement[r, s] = agreement[s, r] = similarity[rows, cols].mean()
-    return int(np.argmax(agreement.sum(axis=1)))
-
-
-def consensus(replicates: np.ndarray, max_rounds: int = 50) -> Consensus:
+def consensus(replicates: np.ndarray, objectives: np.ndarray, max_rounds: int = 50) -> Consensus:
     """Cluster the K signatures of each of R replicates into K clusters, one member per replicate.
 
-    ``replicates`` is (R, 96, K). Starts from the medoid replicate's signatures
-    (:func:`medoid_replicate`) and alternates optimal one-to-one matching of every replicate to the
-    centroids with centroid updates.
+    ``replicates`` is (R, 96, K). Starts from the signatures of the replicate with the lowest
+    ``objectives`` (each replicate's fit judged on the same catalog) and alternates optimal
+    one-to-one matching of every replicate to the centroids with centroid updates.
     """
     k = replicates.shape[2]
-    centroids = replicates[medoid_replicate(replicates)]
+    centroids = replicates[int(np.argmin(objectives))]
     labels = _match_to_centroids(replicates, centroids)
     for _ in range(max_rounds):
         centroids = _centroids(replicates, labels, k)

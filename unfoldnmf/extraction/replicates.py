@@ -10,7 +10,7 @@ import torch
 from ..config import Config
 from ..hpc import distributed
 from ..hpc.device import generator
-from ..nmf.measures import kl_divergence
+from ..nmf.measures import kl_divergence, objective_value
 from ..nmf.solver import random_init, run_mu
 from .consensus import consensus
 
@@ -93,9 +93,12 @@ def extract_k(counts: np.ndarray, scale: np.ndarray, k: int, config: Config, dev
         agree=distributed.agree if split_replicates else None,
     )
     replicate_w = fit.W.double().cpu().numpy()
+    # Each replicate was fitted to its own resampled catalog: judge them all on the catalog itself.
+    reference = base.to(device, dtype).unsqueeze(0)
+    objectives = objective_value(reference, fit.W, fit.H, solver.objective, solver.l1, solver.l2).double().cpu().numpy()
     if split_replicates:
-        replicate_w = distributed.concatenate(replicate_w)
-    agreed = consensus(replicate_w)
+        replicate_w, objectives = distributed.concatenate(replicate_w), distributed.concatenate(objectives)
+    agreed = consensus(replicate_w, objectives)
 
     data = torch.as_tensor(counts, dtype=dtype, device=device).unsqueeze(0)
     # Multiplicative updates cannot revive an exact zero: a channel every resampled copy missed would

@@ -19,7 +19,8 @@ from ..exposures.quality import fit_quality
 from ..exposures.refit import refit_exposures
 from ..hpc import distributed
 from ..hpc.device import resolve_device, resolve_dtype
-from ..io.tables import check_catalog
+from ..io.tables import check_catalog, holds_counts
+from ..io.writing import whole_mutations
 from .checkpoints import CheckpointStore, catalog_digest
 from .replicates import KSolution, cap_totals, extract_k, hypermutation_cap
 from .selection import Selection, scan_exhausted, select_k
@@ -171,12 +172,14 @@ def scan_catalog(
     exposures = refit_exposures(chosen.signatures, counts, refit,
                                 per_sample=distributed.by_columns)
 
+    # Exposures of a catalog of counts are whole mutations (each sample's row keeps its total).
+    whole = whole_mutations if holds_counts(catalog) else (lambda table: table)
     tables = {k: _solution_tables(s, catalog.index, used.columns) for k, s in solutions.items()}
     for k, (sigs, expo) in tables.items():
-        tables[k] = (sigs, expo.reindex(catalog.columns, fill_value=0.0))
+        tables[k] = (sigs, whole(expo.reindex(catalog.columns, fill_value=0.0)))
     signatures = tables[selection.k][0]
     exposure_table = pd.DataFrame(exposures.T, index=used.columns, columns=signatures.columns)
-    exposure_table = exposure_table.reindex(catalog.columns, fill_value=0.0)
+    exposure_table = whole(exposure_table.reindex(catalog.columns, fill_value=0.0))
     exposure_table.index.name = "Samples"
     info = {
         "samples": int(catalog.shape[1]),
@@ -207,11 +210,13 @@ def solve_k_values(capped: np.ndarray, scale: np.ndarray, k_values: list[int], c
     split = ranks.world_size > 1 and len(k_values) < ranks.world_size <= config.extraction.replicates
     sequential = ranks.world_size == 1 or split
     show = progress and ranks.is_main
-    bar = tqdm(k_values if split else distributed.share(k_values), desc="K", unit="K",
+    # No total: the scan stops when the deviance test fails, long before the top of the range as a rule.
+    bar = tqdm(iter(k_values if split else distributed.share(k_values)), desc="K values done", unit="K",
                disable=None if show else True, leave=False)
     with distributed.all_or_none():
         for k in bar:
-            bar.set_postfix(K=k)
+            bar.set_postfix_str(f"solving K={k} of at most {k_values[-1]}; the scan goes on while each K passes "
+                                f"the deviance test")
             tick = time.perf_counter()
             solution = store.load(k) if store else None
             if solution is None:

@@ -113,9 +113,21 @@ def _check_names(columns: list[str], name: str, what: str) -> None:
 
 
 def _read_channel_table(path: str | Path, what: str) -> pd.DataFrame:
-    """Read a 96-channel table (channels × columns) in any accepted layout, rows in canonical order."""
+    """Read a 96-channel table (channels × columns) in any accepted layout, rows in canonical order;
+    a table with the channels across its first line (one row per sample or signature) is read
+    transposed, with a notice."""
     text, name = read_text(path)
     rows = _split_rows(text, name)
+    if len(rows[0]) > 1 and canonical_label(rows[0][1].strip()) is not None and canonical_label(rows[0][0].strip()) is None:
+        log.info("%s: channels run across the first line (one row per %s); read transposed", name, what)
+        try:
+            return _channel_rows([list(column) for column in zip(*rows)], name, what)
+        except InputError as exc:
+            raise InputError(f"{exc} (lines and columns of the table read transposed)") from None
+    return _channel_rows(rows, name, what)
+
+
+def _channel_rows(rows: list[list[str]], name: str, what: str) -> pd.DataFrame:
     header = [cell.strip() for cell in rows[0]]
     if len(rows) == 1:
         raise InputError(f"{name}: header only, no channel rows")
@@ -273,3 +285,9 @@ def read_selection(path: str | Path) -> pd.DataFrame:
     if "gain" in table:
         table["gain"] = pd.to_numeric(table["gain"], errors="coerce")
     return table
+
+
+def holds_counts(catalog: pd.DataFrame) -> bool:
+    """Whether every entry of ``catalog`` is a whole number of mutations (not proportions or rates)."""
+    values = catalog.to_numpy(dtype=float)
+    return bool(np.array_equal(values, np.round(values)))

@@ -8,11 +8,14 @@ import os
 import secrets
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
 
 SIGNATURE_FORMAT = "%.8g"
+#: Signature probabilities below this are written as 0.
+PRINTED_ZERO = 1e-12
 EXPOSURE_FORMAT = "%.3f"
 
 
@@ -51,13 +54,29 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 
 
 def signatures_text(signatures: pd.DataFrame) -> str:
-    """``signatures.tsv``: MutationType + one column per signature, each summing to 1."""
-    return to_text(signatures, "MutationType", SIGNATURE_FORMAT)
+    """``signatures.tsv``: MutationType + one column per signature, each summing to 1; a probability
+    below :data:`PRINTED_ZERO` (float32 rounding dust such as 1.4e-45) is printed as 0."""
+    return to_text(signatures.where(signatures.abs() >= PRINTED_ZERO, 0.0), "MutationType", SIGNATURE_FORMAT)
 
 
 def exposures_text(exposures: pd.DataFrame) -> str:
-    """``exposures.tsv``: Samples + one column per signature, one row per sample, in mutations."""
+    """``exposures.tsv``: Samples + one column per signature, one row per sample, in mutations
+    (integers as integers: see :func:`whole_mutations`)."""
     return to_text(exposures, "Samples", EXPOSURE_FORMAT)
+
+
+def whole_mutations(exposures: pd.DataFrame) -> pd.DataFrame:
+    """Exposures (samples × signatures) rounded to whole mutations so that each sample's row still
+    sums to its rounded total: every entry is rounded down, and the mutations left over go to the
+    entries with the largest remainders (an exact zero never gets one). For catalogs of counts:
+    an exposure is a number of mutations."""
+    values = exposures.to_numpy(dtype=float)
+    floors = np.floor(values)
+    remainders = values - floors
+    left_over = (np.rint(values.sum(axis=1)) - floors.sum(axis=1)).astype(int)
+    rank = np.argsort(np.argsort(-remainders, axis=1, kind="stable"), axis=1, kind="stable")
+    rounded = floors + (rank < left_over[:, None])
+    return pd.DataFrame(rounded.astype(np.int64), index=exposures.index, columns=exposures.columns)
 
 
 def quality_text(quality: pd.DataFrame) -> str:
@@ -65,13 +84,15 @@ def quality_text(quality: pd.DataFrame) -> str:
     return to_text(quality, "Samples", "%.6g")
 
 
-def prepare_output_dir(path: str | Path, force: bool = False, resume: bool = False) -> Path:
-    """Create the output directory, refusing one that holds results unless ``force`` or ``resume``."""
+def prepare_output_dir(path: str | Path, force: bool = False, resume: bool = False, resumable: bool = False) -> Path:
+    """Create the output directory, refusing one that holds results unless ``force`` or ``resume``;
+    the refusal suggests ``--resume`` only for a ``resumable`` command."""
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise InputError(f"{path}: exists and is not a directory")
     if path.is_dir() and any(path.iterdir()) and not (force or resume):
-        raise InputError(f"{path}: output directory exists and is not empty; use --force to overwrite or --resume to continue")
+        hint = " or --resume to continue" if resumable else ""
+        raise InputError(f"{path}: output directory exists and is not empty; use --force to overwrite{hint}")
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / ".write-test"
