@@ -12,6 +12,7 @@ PACKAGE = Path(unfoldnmf.__file__).parent
 LAYERS = [
     {"_version", "errors", "config"},
     {"io"},
+    {"calls"},
     {"hpc"},
     {"nmf"},
     {"reference"},

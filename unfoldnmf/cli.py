@@ -46,7 +46,7 @@ class _Group(click.Group):
 
 
 #: ``unfoldnmf --help`` lists the commands in this order: try, extract, fit, name, look, check.
-COMMAND_ORDER = ("example", "train", "fit", "assign", "plot", "simulate", "evaluate")
+COMMAND_ORDER = ("example", "catalog", "train", "fit", "assign", "plot", "simulate", "evaluate")
 
 
 def _examples(*lines: str) -> str:
@@ -130,6 +130,34 @@ def _config(config_file: str | None, overrides: tuple[str, ...], flags: dict):
 @click.version_option(__version__, prog_name="unfoldnmf")
 def cli() -> None:
     """Extract mutational signatures from SBS-96 catalogs with unfolded NMF."""
+
+
+@cli.command(short_help="Count mutation calls (VCF/MAF) into SBS-96, DBS-78 and ID-83 catalogs.", epilog=_examples(
+    "unfoldnmf catalog tumour1.vcf.gz tumour2.vcf.gz --fasta GRCh38.fa -o catalogs",
+    "unfoldnmf catalog cohort.maf --fasta hg19.fa.gz -o catalogs && unfoldnmf train catalogs/SBS96.tsv -o out"))
+@click.argument("calls", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--fasta", required=True, type=click.Path(dir_okay=False),
+              help="Reference genome the calls were made on (plain or bgzip FASTA; indexed on first use).")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="Output directory (SBS96.tsv, DBS78.tsv, ID83.tsv, run.json).")
+@click.option("--all-filters", is_flag=True, help="Keep calls that failed a filter (default: PASS only).")
+@_shared.force
+@_shared.quiet
+def catalog(calls, fasta, output, all_filters, force, quiet):
+    """Count the substitutions, doublets and small indels of CALLS (VCF, plain or bgzipped, single-
+    or multi-sample; or MAF) per sample into SBS96.tsv, DBS78.tsv and ID83.tsv in the SigProfiler
+    layout, with the genome FASTA the calls were made on. Adjacent substitutions in a sample form one
+    doublet."""
+    _configure_logging(quiet)
+    from . import run
+
+    counted = run.catalog(list(calls), fasta, output, all_filters=all_filters, force=force)
+    summary = counted.summary
+    skipped = "; ".join(f"{reason}: {n}" for reason, n in summary["skipped"].items()) or "nothing"
+    logging.getLogger("unfoldnmf").info("%d samples: %d SBS, %d DBS and %d ID counted from %d records (skipped: %s); "
+                                        "SBS96.tsv, DBS78.tsv, ID83.tsv and run.json written to %s", summary["samples"],
+                                        summary["sbs_counted"], summary["dbs_counted"], summary["id_counted"],
+                                        summary["records"], skipped, output)
 
 
 @cli.command(short_help="Extract signatures from a catalog (or train a network).", epilog=_examples(

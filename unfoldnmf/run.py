@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._version import __version__
+from .calls.counting import Catalogs, count_catalogs
 from .config import Config
 from .errors import InputError
 from .exposures.fit import bootstrap_signatures, exposures_from_model, fit_signatures
@@ -180,6 +181,27 @@ def counted(catalog: pd.DataFrame, exposures: pd.DataFrame) -> pd.DataFrame:
     """``exposures`` of the samples of ``catalog`` as whole mutations when the catalog holds counts
     (:func:`whole_mutations`), else as they are."""
     return whole_mutations(exposures) if holds_counts(catalog) else exposures
+
+
+def catalog(calls: list[str | Path], fasta: str | Path, output: str | Path, all_filters: bool = False,
+            force: bool = False) -> Catalogs:
+    """Count the VCF/MAF files ``calls`` against the genome ``fasta``
+    (:func:`unfoldnmf.calls.counting.count_catalogs`) and write ``SBS96.tsv``, ``DBS78.tsv``, ``ID83.tsv``
+    (SigProfiler layout, integer counts) and ``run.json`` (with what was counted and skipped) to ``output``."""
+    if str(output) == STDOUT:
+        raise InputError("catalog writes SBS96.tsv, DBS78.tsv and ID83.tsv: give -o DIRECTORY, not -")
+    if not calls:
+        raise InputError("catalog: give at least one VCF or MAF file")
+    if Path(output).exists() and any(Path(output).iterdir()) and not force:
+        prepare_output_dir(output)  # refuses with the usual message before any counting
+    counted_calls = count_catalogs(calls, fasta, all_filters)
+    directory = prepare_output_dir(output, force=force)
+    write_atomic(directory / "SBS96.tsv", to_text(counted_calls.sbs96, "MutationType", "%d"))
+    write_atomic(directory / "DBS78.tsv", to_text(counted_calls.dbs78, "MutationType", "%d"))
+    write_atomic(directory / "ID83.tsv", to_text(counted_calls.id83, "MutationType", "%d"))
+    write_json(directory / "run.json", {"unfoldnmf_version": __version__, "command": " ".join(sys.argv),
+                                        "fasta": str(fasta), "all_filters": all_filters, **counted_calls.summary})
+    return counted_calls
 
 
 def signature_source(signatures: str | Path | None = None, cosmic: list[str] | None = None,

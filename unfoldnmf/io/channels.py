@@ -1,4 +1,5 @@
-"""The 96 SBS channels: canonical labels, their order, and parsing of the label spellings in use."""
+"""Channel sets: the 96 SBS channels (canonical labels, order, parsing of the spellings in use) and
+the 78 DBS channels, with the strand orientation that maps a mutation onto each."""
 
 from __future__ import annotations
 
@@ -36,3 +37,50 @@ def label_from_type_and_context(substitution: str, trinucleotide: str) -> str | 
     if len(tri) != 3 or len(sub) != 3 or sub[1] != ">" or tri[1] != sub[0]:
         return None
     return canonical_label(f"{tri[0]}[{sub}]{tri[2]}")
+
+
+_COMPLEMENT = str.maketrans("ACGT", "TGCA")
+
+
+def reverse_complement(sequence: str) -> str:
+    """The other strand of ``sequence`` (upper-case ACGT), read 5' to 3'."""
+    return sequence.translate(_COMPLEMENT)[::-1]
+
+
+def sbs_channel(context: str, alt: str) -> str | None:
+    """SBS-96 label of the substitution of the middle base of ``context`` (3 bases, reference strand)
+    by ``alt``, written from the pyrimidine (C or T) of the pair: a G or A reference is reverse-
+    complemented with its flanks. None when the context holds a base other than ACGT."""
+    if context[1] in "GA":
+        context, alt = reverse_complement(context), reverse_complement(alt)
+    label = f"{context[0]}[{context[1]}>{alt}]{context[2]}"
+    return label if label in CHANNEL_INDEX else None
+
+
+#: COSMIC's 78 doublet-base substitution channels, in SigProfiler's order (COSMIC v3.4 DBS tables).
+DBS_CHANNELS: tuple[str, ...] = tuple("""
+AC>CA AC>CG AC>CT AC>GA AC>GG AC>GT AC>TA AC>TG AC>TT AT>CA AT>CC AT>CG AT>GA AT>GC AT>TA CC>AA CC>AG CC>AT
+CC>GA CC>GG CC>GT CC>TA CC>TG CC>TT CG>AT CG>GC CG>GT CG>TA CG>TC CG>TT CT>AA CT>AC CT>AG CT>GA CT>GC CT>GG
+CT>TA CT>TC CT>TG GC>AA GC>AG GC>AT GC>CA GC>CG GC>TA TA>AT TA>CG TA>CT TA>GC TA>GG TA>GT TC>AA TC>AG TC>AT
+TC>CA TC>CG TC>CT TC>GA TC>GG TC>GT TG>AA TG>AC TG>AT TG>CA TG>CC TG>CT TG>GA TG>GC TG>GT TT>AA TT>AC TT>AG
+TT>CA TT>CC TT>CG TT>GA TT>GC TT>GG""".split())
+DBS_INDEX = {label: i for i, label in enumerate(DBS_CHANNELS)}
+
+
+def dbs_channel(ref: str, alt: str) -> str | None:
+    """DBS-78 label of the doublet ``ref`` > ``alt`` (2 bases each, both changed), on whichever strand
+    COSMIC names it; None for bases other than ACGT or a doublet that is not one."""
+    for label in (f"{ref}>{alt}", f"{reverse_complement(ref)}>{reverse_complement(alt)}"):
+        if label in DBS_INDEX:
+            return label
+    return None
+
+
+#: COSMIC's 83 small insertion and deletion channels, in SigProfiler's order (COSMIC v3.4 ID table):
+#: ``length:Del|Ins:base|R|M:count`` (length 5 meaning 5 or more; see :mod:`unfoldnmf.calls.indels`).
+ID_CHANNELS: tuple[str, ...] = tuple(
+    [f"1:{kind}:{base}:{count}" for kind in ("Del", "Ins") for base in "CT" for count in range(6)]
+    + [f"{length}:{kind}:R:{count}" for kind in ("Del", "Ins") for length in range(2, 6) for count in range(6)]
+    + [f"{length}:Del:M:{homology}" for length in range(2, 6) for homology in range(1, length if length < 5 else 6)]
+)
+ID_INDEX = {label: i for i, label in enumerate(ID_CHANNELS)}

@@ -1,0 +1,168 @@
+"""unfoldnmf catalog: VCF/MAF calls + FASTA -> SBS-96 and DBS-78 tables, by the rules users rely on."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from unfoldnmf.io.channels import CHANNELS, DBS_CHANNELS
+
+from .test_cli import run
+
+pysam = pytest.importorskip("pysam")
+
+#: Designed so that each call's context is known: 1-based positions in the comments.
+CHR1 = ("TTTTT" "ACG" "TTTTT" "CGT" "TTTTT" "CC" "TTTTT" "GG" "TTTTT" "ACA" "TTTTT" "ACA" "TTTTT" "GCA" + "T" * 50)
+#        1-5    6-8   9-13   14-16  17-21  22-23 24-28 29-30  31-35  36-38  39-43  44-46  47-51  52-54
+CALLS = [  # contig, position, REF, ALT, FILTER, tumour GT, normal GT
+    ("1", 7, "C", "T", "PASS", "0/1", "0/0"),     # A[C>T]G
+    ("1", 15, "G", "A", "PASS", "0/1", "0/0"),    # G>A in CGT: the other strand is ACG, so A[C>T]G again
+    ("1", 20, "T", "C", "PASS", "0/0", "0/1"),    # the normal's only call: T[T>C]T
+    ("1", 22, "C", "T", "PASS", "0/1", "0/0"),    # 22-23: one doublet CC>TT
+    ("1", 23, "C", "T", "PASS", "0/1", "0/0"),
+    ("1", 29, "G", "A", "PASS", "0/1", "0/0"),    # 29-30: GG>AA, named CC>TT on the other strand
+    ("1", 30, "G", "A", "PASS", "0/1", "0/0"),
+    ("1", 36, "A", "C", "PASS", "0/1", "0/0"),    # 36-38: a run of three: in neither table
+    ("1", 37, "C", "A", "PASS", "0/1", "0/0"),
+    ("1", 38, "A", "C", "PASS", "0/1", "0/0"),
+    ("1", 45, "C", "T,A", "PASS", "1/2", "0/0"),  # multi-allelic: A[C>T]A and A[C>A]A
+    ("1", 53, "C", "T", "LowQual", "0/1", "0/0"),  # filtered
+    ("2", 10, "T", "TA", "PASS", "0/1", "0/0"),   # an insertion of A where there is none: 1:Ins:T:0
+    ("9", 5, "A", "G", "PASS", "0/1", "0/0"),     # a contig the FASTA lacks
+]
+
+
+@pytest.fixture()
+def genome(tmp_path):
+    path = tmp_path / "genome.fa"
+    path.write_text(f">chr1\n{CHR1}\n>chr2\n{'T' * 100}\n")
+    return path
+
+
+def _vcf(path, calls, samples=("tumour", "normal")):
+    lines = ["##fileformat=VCFv4.2", '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+             '##FILTER=<ID=LowQual,Description="low quality">', "##contig=<ID=1>", "##contig=<ID=2>", "##contig=<ID=9>",
+             "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", *(["FORMAT", *samples] if samples else [])])]
+    for contig, position, ref, alt, status, *genotypes in calls:
+        fields = [contig, str(position), ".", ref, alt, ".", status, "."]
+        lines.append("\t".join(fields + (["GT", *genotypes[:len(samples)]] if samples else [])))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _tables(out):
+    sbs = pd.read_csv(out / "SBS96.tsv", sep="\t", index_col=0)
+    dbs = pd.read_csv(out / "DBS78.tsv", sep="\t", index_col=0)
+    return sbs, dbs
+
+
+def _expected_tumour(sbs, dbs):
+    counted = sbs["tumour"][sbs["tumour"] > 0].to_dict()
+    assert counted == {"A[C>T]G": 2, "A[C>A]A": 1, "A[C>T]A": 1}
+    assert dbs["tumour"][dbs["tumour"] > 0].to_dict() == {"CC>TT": 2}
+
+
+def test_vcf_calls_are_counted_by_the_rules(tmp_path, genome):
+    vcf = _vcf(tmp_path / "calls.vcf", CALLS)
+    out = tmp_path / "out"
+    result = run("catalog", vcf, "--fasta", genome, "-o", out)
+    assert result.exit_code == 0, result.output
+    sbs, dbs = _tables(out)
+    assert list(sbs.index) == list(CHANNELS) and list(dbs.index) == list(DBS_CHANNELS)
+    assert list(sbs.columns) == ["tumour", "normal"] and list(dbs.columns) == ["tumour", "normal"]
+    _expected_tumour(sbs, dbs)
+    assert sbs["normal"][sbs["normal"] > 0].to_dict() == {"T[T>C]T": 1} and dbs["normal"].sum() == 0
+    skipped = json.loads((out / "run.json").read_text())["skipped"]
+    assert skipped == {"filtered (not PASS)": 1, "multi-base substitutions (3+ bases, or not all changed)": 1,
+                       "on contigs absent from the FASTA": 1}
+    ids = pd.read_csv(out / "ID83.tsv", sep="\t", index_col=0)
+    assert ids["tumour"][ids["tumour"] > 0].to_dict() == {"1:Ins:T:0": 1}  # an A added among Ts: its pyrimidine is T
+    kept = run("catalog", vcf, "--fasta", genome, "-o", tmp_path / "all", "--all-filters")
+    assert kept.exit_code == 0 and _tables(tmp_path / "all")[0].loc["G[C>T]A", "tumour"] == 1
+
+
+def test_bgzipped_vcf_without_samples_and_a_maf_give_the_same_counts(tmp_path, genome):
+    plain = _vcf(tmp_path / "tumour.vcf", [c for c in CALLS if c[5] != "0/0"], samples=())
+    pysam.tabix_compress(str(plain), str(tmp_path / "tumour.vcf.gz"))
+    result = run("catalog", tmp_path / "tumour.vcf.gz", "--fasta", genome, "-o", tmp_path / "gz")
+    assert result.exit_code == 0, result.output
+    _expected_tumour(*_tables(tmp_path / "gz"))  # named after the file: no sample columns
+    maf = ["#version 2.4", "Hugo_Symbol\tTumor_Sample_Barcode\tChromosome\tStart_Position\tReference_Allele\t"
+           "Tumor_Seq_Allele2\tFILTER"]
+    for contig, position, ref, alts, status, tumour, _ in CALLS:
+        for index, alt in enumerate(alts.split(","), start=1):
+            if str(index) in tumour:
+                maf.append(f"G\ttumour\tchr{contig}\t{position}\t{ref}\t{alt}\t{status}")
+    (tmp_path / "cohort.maf").write_text("\n".join(maf) + "\n")
+    result = run("catalog", tmp_path / "cohort.maf", "--fasta", genome, "-o", tmp_path / "maf")
+    assert result.exit_code == 0, result.output
+    _expected_tumour(*_tables(tmp_path / "maf"))
+
+
+def test_a_wrong_genome_build_stops_the_run_and_writes_nothing(tmp_path, genome):
+    wrong = [("1", position, "G", "A", "PASS", "0/1", "0/0") for position in range(1, 40, 2)]  # the FASTA has T/A/C there
+    vcf = _vcf(tmp_path / "calls.vcf", wrong)
+    result = run("catalog", vcf, "--fasta", genome, "-o", tmp_path / "out")
+    assert result.exit_code == 2 and "genome build" in result.output and not (tmp_path / "out").exists()
+    one_off = _vcf(tmp_path / "one.vcf", CALLS[:2] + [("1", 3, "G", "A", "PASS", "0/1", "0/0")] + CALLS[3:])
+    result = run("catalog", one_off, "--fasta", genome, "-o", tmp_path / "ok")
+    assert result.exit_code == 0 and "REF G, but the FASTA has T there" in result.output
+    assert json.loads((tmp_path / "ok" / "run.json").read_text())["skipped"]["REF differs from the FASTA"] == 1
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("unsorted", "must be sorted by position"),
+    ("maf without columns", "lacks the column(s) Tumor_Seq_Allele2"),
+    ("maf bad position", "line 3: Start_Position 'x12' is not a whole number"),
+    ("missing fasta", "no such FASTA file"),
+])
+def test_bad_calls_name_the_file_and_line(tmp_path, genome, damage, message):
+    path, fasta = tmp_path / "calls.vcf", genome
+    if damage == "unsorted":
+        _vcf(path, [CALLS[1], CALLS[0]])
+    elif damage.startswith("maf"):
+        path = tmp_path / "calls.maf"
+        header = "Tumor_Sample_Barcode\tChromosome\tStart_Position\tReference_Allele"
+        row = "t\t1\tx12\tC" if "position" in damage else "t\t1\t7\tC"
+        if "position" in damage:
+            header += "\tTumor_Seq_Allele2"
+            row += "\tT"
+        path.write_text(f"#version 2.4\n{header}\n{row}\n")
+    else:
+        _vcf(path, CALLS[:1])
+        fasta = tmp_path / "absent.fa"
+    result = run("catalog", path, "--fasta", fasta, "-o", tmp_path / "out")
+    assert result.exit_code == 2 and message in result.output and str(path if damage != "missing fasta" else fasta) in result.output
+    assert not (tmp_path / "out").exists()
+
+
+CHR3 = "GAGAGAGAGA" "CCCC" "TGATGA" "GGGGGG" "ACG" "ATTTTT" "CCCCCC" "ACGTC" "ACGTATTTTT"
+#        1-10        11-14  15-20    21-26    27-29 30-35   36-41    42-46   47-56
+
+
+@pytest.mark.parametrize("vcf_call, maf_call, label", [
+    (("3", 10, "AC", "A"), (11, "C", "-"), "1:Del:C:3"),          # one C of CCCC: 3 more beside it
+    (("3", 12, "C", "CC"), (12, "-", "C"), "1:Ins:C:4"),          # a C added to CCCC
+    (("3", 2, "AGA", "A"), (3, "GA", "-"), "2:Del:R:4"),          # one GA of five: 1 copy left of it, 3 right
+    (("3", 14, "CTGA", "C"), (15, "TGA", "-"), "3:Del:R:1"),      # TGA followed by another TGA
+    (("3", 26, "GACG", "G"), (27, "ACG", "-"), "3:Del:M:1"),      # ACG then ATTTTT: its first base recurs
+    (("3", 41, "CACGTC", "C"), (42, "ACGTC", "-"), "5:Del:M:4"),  # ACGTC then ACGTA: its first 4 recur
+    (("3", 35, "T", "TGG"), (35, "-", "GG"), "2:Ins:R:0"),
+])
+def test_indels_fall_in_their_id83_class_from_vcf_and_maf_alike(tmp_path, vcf_call, maf_call, label):
+    fasta = tmp_path / "genome.fa"
+    fasta.write_text(f">chr3\n{CHR3}\n")
+    contig, position, ref, alt = vcf_call
+    vcf = _vcf(tmp_path / "one.vcf", [(contig, position, ref, alt, "PASS", "0/1", "0/0")])
+    start, maf_ref, maf_alt = maf_call
+    maf = tmp_path / "one.maf"
+    maf.write_text("Tumor_Sample_Barcode\tChromosome\tStart_Position\tReference_Allele\tTumor_Seq_Allele2\n"
+                   f"tumour\t3\t{start}\t{maf_ref}\t{maf_alt}\n")
+    for source in (vcf, maf):
+        out = tmp_path / source.suffix[1:]
+        result = run("catalog", source, "--fasta", fasta, "-o", out)
+        assert result.exit_code == 0, result.output
+        ids = pd.read_csv(out / "ID83.tsv", sep="\t", index_col=0)["tumour"]
+        assert ids[ids > 0].to_dict() == {label: 1}, source.suffix

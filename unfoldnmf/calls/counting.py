@@ -1,0 +1,200 @@
+"""From mutation calls to SBS-96, DBS-78 and ID-83 catalogs, streaming: memory does not grow with the calls.
+
+Rules: a single-base substitution is written from the pyrimidine of the pair (a G or A reference is
+reverse-complemented with its flanks). Substitutions at adjacent positions in one sample form one
+doublet (DBS-78, on the strand COSMIC names it), not two SBS; a run of three or more adjacent
+substitutions is a multi-base substitution and is counted in neither table (reported in the
+summary), as is a multi-base record whose bases are not all changed. Insertions and deletions go to
+ID-83 (:mod:`unfoldnmf.calls.indels`); an indel that is not a plain insertion or deletion (a complex
+substitution of several bases by others) is skipped. Calls whose REF disagrees with
+the FASTA are skipped with a warning; when more than :data:`MAX_REF_MISMATCH` of them do, the FASTA is
+probably another genome build and the run stops. Calls on contigs the FASTA lacks, in a context
+with bases other than ACGT and symbolic alleles are counted in the summary and skipped. Each sample's calls must come sorted by position within a contig, as VCF and
+sorted MAF files are.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..io.channels import (
+    CHANNEL_INDEX,
+    CHANNELS,
+    DBS_CHANNELS,
+    DBS_INDEX,
+    ID_CHANNELS,
+    ID_INDEX,
+    dbs_channel,
+    sbs_channel,
+)
+from .genome import Genome
+from .indels import classify_indel
+from .reading import Call, CallFile
+
+log = logging.getLogger("unfoldnmf")
+
+#: Share of checked calls whose REF may disagree with the FASTA before the run stops (wrong build?).
+MAX_REF_MISMATCH = 0.05
+#: Calls checked before that share is judged.
+MIN_REF_CHECKS = 20
+#: Per-call REF warnings shown before the rest are only counted.
+SHOWN_WARNINGS = 5
+
+
+@dataclass
+class Catalogs:
+    """SBS-96, DBS-78 and ID-83 count tables (channels × samples, every sample in each) and what was skipped."""
+
+    sbs96: pd.DataFrame
+    dbs78: pd.DataFrame
+    id83: pd.DataFrame
+    summary: dict = field(default_factory=dict)
+
+
+class _Counter:
+    def __init__(self, genome: Genome):
+        self.genome = genome
+        self.sbs: dict[str, np.ndarray] = {}
+        self.dbs: dict[str, np.ndarray] = {}
+        self.ids: dict[str, np.ndarray] = {}
+        self.runs: dict[str, list[Call]] = {}
+        self.tally: Counter[str] = Counter()
+        self.checked = self.mismatched = 0
+
+    def sample(self, name: str) -> None:
+        self.sbs.setdefault(name, np.zeros(len(CHANNELS), dtype=np.int64))
+        self.dbs.setdefault(name, np.zeros(len(DBS_CHANNELS), dtype=np.int64))
+        self.ids.setdefault(name, np.zeros(len(ID_CHANNELS), dtype=np.int64))
+
+    def add(self, call: Call) -> None:
+        self.sample(call.sample)
+        contig = self.genome.contig(call.contig)
+        if contig is None:
+            self.tally["on contigs absent from the FASTA"] += 1
+            return
+        if len(call.ref) != len(call.alt):
+            self._count_indel(call, contig)
+            return
+        if not self._ref_agrees(call, contig):
+            return
+        if len(call.ref) == 1:
+            self._extend_run(call)
+        elif len(call.ref) == 2 and all(r != a for r, a in zip(call.ref, call.alt)):
+            self._count_doublet(call.sample, call.ref, call.alt)
+        else:
+            self.tally["multi-base substitutions (3+ bases, or not all changed)"] += 1
+
+    def _count_indel(self, call: Call, contig: str) -> None:
+        ref, alt, start = call.ref, call.alt, call.position - 1  # 0-based position of REF's first base
+        if ref and alt and (ref.startswith(alt) or alt.startswith(ref)):  # VCF: a shared first base
+            left, deleted, inserted = start + min(len(ref), len(alt)) - 1, ref[len(alt):], alt[len(ref):]
+        elif not ref or not alt:  # MAF: '-' on the empty side; an insertion's position is the base before it
+            left, deleted, inserted = (start if not ref else start - 1), ref, alt
+        else:
+            self.tally["complex indels (bases replaced by others)"] += 1
+            return
+        if ref and not self._ref_agrees(call, contig):
+            return
+        label = classify_indel(lambda a, b: self.genome.bases(contig, a, b), left, deleted, inserted)
+        if label is None:
+            self.tally["context with bases other than ACGT"] += 1
+        else:
+            self.ids[call.sample][ID_INDEX[label]] += 1
+
+    def _ref_agrees(self, call: Call, contig: str) -> bool:
+        genome_ref = self.genome.bases(contig, call.position - 1, call.position - 1 + len(call.ref))
+        self.checked += 1
+        if genome_ref == call.ref:
+            return True
+        self.mismatched += 1
+        self.tally["REF differs from the FASTA"] += 1
+        if self.mismatched <= SHOWN_WARNINGS:
+            log.warning("%s: REF %s, but the FASTA has %s there; call skipped%s", call.where, call.ref, genome_ref,
+                        "" if self.mismatched < SHOWN_WARNINGS else " (further such warnings are only counted)")
+        return False
+
+    def _extend_run(self, call: Call) -> None:
+        run = self.runs.get(call.sample)
+        if run and run[-1].contig == call.contig:
+            if call.position < run[-1].position:
+                raise InputError(f"{call.where}: {call.contig}:{call.position} comes after {run[-1].contig}:"
+                                 f"{run[-1].position} for sample {call.sample}: calls must be sorted by position "
+                                 f"(e.g. bcftools sort, or sort the MAF by sample, chromosome and position)")
+            if call.position == run[-1].position + 1:
+                run.append(call)
+                return
+        self._close_run(call.sample)
+        self.runs[call.sample] = [call]
+
+    def _close_run(self, sample: str) -> None:
+        run = self.runs.pop(sample, None)
+        if not run:
+            return
+        if len(run) == 1:
+            call = run[0]
+            contig = self.genome.contig(call.contig)
+            context = self.genome.bases(contig, call.position - 2, call.position + 1)
+            label = sbs_channel(context, call.alt)
+            if label is None:
+                self.tally["context with bases other than ACGT"] += 1
+            else:
+                self.sbs[sample][CHANNEL_INDEX[label]] += 1
+        elif len(run) == 2:
+            self._count_doublet(sample, run[0].ref + run[1].ref, run[0].alt + run[1].alt)
+        else:
+            self.tally["multi-base substitutions (3+ bases, or not all changed)"] += 1
+
+    def _count_doublet(self, sample: str, ref: str, alt: str) -> None:
+        label = dbs_channel(ref, alt)
+        if label is None:
+            self.tally["context with bases other than ACGT"] += 1
+        else:
+            self.dbs[sample][DBS_INDEX[label]] += 1
+
+    def finish(self) -> None:
+        for sample in list(self.runs):
+            self._close_run(sample)
+
+
+def count_catalogs(calls: list[str | Path], fasta: str | Path, all_filters: bool = False) -> Catalogs:
+    """SBS-96, DBS-78 and ID-83 catalogs of the samples in the VCF/MAF files ``calls`` (see the module's rules),
+    with the reference genome ``fasta``; only PASS calls unless ``all_filters``."""
+    genome = Genome(fasta)
+    counter = _Counter(genome)
+    records, skipped = 0, Counter()
+    try:
+        for path in calls:
+            source = CallFile(path, all_filters)
+            for name in source.samples:
+                counter.sample(name)
+            for call in source:
+                counter.add(call)
+            counter.finish()
+            for name in source.samples:  # a MAF names its samples as it is read
+                counter.sample(name)
+            records += source.records
+            skipped.update(source.skipped)
+    finally:
+        genome.close()
+    if counter.checked >= MIN_REF_CHECKS and counter.mismatched > MAX_REF_MISMATCH * counter.checked:
+        raise InputError(f"{fasta}: REF disagrees with the FASTA for {counter.mismatched} of {counter.checked} calls "
+                         f"({counter.mismatched / counter.checked:.0%}): is it the genome build the calls were made on "
+                         f"(e.g. GRCh37 vs GRCh38)?")
+    samples = list(counter.sbs)
+
+    def table(counts: dict[str, np.ndarray], channels: tuple[str, ...]) -> pd.DataFrame:
+        values = np.stack([counts[s] for s in samples], axis=1) if samples else np.zeros((len(channels), 0), np.int64)
+        return pd.DataFrame(values, index=pd.Index(channels, name="MutationType"), columns=samples)
+
+    sbs, dbs, ids = table(counter.sbs, CHANNELS), table(counter.dbs, DBS_CHANNELS), table(counter.ids, ID_CHANNELS)
+    summary = {"files": [str(p) for p in calls], "samples": len(samples), "records": records,
+               "sbs_counted": int(sbs.to_numpy().sum()), "dbs_counted": int(dbs.to_numpy().sum()),
+               "id_counted": int(ids.to_numpy().sum()), "skipped": dict(sorted((skipped + counter.tally).items()))}
+    return Catalogs(sbs96=sbs, dbs78=dbs, id83=ids, summary=summary)
