@@ -132,7 +132,7 @@ def cli() -> None:
     """Extract mutational signatures from SBS-96 catalogs with unfolded NMF."""
 
 
-@cli.command(short_help="Count mutation calls (VCF/MAF) into SBS-96, DBS-78 and ID-83 catalogs.", epilog=_examples(
+@cli.command(short_help="Count VCF/MAF calls into SBS-96, DBS-78 and ID-83 catalogs.", epilog=_examples(
     "unfoldnmf catalog tumour1.vcf.gz tumour2.vcf.gz --fasta GRCh38.fa -o catalogs",
     "unfoldnmf catalog cohort.maf --fasta hg19.fa.gz -o catalogs && unfoldnmf train catalogs/SBS96.tsv -o out"))
 @click.argument("calls", nargs=-1, required=True, type=click.Path(dir_okay=False))
