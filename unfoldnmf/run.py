@@ -23,6 +23,7 @@ from .exposures.quality import fit_quality
 from .extraction.scan import Extraction, check_extraction, scan_catalog
 from .hpc import distributed
 from .hpc.device import resolve_device, resolve_dtype
+from .io.channels import ChannelSet, channel_set_of_table
 from .io.lock import OutputLock
 from .io.tables import holds_counts, read_catalog, read_exposures, read_signatures
 from .io.writing import (
@@ -38,7 +39,7 @@ from .io.writing import (
 from .network.model_file import save_model
 from .network.supervised import SupervisedFit, predict_exposures, train_supervised
 from .reference.assign import Assignment, assign_signatures
-from .reference.cosmic import cosmic_signatures, exclude_signatures, reference_signatures
+from .reference.cosmic import cosmic_signatures, exclude_signatures, names_channel_set, reference_signatures
 from .reference.simulate import EXPOSURE_MODELS, Cohort, simulate_cohort
 from .report.output_dir import provenance, write_extraction
 
@@ -85,7 +86,8 @@ def train(
         if main:
             sys.stdout.write(exposures_text(extraction.exposures))
         return extraction
-    reference = reference_signatures(config.assignment.reference) if config.assignment.enabled else None
+    reference = (same_channels(reference_signatures(config.assignment.reference, channel_set_of_table(table)), table,
+                               "the assignment reference") if config.assignment.enabled else None)
     lock = OutputLock(output)
     directory = distributed.main_first(lambda: _claim(output, lock, force, resume, resumable=True))
     try:
@@ -205,13 +207,25 @@ def catalog(calls: list[str | Path], fasta: str | Path, output: str | Path, all_
 
 
 def signature_source(signatures: str | Path | None = None, cosmic: list[str] | None = None,
-                     exclude: list[str] | None = None, exclude_artefacts: bool = False) -> pd.DataFrame:
+                     exclude: list[str] | None = None, exclude_artefacts: bool = False,
+                     channels: ChannelSet | None = None) -> pd.DataFrame:
     """The signatures a user named: a table file, or COSMIC v3.4 ``cosmic`` names ([] for all of
-    them), less the ``exclude`` names and, with ``exclude_artefacts``, COSMIC's artefact signatures."""
+    them, of the channel set ``channels``, else of the set the names belong to), less the ``exclude``
+    names and, with ``exclude_artefacts``, COSMIC's artefact signatures."""
     if (signatures is None) == (cosmic is None):
         raise InputError("give exactly one source of signatures: --signatures FILE or --cosmic [NAMES]")
-    table = read_signatures(signatures) if signatures is not None else cosmic_signatures(cosmic or None)
+    table = read_signatures(signatures) if signatures is not None else cosmic_signatures(cosmic or None, channels)
     return exclude_signatures(table, exclude, exclude_artefacts)
+
+
+def same_channels(signatures: pd.DataFrame, catalog: pd.DataFrame, what: str) -> pd.DataFrame:
+    """``signatures``, refused unless they have the channels of ``catalog`` (e.g. DBS-78 signatures
+    for an SBS-96 catalog)."""
+    if list(signatures.index) != list(catalog.index):
+        ours, theirs = channel_set_of_table(catalog).title, channel_set_of_table(signatures).title
+        raise InputError(f"{what} has {theirs} channels but the catalog has {ours} channels; give signatures "
+                         f"of the catalog's kind")
+    return signatures
 
 
 def fit(
@@ -252,7 +266,11 @@ def fit(
         exposures = counted(table, exposures)
         inputs["model"] = str(model)
     else:
-        sigs = signature_source(signatures, cosmic, exclude, exclude_artefacts)
+        if cosmic is not None and cosmic and names_channel_set(cosmic) != channel_set_of_table(table):
+            raise InputError(f"--cosmic {','.join(cosmic)}: these are {names_channel_set(cosmic).title} signatures but "
+                             f"the catalog has {channel_set_of_table(table).title} channels")
+        sigs = same_channels(signature_source(signatures, cosmic, exclude, exclude_artefacts, channel_set_of_table(table)),
+                             table, "--signatures" if signatures is not None else "--cosmic")
         started = time.perf_counter()
         exposures = counted(table, fit_signatures(table, sigs, config.refit))
         info = {"source": "signatures", "signatures": list(sigs.columns), "samples": int(table.shape[1]),
@@ -283,7 +301,9 @@ def assign(signatures: str | Path, output: str | Path, config: Config | None = N
     """Explain each signature of the table file ``signatures`` as a sparse mix of ``reference``
     signatures (COSMIC v3.4 when None); writes ``assignment.tsv`` to ``output`` (``-``: standard output)."""
     config = config or Config()
-    assignment = _assign(read_signatures(signatures), reference_signatures(reference), config)
+    table = read_signatures(signatures)
+    assignment = _assign(table, same_channels(reference_signatures(reference, channel_set_of_table(table)), table,
+                                              "the reference"), config)
     text = assignment_text(assignment)
     if str(output) == STDOUT:
         sys.stdout.write(text)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..config import Config, RefitConfig
 from ..hpc.device import resolve_device, resolve_dtype
+from ..io.channels import channel_set_of_table
 from ..network.model_file import load_model
 from ..network.supervised import predict_exposures
 from ..reference.cosmic import cosmic_signatures
@@ -37,8 +38,9 @@ def bootstrap_signatures(catalog: pd.DataFrame, signatures: pd.DataFrame, exposu
 
 
 def fit_cosmic(catalog: pd.DataFrame, names: list[str] | None = None, refit: RefitConfig | None = None) -> pd.DataFrame:
-    """:func:`fit_signatures` on the packaged COSMIC v3.4 signatures ``names`` (all 86 when None)."""
-    return fit_signatures(catalog, cosmic_signatures(names), refit)
+    """:func:`fit_signatures` on the packaged COSMIC v3.4 signatures ``names`` of the catalog's
+    channel set (SBS-96, DBS-78 or ID-83; all of them when None)."""
+    return fit_signatures(catalog, cosmic_signatures(names, channel_set_of_table(catalog)), refit)
 
 
 def exposures_from_model(catalog: pd.DataFrame, model_path: str | Path, config: Config | None = None) -> tuple[pd.DataFrame, dict]:

@@ -19,6 +19,7 @@ from ..exposures.quality import fit_quality
 from ..exposures.refit import refit_exposures
 from ..hpc import distributed
 from ..hpc.device import resolve_device, resolve_dtype
+from ..io.channels import channel_set_of
 from ..io.tables import check_catalog, holds_counts
 from ..io.writing import whole_mutations
 from .checkpoints import CheckpointStore, catalog_digest
@@ -81,13 +82,14 @@ def scanned_k_values(solutions: dict[int, KSolution], n_samples: int, extraction
     tried: list[int] = []
     for k in sorted(solutions):
         tried.append(k)
-        if scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples, extraction.min_gain, extraction.patience):
+        if scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples, extraction.min_gain, extraction.patience,
+                          solutions[k].signatures.shape[0]):
             break
     return tried
 
 
 def _solution_tables(solution: KSolution, channels: pd.Index, samples: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame]:
-    names = signature_names(solution.k)
+    names = signature_names(solution.k, channel_set_of(str(channels[0])).name)
     signatures = pd.DataFrame(solution.signatures, index=channels, columns=names)
     exposures = pd.DataFrame(solution.exposures.T, index=samples, columns=names)
     exposures.index.name = "Samples"
@@ -166,6 +168,7 @@ def scan_catalog(
         min_gain=ext.min_gain,
         min_stability=ext.min_stability,
         patience=ext.patience,
+        n_channels=counts.shape[0],
     )
     chosen = solutions[selection.k]
     refit = config.refit  # per sample, so shared among the processes of a torchrun
@@ -231,7 +234,7 @@ def solve_k_values(capped: np.ndarray, scale: np.ndarray, k_values: list[int], c
             solutions[k] = solution
             tried = sorted(solutions)
             if sequential and scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples,
-                                             config.extraction.min_gain, config.extraction.patience):
+                                             config.extraction.min_gain, config.extraction.patience, capped.shape[0]):
                 break
     bar.close()
     solutions, seconds = distributed.gather(solutions), distributed.gather(seconds)

@@ -48,12 +48,13 @@ def deviance_gain(k_values: list[int], deviance: list[float], n_samples: int, n_
     return gains
 
 
-def scan_exhausted(k_values: list[int], deviance: list[float], n_samples: int, min_gain: float, patience: int | None) -> bool:
+def scan_exhausted(k_values: list[int], deviance: list[float], n_samples: int, min_gain: float, patience: int | None,
+                   n_channels: int = 96) -> bool:
     """True when the last ``patience`` K values tried all failed the deviance test: the rule can
     choose none of the larger K values, so they are not worth computing."""
     if patience is None or len(k_values) <= patience:
         return False
-    return bool((deviance_gain(k_values, deviance, n_samples)[-patience:] < min_gain).all())
+    return bool((deviance_gain(k_values, deviance, n_samples, n_channels)[-patience:] < min_gain).all())
 
 
 def reached_index(significant: np.ndarray, patience: int | None) -> int:
@@ -79,9 +80,10 @@ def select_k(
     min_gain: float,
     min_stability: float,
     patience: int | None = 1,
+    n_channels: int = 96,
 ) -> Selection:
     """Apply the rule above to per-K figures (K values ascending)."""
-    gain = deviance_gain(k_values, deviance, n_samples)
+    gain = deviance_gain(k_values, deviance, n_samples, n_channels)
     significant = np.isnan(gain) | (gain >= min_gain)
     mean = np.asarray(stability_mean, dtype=float)
     stable = np.isnan(mean) | (mean >= min_stability)

@@ -4,6 +4,8 @@ the 78 DBS channels, with the strand orientation that maps a mutation onto each.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Callable
 
 SUBSTITUTIONS = ("C>A", "C>G", "C>T", "T>A", "T>C", "T>G")
 BASES = "ACGT"
@@ -84,3 +86,46 @@ ID_CHANNELS: tuple[str, ...] = tuple(
     + [f"{length}:Del:M:{homology}" for length in range(2, 6) for homology in range(1, length if length < 5 else 6)]
 )
 ID_INDEX = {label: i for i, label in enumerate(ID_CHANNELS)}
+
+
+def _plain_label(index: dict[str, int]) -> Callable[[str], "str | None"]:
+    """The parser of labels that only vary in case and white space (``ac>ca``, ``1:del:c:0``)."""
+    upper = {key.upper(): key for key in index}
+
+    def canonical(label: str) -> str | None:
+        return upper.get(re.sub(r"\s+", "", str(label)).upper())
+    return canonical
+
+
+@dataclass(frozen=True)
+class ChannelSet:
+    """One kind of catalog: its name (``SBS96``, also the prefix of de novo signature names), a
+    readable title, the channel labels in SigProfiler's order and the parser of their spellings."""
+
+    name: str
+    title: str
+    labels: tuple[str, ...]
+    canonical: Callable[[str], "str | None"]
+
+    @property
+    def index(self) -> dict[str, int]:
+        return {label: i for i, label in enumerate(self.labels)}
+
+
+SBS96 = ChannelSet("SBS96", "SBS-96", CHANNELS, canonical_label)
+DBS78 = ChannelSet("DBS78", "DBS-78", DBS_CHANNELS, _plain_label(DBS_INDEX))
+ID83 = ChannelSet("ID83", "ID-83", ID_CHANNELS, _plain_label(ID_INDEX))
+CHANNEL_SETS = (SBS96, DBS78, ID83)
+
+
+def channel_set_of(label: str) -> ChannelSet | None:
+    """The channel set a channel label belongs to, or None when it is none of them."""
+    return next((channels for channels in CHANNEL_SETS if channels.canonical(label) is not None), None)
+
+
+def channel_set_of_table(table) -> ChannelSet:
+    """The channel set of a table read by :mod:`unfoldnmf.io.tables` (its rows are canonical labels)."""
+    found = channel_set_of(str(table.index[0]))
+    if found is None or list(table.index) != list(found.labels):
+        raise ValueError("not a table of a known channel set in canonical order")
+    return found

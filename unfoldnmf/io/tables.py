@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .channels import CHANNEL_INDEX, CHANNELS, canonical_label, label_from_type_and_context
+from .channels import SBS96, ChannelSet, channel_set_of, label_from_type_and_context
 
 log = logging.getLogger("unfoldnmf")
 
@@ -118,7 +118,7 @@ def _read_channel_table(path: str | Path, what: str) -> pd.DataFrame:
     transposed, with a notice."""
     text, name = read_text(path)
     rows = _split_rows(text, name)
-    if len(rows[0]) > 1 and canonical_label(rows[0][1].strip()) is not None and canonical_label(rows[0][0].strip()) is None:
+    if len(rows[0]) > 1 and channel_set_of(rows[0][1].strip()) is not None and channel_set_of(rows[0][0].strip()) is None:
         log.info("%s: channels run across the first line (one row per %s); read transposed", name, what)
         try:
             return _channel_rows([list(column) for column in zip(*rows)], name, what)
@@ -133,10 +133,15 @@ def _channel_rows(rows: list[list[str]], name: str, what: str) -> pd.DataFrame:
         raise InputError(f"{name}: header only, no channel rows")
     synsig = len(header) >= 2 and [_squash(h) for h in header[:2]] == ["mutationtype", "trinucleotide"]
     first = 2 if synsig else 1
-    if not synsig and _squash(header[0]) not in LABEL_HEADERS and canonical_label(rows[1][0]) is None:
+    channels = SBS96 if synsig else channel_set_of(rows[1][0])
+    if channels is None:
+        if _squash(header[0]) in LABEL_HEADERS:
+            raise InputError(f"{name}: line 2: unknown channel label '{rows[1][0].strip()}' (expected SBS-96 like "
+                             f"A[C>A]A, DBS-78 like AC>CA or ID-83 like 1:Del:C:0)")
         raise InputError(
             f"{name}: line 1: first column '{header[0]}' does not hold channel labels; expected "
-            f"'MutationType' with labels like A[C>A]A, or 'Mutation type','Trinucleotide' columns"
+            f"'MutationType' with labels like A[C>A]A (SBS-96), AC>CA (DBS-78) or 1:Del:C:0 (ID-83), or "
+            f"'Mutation type','Trinucleotide' columns"
         )
     columns = header[first:]
     if not columns:
@@ -146,24 +151,30 @@ def _channel_rows(rows: list[list[str]], name: str, what: str) -> pd.DataFrame:
     labels, seen, respelled = [], {}, False
     for number, row in enumerate(rows[1:], start=2):
         raw = f"{row[0]} {row[1]}" if synsig else row[0]
-        label = label_from_type_and_context(row[0], row[1]) if synsig else canonical_label(row[0])
+        label = label_from_type_and_context(row[0], row[1]) if synsig else channels.canonical(row[0])
         if label is None:
-            raise InputError(f"{name}: line {number}: unknown channel label '{raw.strip()}'")
+            raise InputError(f"{name}: line {number}: unknown channel label '{raw.strip()}' in a {channels.title} table")
         if label in seen:
             raise InputError(f"{name}: line {number}: channel {label} appears twice (also line {seen[label]})")
         respelled |= not synsig and row[0] != label
         seen[label] = number
         labels.append(label)
-    if len(labels) != len(CHANNELS):
-        missing = [c for c in CHANNELS if c not in seen]
+    if len(labels) != len(channels.labels):
+        missing = [c for c in channels.labels if c not in seen]
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        raise InputError(f"{name}: {len(labels)} channel rows, expected 96 SBS channels; missing {shown}")
+        kind = channels.title.split("-")[0]
+        raise InputError(f"{name}: {len(labels)} channel rows, expected {len(channels.labels)} {kind} channels; "
+                         f"missing {shown}")
     if respelled:
         log.warning("%s: channel labels normalised to the canonical spelling (e.g. A[C>A]A)", name)
 
     values = _parse_numbers(rows, first, columns, name)
-    order = np.argsort([CHANNEL_INDEX[label] for label in labels])
-    return pd.DataFrame(values[order], index=pd.Index(CHANNELS, name="MutationType"), columns=columns)
+    return _in_channel_order(values, labels, channels, columns)
+
+
+def _in_channel_order(values: np.ndarray, labels: list[str], channels: ChannelSet, columns) -> pd.DataFrame:
+    order = np.argsort([channels.index[label] for label in labels])
+    return pd.DataFrame(values[order], index=pd.Index(channels.labels, name="MutationType"), columns=columns)
 
 
 def read_catalog(path: str | Path) -> pd.DataFrame:
@@ -178,12 +189,16 @@ def read_catalog(path: str | Path) -> pd.DataFrame:
 def check_catalog(catalog: pd.DataFrame, name: str = "catalog") -> pd.DataFrame:
     """Validate a catalog (96 channels × samples, rows in any order) and return it with the rows in
     canonical order and float64 counts; ``name`` says where it came from in error messages."""
-    labels = [canonical_label(label) for label in catalog.index]
+    channels = channel_set_of(str(catalog.index[0])) if len(catalog.index) else None
+    if channels is None:
+        raise InputError(f"{name}: unknown channel label '{catalog.index[0] if len(catalog.index) else ''}'")
+    labels = [channels.canonical(label) for label in catalog.index]
     unknown = [str(raw) for raw, label in zip(catalog.index, labels) if label is None]
     if unknown:
-        raise InputError(f"{name}: unknown channel label '{unknown[0]}'")
-    if sorted(labels) != sorted(CHANNELS):
-        raise InputError(f"{name}: {len(labels)} rows, expected each of the 96 SBS channels once")
+        raise InputError(f"{name}: unknown channel label '{unknown[0]}' in a {channels.title} table")
+    if sorted(labels) != sorted(channels.labels):
+        raise InputError(f"{name}: {len(labels)} rows, expected each of the {len(channels.labels)} {channels.title} "
+                         f"channels once")
     _check_names([str(column) for column in catalog.columns], name, "sample")
     try:
         values = catalog.to_numpy(dtype=np.float64)
@@ -203,8 +218,7 @@ def check_catalog(catalog: pd.DataFrame, name: str = "catalog") -> pd.DataFrame:
         )
     if values.sum() == 0:
         raise InputError(f"{name}: every count is zero; there is nothing to extract")
-    order = np.argsort([CHANNEL_INDEX[label] for label in labels])
-    return pd.DataFrame(values[order], index=pd.Index(CHANNELS, name="MutationType"), columns=catalog.columns)
+    return _in_channel_order(values, labels, channels, catalog.columns)
 
 
 def read_signatures(path: str | Path) -> pd.DataFrame:
@@ -222,7 +236,7 @@ def read_signatures(path: str | Path) -> pd.DataFrame:
         if abs(total - 1) > SIGNATURE_SUM_TOLERANCE:
             raise InputError(
                 f"{name}: signature '{column}' sums to {total:.4g}, not 1; a signature must be a "
-                f"probability distribution over the 96 channels"
+                f"probability distribution over its channels"
             )
     return table / table.sum(axis=0)
 

@@ -30,7 +30,7 @@ class SavedModel:
     """A network read back from ``model.pt``."""
 
     network: UnfoldedNMF
-    channels: list[str]  #: the 96 channel labels, in the network's row order
+    channels: list[str]  #: the channel labels, in the network's row order
     signatures: list[str]  #: the K signature names, in the network's exposure order
     dtype: str  #: float32 or float64, the dtype it was trained in (float64 for files that do not say)
     metadata: dict
@@ -89,7 +89,7 @@ def load_model(path: str | Path, channels: list[str], signatures: list[str] | No
     arch = metadata["architecture"]
     if metadata["channels"] != list(channels):
         raise InputError(f"{path}: model was built for {arch['channels']} other channels, not this catalog's "
-                         f"{len(channels)} SBS-96 channels")
+                         f"{len(channels)} channels")
     if signatures is not None and metadata["signatures"] != list(signatures):
         raise InputError(f"{path}: model has K={arch['k']} signatures ({', '.join(metadata['signatures'])}), "
                          f"expected K={len(signatures)} ({', '.join(signatures)})")

@@ -1,4 +1,4 @@
-"""Reference signature sets: the packaged COSMIC v3.4 SBS GRCh37 table, or a user's file."""
+"""Reference signature sets: the packaged COSMIC v3.4 tables (SBS-96 and DBS-78 on GRCh37, ID-83), or a user's file."""
 
 from __future__ import annotations
 
@@ -8,28 +8,43 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..io.channels import DBS78, ID83, SBS96, ChannelSet
 from ..io.tables import read_signatures
 
-COSMIC_FILE = "data/COSMIC_v3.4_SBS_GRCh37.tsv"
+#: The packaged COSMIC v3.4 table of each channel set.
+COSMIC_FILES = {"SBS96": "data/COSMIC_v3.4_SBS_GRCh37.tsv", "DBS78": "data/COSMIC_v3.4_DBS_GRCh37.tsv",
+                "ID83": "data/COSMIC_v3.4_ID_GRCh37.tsv"}
 #: COSMIC v3.4 SBS signatures that COSMIC lists as possible sequencing artefacts.
 ARTEFACTS = ("SBS27", *(f"SBS{n}" for n in range(43, 61) if n != 44), "SBS95")
 
 
-def cosmic_signatures(names: list[str] | None = None) -> pd.DataFrame:
-    """COSMIC v3.4 SBS signatures (GRCh37) as 96 × K, optionally only ``names`` (in that order)."""
-    with resources.as_file(resources.files("unfoldnmf").joinpath(COSMIC_FILE)) as path:
+def cosmic_signatures(names: list[str] | None = None, channels: ChannelSet | None = None) -> pd.DataFrame:
+    """COSMIC v3.4 signatures (channels × K) of the channel set ``channels`` (SBS-96 and DBS-78 on
+    GRCh37, or ID-83), optionally only ``names`` (in that order); without ``channels`` the names say
+    which set (DBS…, ID…, else SBS-96)."""
+    channels = channels or names_channel_set(names or [])
+    with resources.as_file(resources.files("unfoldnmf").joinpath(COSMIC_FILES[channels.name])) as path:
         table = read_signatures(path)
     if names is not None:
         unknown = [n for n in names if n not in table.columns]
         if unknown:
-            raise InputError(f"unknown COSMIC signature(s): {', '.join(unknown)} (COSMIC v3.4 names are like SBS1, SBS7a, SBS40b)")
+            raise InputError(f"unknown COSMIC {channels.title} signature(s): {', '.join(unknown)} (COSMIC v3.4 names "
+                             f"are like {', '.join(map(str, table.columns[:3]))})")
         table = table[names]
     return table
 
 
-def reference_signatures(path: str | Path | None = None) -> pd.DataFrame:
-    """The signature table at ``path`` (96 × R), or COSMIC v3.4 when ``path`` is None."""
-    return cosmic_signatures() if path is None else read_signatures(path)
+def names_channel_set(names: list[str]) -> ChannelSet:
+    """The channel set COSMIC signature ``names`` belong to (DBS1 → DBS-78, ID2 → ID-83, else SBS-96)."""
+    for channels, prefix in ((DBS78, "DBS"), (ID83, "ID")):
+        if names and all(name.upper().startswith(prefix) for name in names):
+            return channels
+    return SBS96
+
+
+def reference_signatures(path: str | Path | None = None, channels: ChannelSet = SBS96) -> pd.DataFrame:
+    """The signature table at ``path`` (channels × R), or COSMIC v3.4 of ``channels`` when ``path`` is None."""
+    return cosmic_signatures(channels=channels) if path is None else read_signatures(path)
 
 
 def parse_names(text: str) -> list[str]:

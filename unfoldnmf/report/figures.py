@@ -1,4 +1,4 @@
-"""Figures: 96-channel signature panels, stacked exposure bars and the choice-of-K plot.
+"""Figures: signature panels (SBS-96, DBS-78, ID-83), stacked exposure bars and the choice-of-K plot.
 
 matplotlib is an optional extra (``pip install 'unfoldnmf[plot]'``); it is imported only when a
 figure is made, and its absence raises :class:`MissingDependencyError` with that hint. Figures are
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, MissingDependencyError
-from ..io.channels import CHANNELS, SUBSTITUTIONS
+from ..io.channels import SBS96, SUBSTITUTIONS, ChannelSet, channel_set_of_table
 from ..io.writing import write_atomic
 
 #: The six substitution colours every signature paper and tool uses (COSMIC's palette).
@@ -78,10 +78,26 @@ def signature_colours(k: int) -> list:
     return [palette[i % len(palette)] for i in range(k)]
 
 
-def signature_figure(signatures: pd.DataFrame, annotations: dict[str, str] | None = None):
-    """One panel per signature: 96 bars (percent of mutations) coloured by substitution type.
+def _channel_style(channels: ChannelSet) -> tuple[list, list[str], int]:
+    """Bar colours, tick labels and tick font size of a channel set: SBS-96 in COSMIC's six
+    substitution colours, DBS-78 by reference doublet and ID-83 by indel class."""
+    labels = channels.labels
+    if channels is SBS96:
+        return [SUBSTITUTION_COLOURS[c[2:5]] for c in labels], [c[0] + c[2] + c[6] for c in labels], 6
+    from matplotlib import colormaps  # noqa: PLC0415
 
-    ``signatures`` is 96 × K in channel order :data:`CHANNELS`; ``annotations`` maps a signature
+    group = (lambda c: c.split(">")[0]) if channels.name == "DBS78" else (lambda c: c.rsplit(":", 1)[0])
+    groups = list(dict.fromkeys(group(c) for c in labels))
+    palette = list(colormaps["tab20"].colors)
+    colours = [palette[groups.index(group(c)) % len(palette)] for c in labels]
+    return colours, list(labels), 5
+
+
+def signature_figure(signatures: pd.DataFrame, annotations: dict[str, str] | None = None):
+    """One panel per signature: one bar per channel (percent of mutations), SBS-96 coloured by
+    substitution type (DBS-78 by reference doublet, ID-83 by indel class).
+
+    ``signatures`` is channels × K in a channel set's order; ``annotations`` maps a signature
     name to extra title text, e.g. its COSMIC assignment ``"SBS1 (0.98)"``. Up to 10 signatures
     sit in one column, more in two; trinucleotide labels are on the bottom panel of each column.
     """
@@ -91,7 +107,9 @@ def signature_figure(signatures: pd.DataFrame, annotations: dict[str, str] | Non
     unknown = [name for name in annotations if name not in names]
     if unknown:
         raise InputError(f"annotation for unknown signature(s) {', '.join(unknown)}; signatures are {', '.join(names)}")
-    values = signatures.reindex(list(CHANNELS)).to_numpy(dtype=float) * 100
+    channels = channel_set_of_table(signatures)
+    values = signatures.to_numpy(dtype=float) * 100
+    width = len(channels.labels)
     columns = 1 if len(names) <= PANELS_PER_COLUMN else 2
     rows = max(1, math.ceil(len(names) / columns))
     height = 1.4 + 1.75 * rows
@@ -99,24 +117,24 @@ def signature_figure(signatures: pd.DataFrame, annotations: dict[str, str] | Non
     grid = figure.add_gridspec(rows, columns, left=0.06 / columns, right=1 - 0.015 / columns,
                                top=1 - 0.55 / height, bottom=0.5 / height,
                                hspace=0.62, wspace=0.09)
-    colours = [SUBSTITUTION_COLOURS[channel[2:5]] for channel in CHANNELS]
+    colours, ticks, tick_size = _channel_style(channels)
     for i, name in enumerate(names):
         column, row = divmod(i, rows)
         ax = figure.add_subplot(grid[row, column])
-        _bars(ax, np.arange(96), values[:, i], 0.0, 0.72, colours)
+        _bars(ax, np.arange(width), values[:, i], 0.0, 0.72, colours)
         title = f"{name}  \u2014  {annotations[name]}" if annotations.get(name) else name
         ax.set_title(title, loc="left", fontsize=10, fontweight="bold", pad=17)
-        _substitution_strip(ax, ax.get_position().height * height)
-        ax.set_xlim(-0.6, 95.6)
+        if channels is SBS96:
+            _substitution_strip(ax, ax.get_position().height * height)
+        ax.set_xlim(-0.6, width - 0.4)
         ax.set_ylim(0, max(values[:, i].max() * 1.08, 1e-9))
-        ax.set_ylabel("% of SBS", fontsize=8)
+        ax.set_ylabel(f"% of {channels.title.split('-')[0]}", fontsize=8)
         ax.tick_params(axis="y", labelsize=7)
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
         ax.spines[["top", "right"]].set_visible(False)
         if row == rows - 1 or i == len(names) - 1:
-            ax.set_xticks(np.arange(96), [c[0] + c[2] + c[6] for c in CHANNELS], rotation=90, fontsize=6,
-                          family="monospace")
+            ax.set_xticks(np.arange(width), ticks, rotation=90, fontsize=tick_size, family="monospace")
             ax.tick_params(axis="x", length=0, pad=2)
         else:
             ax.set_xticks([])
