@@ -166,3 +166,33 @@ def test_indels_fall_in_their_id83_class_from_vcf_and_maf_alike(tmp_path, vcf_ca
         assert result.exit_code == 0, result.output
         ids = pd.read_csv(out / "ID83.tsv", sep="\t", index_col=0)["tumour"]
         assert ids[ids > 0].to_dict() == {label: 1}, source.suffix
+
+
+def test_every_sbs_and_dbs_channel_on_either_strand_lands_in_its_cell(tmp_path):
+    """Each of the 96 SBS and 78 DBS channels once as labelled and once on the other strand: every
+    cell of both tables must read 2, whatever the strand the call was made on."""
+    from unfoldnmf.io.channels import reverse_complement
+
+    spacer, sequence, calls = "TTTT", "TTTT", []
+    for label in CHANNELS:
+        context, alt = label[0] + label[2] + label[6], label[4]
+        for ref_context, ref_alt in ((context, alt), (reverse_complement(context), reverse_complement(alt))):
+            calls.append((len(sequence) + 2, ref_context[1], ref_alt))  # 1-based position of the middle base
+            sequence += ref_context + spacer
+    doublets = []
+    for label in DBS_CHANNELS:
+        ref, alt = label.split(">")
+        for ref2, alt2 in ((ref, alt), (reverse_complement(ref), reverse_complement(alt))):
+            doublets.append((len(sequence) + 1, ref2, alt2))
+            sequence += ref2 + spacer
+    fasta = tmp_path / "genome.fa"
+    fasta.write_text(f">chr1\n{sequence}\n")
+    rows = [("1", p, r, a, "PASS", "0/1", "0/0") for p, r, a in calls]
+    for position, ref, alt in doublets:  # as two adjacent SNVs, the way callers report them
+        rows += [("1", position, ref[0], alt[0], "PASS", "0/1", "0/0"), ("1", position + 1, ref[1], alt[1], "PASS", "0/1", "0/0")]
+    vcf = _vcf(tmp_path / "all.vcf", sorted(rows, key=lambda row: row[1]))
+    result = run("catalog", vcf, "--fasta", fasta, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    sbs, dbs = _tables(tmp_path / "out")
+    assert (sbs["tumour"] == 2).all() and (dbs["tumour"] == 2).all()
+    assert (sbs["normal"] == 0).all() and (dbs["normal"] == 0).all()

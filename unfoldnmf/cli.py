@@ -151,7 +151,7 @@ def catalog(calls, fasta, output, all_filters, force, quiet):
     _configure_logging(quiet)
     from . import run
 
-    counted = run.catalog(list(calls), fasta, output, all_filters=all_filters, force=force)
+    counted = run.catalog(list(calls), fasta, output, all_filters=all_filters, force=force, progress=not quiet)
     summary = counted.summary
     skipped = "; ".join(f"{reason}: {n}" for reason, n in summary["skipped"].items()) or "nothing"
     logging.getLogger("unfoldnmf").info("%d samples: %d SBS, %d DBS and %d ID counted from %d records (skipped: %s); "

@@ -186,7 +186,7 @@ def counted(catalog: pd.DataFrame, exposures: pd.DataFrame) -> pd.DataFrame:
 
 
 def catalog(calls: list[str | Path], fasta: str | Path, output: str | Path, all_filters: bool = False,
-            force: bool = False) -> Catalogs:
+            force: bool = False, progress: bool = False) -> Catalogs:
     """Count the VCF/MAF files ``calls`` against the genome ``fasta``
     (:func:`unfoldnmf.calls.counting.count_catalogs`) and write ``SBS96.tsv``, ``DBS78.tsv``, ``ID83.tsv``
     (SigProfiler layout, integer counts) and ``run.json`` (with what was counted and skipped) to ``output``."""
@@ -196,7 +196,7 @@ def catalog(calls: list[str | Path], fasta: str | Path, output: str | Path, all_
         raise InputError("catalog: give at least one VCF or MAF file")
     if Path(output).exists() and any(Path(output).iterdir()) and not force:
         prepare_output_dir(output)  # refuses with the usual message before any counting
-    counted_calls = count_catalogs(calls, fasta, all_filters)
+    counted_calls = count_catalogs(calls, fasta, all_filters, progress)
     directory = prepare_output_dir(output, force=force)
     write_atomic(directory / "SBS96.tsv", to_text(counted_calls.sbs96, "MutationType", "%d"))
     write_atomic(directory / "DBS78.tsv", to_text(counted_calls.dbs78, "MutationType", "%d"))

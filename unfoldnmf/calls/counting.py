@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from ..errors import InputError
 from ..io.channels import (
@@ -163,9 +164,11 @@ class _Counter:
             self._close_run(sample)
 
 
-def count_catalogs(calls: list[str | Path], fasta: str | Path, all_filters: bool = False) -> Catalogs:
+def count_catalogs(calls: list[str | Path], fasta: str | Path, all_filters: bool = False,
+                   progress: bool = False) -> Catalogs:
     """SBS-96, DBS-78 and ID-83 catalogs of the samples in the VCF/MAF files ``calls`` (see the module's rules),
-    with the reference genome ``fasta``; only PASS calls unless ``all_filters``."""
+    with the reference genome ``fasta``; only PASS calls unless ``all_filters``; ``progress`` shows a
+    bar of the calls read per file."""
     genome = Genome(fasta)
     counter = _Counter(genome)
     records, skipped = 0, Counter()
@@ -174,7 +177,8 @@ def count_catalogs(calls: list[str | Path], fasta: str | Path, all_filters: bool
             source = CallFile(path, all_filters)
             for name in source.samples:
                 counter.sample(name)
-            for call in source:
+            for call in tqdm(source, desc=source.path.name, unit=" calls", unit_scale=True, leave=False,
+                             disable=None if progress else True):
                 counter.add(call)
             counter.finish()
             for name in source.samples:  # a MAF names its samples as it is read

@@ -40,8 +40,14 @@ def _sample_name(path: Path) -> str:
     return name
 
 
+def _opener(path: Path):
+    """gzip.open for gzip (or bgzip) content, else open."""
+    with open(path, "rb") as handle:
+        return gzip.open if handle.read(2) == b"\x1f\x8b" else open
+
+
 def _is_vcf(path: Path) -> bool:
-    opener = gzip.open if path.read_bytes()[:2] == b"\x1f\x8b" else open
+    opener = _opener(path)
     try:
         with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
             return handle.readline().startswith("##fileformat=VCF")
@@ -108,7 +114,7 @@ class CallFile:
                         yield Call(sample, record.contig, record.pos, record.ref.upper(), alt.upper(), where)
 
     def _maf_calls(self) -> Iterator[Call]:
-        opener = gzip.open if self.path.read_bytes()[:2] == b"\x1f\x8b" else open
+        opener = _opener(self.path)
         seen: dict[str, None] = {}
         with opener(self.path, "rt", encoding="utf-8", errors="replace") as handle:
             header, columns = None, {}
