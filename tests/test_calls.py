@@ -196,3 +196,35 @@ def test_every_sbs_and_dbs_channel_on_either_strand_lands_in_its_cell(tmp_path):
     sbs, dbs = _tables(tmp_path / "out")
     assert (sbs["tumour"] == 2).all() and (dbs["tumour"] == 2).all()
     assert (sbs["normal"] == 0).all() and (dbs["normal"] == 0).all()
+
+
+def test_train_counts_calls_then_extracts_in_one_command(tmp_path):
+    """A MAF written from a simulated catalog, mutation by mutation: train --fasta must count it back
+    exactly (catalog_SBS96.tsv) and extract from it."""
+    from unfoldnmf.reference.cosmic import cosmic_signatures
+    from unfoldnmf.reference.simulate import simulate_cohort
+
+    catalog = simulate_cohort(cosmic_signatures(["SBS1", "SBS2", "SBS13"]), 24, seed=5, median_total=150,
+                              total_spread=0.3).catalog.astype(int)
+    copies = int(catalog.to_numpy().max(axis=1).max())
+    sequence, sites = "TTTT", {}
+    for label in CHANNELS:  # `copies` separate sites of each trinucleotide context
+        context = label[0] + label[2] + label[6]
+        sites[label] = []
+        for _ in range(copies):
+            sites[label].append(len(sequence) + 2)
+            sequence += context + "TTTT"
+    (tmp_path / "genome.fa").write_text(f">chr1\n{sequence}\n")
+    lines = ["Tumor_Sample_Barcode\tChromosome\tStart_Position\tReference_Allele\tTumor_Seq_Allele2"]
+    for sample in catalog.columns:
+        calls = [(site, label) for label in CHANNELS for site in sites[label][:catalog.loc[label, sample]]]
+        lines += [f"{sample}\tchr1\t{site}\t{label[2]}\t{label[4]}" for site, label in sorted(calls)]
+    (tmp_path / "calls.maf").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    result = run("train", tmp_path / "calls.maf", "--fasta", tmp_path / "genome.fa", "-o", out, "--k", "3",
+                 "--set", "extraction.replicates=3", "--set", "solver.max_iter=200", "--quiet", "--no-plots")
+    assert result.exit_code == 0, result.output
+    counted = pd.read_csv(out / "catalog_SBS96.tsv", sep="\t", index_col=0)
+    assert counted.equals(catalog.rename_axis("MutationType"))
+    assert {"catalog_DBS78.tsv", "catalog_ID83.tsv", "signatures.tsv", "exposures.tsv"} <= {p.name for p in out.iterdir()}
+    assert json.loads((out / "run.json").read_text())["inputs"]["calls"] == str(tmp_path / "calls.maf")

@@ -163,6 +163,7 @@ def catalog(calls, fasta, output, all_filters, force, quiet):
 @cli.command(short_help="Extract signatures from a catalog (or train a network).", epilog=_examples(
     "unfoldnmf train catalog.tsv -o out                # K chosen from 1-25; signatures.tsv, exposures.tsv, report.html",
     "unfoldnmf train catalog.tsv -o out --k 8 --seed 1  # a fixed K",
+    "unfoldnmf train calls.maf --fasta GRCh38.fa -o out   # count the calls, then extract",
     "unfoldnmf train -o net --mode supervised --signatures sigs.tsv   # model.pt for fit --model"))
 @click.argument("catalog", required=False, type=click.Path(dir_okay=False, allow_dash=True))
 @_shared.output("signatures.tsv, exposures.tsv, report.html, ...")
@@ -172,6 +173,10 @@ def catalog(calls, fasta, output, all_filters, force, quiet):
 @click.option("--signatures", type=click.Path(dir_okay=False), help="Supervised: the signatures (96 × K) to fit.")
 @click.option("--exposures", type=click.Path(dir_okay=False),
               help="Supervised: true exposures of CATALOG (samples × signatures or transposed); else a simulated cohort.")
+@click.option("--fasta", type=click.Path(dir_okay=False),
+              help="CATALOG is mutation calls (VCF/MAF): count them against this genome first (see catalog).")
+@click.option("--channels", type=click.Choice(["SBS96", "DBS78", "ID83"]), default="SBS96", show_default=True,
+              help="With --fasta: which counted table to extract signatures from.")
 @click.option("--k", type=click.IntRange(min=1), help="Fix the number of signatures.")
 @click.option("--k-min", type=click.IntRange(min=1), help="Smallest K to try.")
 @click.option("--k-max", type=click.IntRange(min=1), help="Largest K to try.")
@@ -181,8 +186,8 @@ def catalog(calls, fasta, output, all_filters, force, quiet):
 @click.option("--no-plots", is_flag=True, help="Write no plots and no report.html (sets output.plots=false).")
 @_shared.quiet
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Also append every message, time-stamped, to this file.")
-def train(catalog, output, config_file, overrides, device, mode, signatures, exposures, k, k_min, k_max, seed, force,
-          resume, no_plots, quiet, log_file):
+def train(catalog, output, config_file, overrides, device, mode, signatures, exposures, fasta, channels, k, k_min, k_max,
+          seed, force, resume, no_plots, quiet, log_file):
     """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin),
     trying K from --k-min to --k-max (default 1-25) and choosing one; writes signatures.tsv,
     exposures.tsv, fit_quality.tsv, selection.tsv, solutions/, report.html, plots/, the tables under
@@ -210,7 +215,7 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
     distributed.init(config.device)
     try:
         result = run.train(catalog, output, config, force=force, resume=resume, progress=not quiet,
-                           signatures=signatures, exposures=exposures)
+                           signatures=signatures, exposures=exposures, fasta=fasta, channels=channels)
     finally:
         distributed.finish()
     if output != run.STDOUT and config.mode == "denovo":

@@ -25,7 +25,7 @@ from .hpc import distributed
 from .hpc.device import resolve_device, resolve_dtype
 from .io.channels import ChannelSet, channel_set_of_table
 from .io.lock import OutputLock
-from .io.tables import holds_counts, read_catalog, read_exposures, read_signatures
+from .io.tables import check_catalog, holds_counts, read_catalog, read_exposures, read_signatures
 from .io.writing import (
     exposures_text,
     prepare_output_dir,
@@ -56,8 +56,13 @@ def train(
     progress: bool = True,
     signatures: str | Path | None = None,
     exposures: str | Path | None = None,
+    fasta: str | Path | None = None,
+    channels: str = "SBS96",
 ) -> Extraction | SupervisedFit:
     """Run ``config.mode`` on the catalog file ``catalog`` and write the results to ``output``.
+    With ``fasta``, ``catalog`` is a VCF or MAF file of mutation calls: they are counted first
+    (:func:`unfoldnmf.calls.counting.count_catalogs`), the ``channels`` table (SBS96, DBS78 or ID83)
+    is extracted, and all three tables are written beside the results as ``catalog_<set>.tsv``.
 
     ``denovo``: extract signatures de novo (:func:`unfoldnmf.extraction.scan.scan_catalog`).
     ``supervised``: train an unfolded network on the ``signatures`` file, learning from the catalog's
@@ -72,13 +77,15 @@ def train(
     """
     config = config or Config()
     if config.mode == "supervised":
+        if fasta is not None:
+            raise InputError("--fasta counts mutation calls for denovo extraction; supervised training reads a catalog table")
         return _train_supervised(catalog, output, config, force, progress, signatures, exposures)
     if signatures is not None or exposures is not None:
         raise InputError("--signatures/--exposures are for --mode supervised; denovo mode extracts signatures de novo")
     if catalog is None:
         raise InputError("train: missing CATALOG (de novo extraction needs a catalog; - reads standard input)")
     name = "<stdin>" if str(catalog) == STDOUT else str(catalog)
-    table = read_catalog(catalog)
+    table, counted_tables = _catalog_or_calls(catalog, fasta, channels, progress)
     check_extraction(table, config, name)  # refused before anything is written
     main = distributed.current().is_main
     if str(output) == STDOUT:
@@ -93,14 +100,33 @@ def train(
     try:
         extraction = scan_catalog(table, config, checkpoint_dir=directory / "checkpoints", progress=progress)
         if main:
-            inputs, extra, labels = {"catalog": str(catalog)}, None, None
+            inputs, extra, labels = {"catalog": str(catalog)}, dict(counted_tables), None
+            if fasta is not None:
+                inputs.update(calls=inputs.pop("catalog"), fasta=str(fasta), channels=channels)
             if reference is not None:
-                inputs["reference"] = config.assignment.reference or "COSMIC v3.4 SBS GRCh37 (packaged)"
-                extra, labels = assignment_tables(extraction, table, reference, config)
+                inputs["reference"] = config.assignment.reference or "COSMIC v3.4 (packaged)"
+                assigned, labels = assignment_tables(extraction, table, reference, config)
+                extra.update(assigned)
             write_extraction(extraction, directory, config, inputs=inputs, extra=extra, annotations=labels)
     finally:
         lock.release()
     return extraction
+
+
+def _catalog_or_calls(catalog: str | Path, fasta: str | Path | None, channels: str,
+                      progress: bool) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The catalog to extract from: the table file ``catalog``, or with ``fasta`` the ``channels``
+    table counted from the calls in ``catalog``, with every counted table's text by file name."""
+    if fasta is None:
+        return read_catalog(catalog), {}
+    counted = count_catalogs([catalog], fasta, progress=progress)
+    tables = {"SBS96": counted.sbs96, "DBS78": counted.dbs78, "ID83": counted.id83}
+    if channels not in tables:
+        raise InputError(f"--channels {channels}: expected SBS96, DBS78 or ID83")
+    if tables[channels].to_numpy().sum() == 0:
+        raise InputError(f"{catalog}: no {channels} mutations were counted; nothing to extract")
+    texts = {f"catalog_{key}.tsv": to_text(table, "MutationType", "%d") for key, table in tables.items()}
+    return check_catalog(tables[channels].astype(float), str(catalog)), texts
 
 
 def assignment_tables(extraction: Extraction, catalog: pd.DataFrame, reference: pd.DataFrame,
