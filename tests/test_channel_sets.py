@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -59,3 +60,20 @@ def test_doublet_and_indel_signatures_are_drawn(tmp_path):
         result = run("plot", sim / "signatures.tsv", "-o", picture)
         assert result.exit_code == 0, result.output
         assert picture.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_genome_build_and_exome_pick_the_matching_cosmic_table(tmp_path, catalog_file):
+    from unfoldnmf.config import CosmicConfig
+    from unfoldnmf.reference.cosmic import cosmic_signatures
+
+    genome = cosmic_signatures(["SBS1"])
+    exome38 = cosmic_signatures(["SBS1"], choice=CosmicConfig(genome_build="GRCh38", exome=True))
+    assert not np.allclose(genome.to_numpy(), exome38.to_numpy())  # the tables differ by the trinucleotide frequencies
+    out = tmp_path / "fit"
+    result = run("fit", catalog_file, "--cosmic", "SBS1,SBS5", "--genome-build", "GRCh38", "--exome", "-o", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    used = pd.read_csv(out / "signatures.tsv", sep="\t", index_col=0)
+    np.testing.assert_allclose(used["SBS1"].to_numpy(), exome38["SBS1"].to_numpy(), rtol=1e-6, atol=1e-8)
+    assert json.loads((out / "run.json").read_text())["config"]["cosmic"] == {"genome_build": "GRCh38", "exome": True}
+    named = run("assign", out / "signatures.tsv", "--genome-build", "GRCh38", "--exome", "-o", "-")
+    assert named.exit_code == 0 and "SBS1:1.000" in named.output

@@ -113,10 +113,21 @@ class _shared:
         click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where to compute."),
     )
 
+    cosmic = _options(
+        click.option("--genome-build", type=click.Choice(["GRCh37", "GRCh38"]),
+                     help="COSMIC v3.4 tables for this build (default GRCh37; SBS-96 and DBS-78)."),
+        click.option("--exome", is_flag=True, default=None, help="Exome-normalised COSMIC tables, for whole-exome catalogs."),
+    )
+
     @staticmethod
     def output(what: str):
         return click.option("-o", "--output", required=True, type=click.Path(file_okay=False, allow_dash=True),
                             help=f"Output directory ({what}), or - to stream the main table to stdout.")
+
+
+def _cosmic_choice(genome_build: str | None, exome: bool | None) -> dict:
+    """The ``cosmic`` config section from --genome-build/--exome (unset flags left out)."""
+    return {key: value for key, value in (("genome_build", genome_build), ("exome", exome)) if value is not None}
 
 
 def _config(config_file: str | None, overrides: tuple[str, ...], flags: dict):
@@ -177,6 +188,7 @@ def catalog(calls, fasta, output, all_filters, force, quiet):
               help="CATALOG is mutation calls (VCF/MAF): count them against this genome first (see catalog).")
 @click.option("--channels", type=click.Choice(["SBS96", "DBS78", "ID83"]), default="SBS96", show_default=True,
               help="With --fasta: which counted table to extract signatures from.")
+@_shared.cosmic
 @click.option("--k", type=click.IntRange(min=1), help="Fix the number of signatures.")
 @click.option("--k-min", type=click.IntRange(min=1), help="Smallest K to try.")
 @click.option("--k-max", type=click.IntRange(min=1), help="Largest K to try.")
@@ -186,8 +198,8 @@ def catalog(calls, fasta, output, all_filters, force, quiet):
 @click.option("--no-plots", is_flag=True, help="Write no plots and no report.html (sets output.plots=false).")
 @_shared.quiet
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Also append every message, time-stamped, to this file.")
-def train(catalog, output, config_file, overrides, device, mode, signatures, exposures, fasta, channels, k, k_min, k_max,
-          seed, force, resume, no_plots, quiet, log_file):
+def train(catalog, output, config_file, overrides, device, mode, signatures, exposures, fasta, channels, genome_build,
+          exome, k, k_min, k_max, seed, force, resume, no_plots, quiet, log_file):
     """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin),
     trying K from --k-min to --k-max (default 1-25) and choosing one; writes signatures.tsv,
     exposures.tsv, fit_quality.tsv, selection.tsv, solutions/, report.html, plots/, the tables under
@@ -204,7 +216,8 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 
     extraction = {key: value for key, value in (("k", k), ("k_min", k_min), ("k_max", k_max)) if value is not None}
     config = _config(config_file, overrides, {"device": device, "seed": seed, "mode": mode, "extraction": extraction,
-                                              "output": {"plots": False} if no_plots else None})
+                                              "output": {"plots": False} if no_plots else None,
+                                              "cosmic": _cosmic_choice(genome_build, exome)})
     if config.mode == "supervised" and (extraction or resume):
         raise InputError("--k/--k-min/--k-max/--resume are for denovo extraction; supervised training fits the "
                          "signatures given with --signatures")
@@ -242,6 +255,7 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 @click.option("--min-deviance-gain", type=click.FloatRange(min=0),
               help=f"Sparse refit: Poisson deviance, times the fit's over-dispersion, a signature must save to stay "
                    f"(default {RefitConfig.min_deviance_gain:g}).")
+@_shared.cosmic
 @click.option("--bootstrap", type=click.IntRange(min=0), default=0, metavar="N",
               help="Also write exposures_bootstrap.tsv: intervals from N resampled copies of each sample (e.g. 100).")
 @click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
@@ -250,8 +264,8 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 @_shared.config
 @_shared.force
 @_shared.quiet
-def fit(catalog, output, signatures, cosmic, model, exclude, exclude_artefacts, method, min_deviance_gain, bootstrap,
-        confidence, seed, config_file, overrides, device, force, quiet):
+def fit(catalog, output, signatures, cosmic, model, exclude, exclude_artefacts, method, min_deviance_gain, genome_build,
+        exome, bootstrap, confidence, seed, config_file, overrides, device, force, quiet):
     """Exposures of the samples of CATALOG on known signatures (sparse refit) or from a trained network."""
     _configure_logging(quiet)
     from . import run
@@ -261,7 +275,8 @@ def fit(catalog, output, signatures, cosmic, model, exclude, exclude_artefacts, 
     if model is not None and refit:
         raise InputError("--method/--min-deviance-gain choose the refit of --signatures/--cosmic; a model computes "
                          "exposures with its own network")
-    config = _config(config_file, overrides, {"device": device, "seed": seed, "refit": refit})
+    config = _config(config_file, overrides, {"device": device, "seed": seed, "refit": refit,
+                                              "cosmic": _cosmic_choice(genome_build, exome)})
     names = None if cosmic is None else [] if cosmic == "all" else parse_names(cosmic)
     run.fit(catalog, output, config, signatures=signatures, cosmic=names, model=model, force=force,
             exclude=parse_names(exclude) if exclude else None, exclude_artefacts=exclude_artefacts,
@@ -270,10 +285,13 @@ def fit(catalog, output, signatures, cosmic, model, exclude, exclude_artefacts, 
 
 @cli.command(short_help="Name signatures after COSMIC (or another reference).", epilog=_examples(
     "unfoldnmf assign out/signatures.tsv -o -",
-    "unfoldnmf assign sigs.tsv --reference COSMIC_v3.4_SBS_GRCh38.txt -o named"))
+    "unfoldnmf assign sigs.tsv --genome-build GRCh38 --exome -o named",
+    "unfoldnmf assign sigs.tsv --reference my_reference.tsv -o named"))
 @click.argument("signatures", type=click.Path(dir_okay=False, allow_dash=True))
 @_shared.output("assignment.tsv")
-@click.option("--reference", type=click.Path(dir_okay=False), help="Reference signature table (default: COSMIC v3.4 SBS GRCh37).")
+@click.option("--reference", type=click.Path(dir_okay=False),
+              help="Reference signature table (default: the packaged COSMIC v3.4 set of the signatures' kind).")
+@_shared.cosmic
 @click.option("--min-cosine", type=click.FloatRange(0, 1), default=AssignmentConfig.min_cosine, show_default=True,
               help="Below this cosine a signature is reported as novel.")
 @click.option("--min-gain", type=click.FloatRange(0, 1, max_open=True), default=AssignmentConfig.min_gain, show_default=True,
@@ -281,12 +299,13 @@ def fit(catalog, output, signatures, cosmic, model, exclude, exclude_artefacts, 
 @click.option("--max-signatures", type=click.IntRange(min=1), default=AssignmentConfig.max_signatures, show_default=True,
               help="Most reference signatures in one mix.")
 @_shared.force
-def assign(signatures, output, reference, min_cosine, min_gain, max_signatures, force):
+def assign(signatures, output, reference, genome_build, exome, min_cosine, min_gain, max_signatures, force):
     """Explain each signature of SIGNATURES as a sparse mix of reference signatures, or flag it novel."""
     from . import run
 
     config = _config(None, (), {"assignment": {"min_cosine": min_cosine, "min_gain": min_gain,
-                                               "max_signatures": max_signatures}})
+                                               "max_signatures": max_signatures},
+                                "cosmic": _cosmic_choice(genome_build, exome)})
     assignment = run.assign(signatures, output, config, reference, force=force)
     if output != run.STDOUT:
         click.echo(run.assignment_text(assignment), nl=False)

@@ -106,6 +106,14 @@ class AssignmentConfig:
 
 
 @dataclass
+class CosmicConfig:
+    """Which packaged COSMIC v3.4 tables ``--cosmic`` and the assignment use (ID-83 has one)."""
+
+    genome_build: Literal["GRCh37", "GRCh38"] = "GRCh37"
+    exome: bool = False  #: exome-normalised signatures, for whole-exome catalogs
+
+
+@dataclass
 class NetworkConfig:
     """The unfolded network: depth, weight tying and training schedule."""
 
@@ -149,6 +157,7 @@ class Config:
     extraction: ExtractionConfig = field(default_factory=ExtractionConfig)
     refit: RefitConfig = field(default_factory=RefitConfig)
     assignment: AssignmentConfig = field(default_factory=AssignmentConfig)
+    cosmic: CosmicConfig = field(default_factory=CosmicConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ._version import __version__
 from .calls.counting import Catalogs, count_catalogs
-from .config import Config
+from .config import Config, CosmicConfig
 from .errors import InputError
 from .exposures.fit import bootstrap_signatures, exposures_from_model, fit_signatures
 from .exposures.quality import fit_quality
@@ -93,8 +93,8 @@ def train(
         if main:
             sys.stdout.write(exposures_text(extraction.exposures))
         return extraction
-    reference = (same_channels(reference_signatures(config.assignment.reference, channel_set_of_table(table)), table,
-                               "the assignment reference") if config.assignment.enabled else None)
+    reference = (same_channels(reference_signatures(config.assignment.reference, channel_set_of_table(table), config.cosmic),
+                               table, "the assignment reference") if config.assignment.enabled else None)
     lock = OutputLock(output)
     directory = distributed.main_first(lambda: _claim(output, lock, force, resume, resumable=True))
     try:
@@ -104,7 +104,7 @@ def train(
             if fasta is not None:
                 inputs.update(calls=inputs.pop("catalog"), fasta=str(fasta), channels=channels)
             if reference is not None:
-                inputs["reference"] = config.assignment.reference or "COSMIC v3.4 (packaged)"
+                inputs["reference"] = config.assignment.reference or "COSMIC v3.4 (packaged; see config.cosmic)"
                 assigned, labels = assignment_tables(extraction, table, reference, config)
                 extra.update(assigned)
             write_extraction(extraction, directory, config, inputs=inputs, extra=extra, annotations=labels)
@@ -234,13 +234,14 @@ def catalog(calls: list[str | Path], fasta: str | Path, output: str | Path, all_
 
 def signature_source(signatures: str | Path | None = None, cosmic: list[str] | None = None,
                      exclude: list[str] | None = None, exclude_artefacts: bool = False,
-                     channels: ChannelSet | None = None) -> pd.DataFrame:
+                     channels: ChannelSet | None = None, choice: CosmicConfig | None = None) -> pd.DataFrame:
     """The signatures a user named: a table file, or COSMIC v3.4 ``cosmic`` names ([] for all of
-    them, of the channel set ``channels``, else of the set the names belong to), less the ``exclude``
-    names and, with ``exclude_artefacts``, COSMIC's artefact signatures."""
+    them, of the channel set ``channels``, else of the set the names belong to; the genome build and
+    normalisation of ``choice``), less the ``exclude`` names and, with ``exclude_artefacts``,
+    COSMIC's artefact signatures."""
     if (signatures is None) == (cosmic is None):
         raise InputError("give exactly one source of signatures: --signatures FILE or --cosmic [NAMES]")
-    table = read_signatures(signatures) if signatures is not None else cosmic_signatures(cosmic or None, channels)
+    table = read_signatures(signatures) if signatures is not None else cosmic_signatures(cosmic or None, channels, choice)
     return exclude_signatures(table, exclude, exclude_artefacts)
 
 
@@ -295,13 +296,14 @@ def fit(
         if cosmic is not None and cosmic and names_channel_set(cosmic) != channel_set_of_table(table):
             raise InputError(f"--cosmic {','.join(cosmic)}: these are {names_channel_set(cosmic).title} signatures but "
                              f"the catalog has {channel_set_of_table(table).title} channels")
-        sigs = same_channels(signature_source(signatures, cosmic, exclude, exclude_artefacts, channel_set_of_table(table)),
+        sigs = same_channels(signature_source(signatures, cosmic, exclude, exclude_artefacts, channel_set_of_table(table),
+                                              config.cosmic),
                              table, "--signatures" if signatures is not None else "--cosmic")
         started = time.perf_counter()
         exposures = counted(table, fit_signatures(table, sigs, config.refit))
         info = {"source": "signatures", "signatures": list(sigs.columns), "samples": int(table.shape[1]),
                 "seconds_fit": round(time.perf_counter() - started, 3)}
-        inputs["signatures"] = str(signatures) if signatures is not None else "COSMIC v3.4 SBS GRCh37 (packaged)"
+        inputs["signatures"] = str(signatures) if signatures is not None else "COSMIC v3.4 (packaged; see config.cosmic)"
         if bootstrap:
             started = time.perf_counter()
             intervals = bootstrap_signatures(table, sigs, exposures, config.refit, bootstrap, confidence, config.seed,
@@ -328,8 +330,8 @@ def assign(signatures: str | Path, output: str | Path, config: Config | None = N
     signatures (COSMIC v3.4 when None); writes ``assignment.tsv`` to ``output`` (``-``: standard output)."""
     config = config or Config()
     table = read_signatures(signatures)
-    assignment = _assign(table, same_channels(reference_signatures(reference, channel_set_of_table(table)), table,
-                                              "the reference"), config)
+    assignment = _assign(table, same_channels(reference_signatures(reference, channel_set_of_table(table), config.cosmic),
+                                              table, "the reference"), config)
     text = assignment_text(assignment)
     if str(output) == STDOUT:
         sys.stdout.write(text)

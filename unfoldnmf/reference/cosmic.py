@@ -1,4 +1,5 @@
-"""Reference signature sets: the packaged COSMIC v3.4 tables (SBS-96 and DBS-78 on GRCh37, ID-83), or a user's file."""
+"""Reference signature sets: the packaged COSMIC v3.4 tables (SBS-96 and DBS-78 for GRCh37 or GRCh38,
+genome- or exome-normalised; ID-83), or a user's file."""
 
 from __future__ import annotations
 
@@ -7,23 +8,32 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..config import CosmicConfig
 from ..errors import InputError
 from ..io.channels import DBS78, ID83, SBS96, ChannelSet
 from ..io.tables import read_signatures
 
-#: The packaged COSMIC v3.4 table of each channel set.
-COSMIC_FILES = {"SBS96": "data/COSMIC_v3.4_SBS_GRCh37.tsv", "DBS78": "data/COSMIC_v3.4_DBS_GRCh37.tsv",
-                "ID83": "data/COSMIC_v3.4_ID_GRCh37.tsv"}
+#: The file name's part for each channel set.
+COSMIC_KINDS = {"SBS96": "SBS", "DBS78": "DBS", "ID83": "ID"}
+
+
+def cosmic_file(channels: ChannelSet, choice: CosmicConfig) -> str:
+    """The packaged table of ``channels`` for the genome build and normalisation ``choice`` (COSMIC
+    publishes one ID-83 table, used for every choice)."""
+    if channels.name == "ID83":
+        return "data/COSMIC_v3.4_ID_GRCh37.tsv"
+    return f"data/COSMIC_v3.4_{COSMIC_KINDS[channels.name]}_{choice.genome_build}{'_exome' if choice.exome else ''}.tsv"
 #: COSMIC v3.4 SBS signatures that COSMIC lists as possible sequencing artefacts.
 ARTEFACTS = ("SBS27", *(f"SBS{n}" for n in range(43, 61) if n != 44), "SBS95")
 
 
-def cosmic_signatures(names: list[str] | None = None, channels: ChannelSet | None = None) -> pd.DataFrame:
-    """COSMIC v3.4 signatures (channels × K) of the channel set ``channels`` (SBS-96 and DBS-78 on
-    GRCh37, or ID-83), optionally only ``names`` (in that order); without ``channels`` the names say
-    which set (DBS…, ID…, else SBS-96)."""
+def cosmic_signatures(names: list[str] | None = None, channels: ChannelSet | None = None,
+                      choice: CosmicConfig | None = None) -> pd.DataFrame:
+    """COSMIC v3.4 signatures (channels × K) of the channel set ``channels`` (SBS-96, DBS-78 or
+    ID-83; the genome build and normalisation of ``choice``, GRCh37 genome by default), optionally
+    only ``names`` (in that order); without ``channels`` the names say which set (DBS…, ID…, else SBS-96)."""
     channels = channels or names_channel_set(names or [])
-    with resources.as_file(resources.files("unfoldnmf").joinpath(COSMIC_FILES[channels.name])) as path:
+    with resources.as_file(resources.files("unfoldnmf").joinpath(cosmic_file(channels, choice or CosmicConfig()))) as path:
         table = read_signatures(path)
     if names is not None:
         unknown = [n for n in names if n not in table.columns]
@@ -42,9 +52,11 @@ def names_channel_set(names: list[str]) -> ChannelSet:
     return SBS96
 
 
-def reference_signatures(path: str | Path | None = None, channels: ChannelSet = SBS96) -> pd.DataFrame:
-    """The signature table at ``path`` (channels × R), or COSMIC v3.4 of ``channels`` when ``path`` is None."""
-    return cosmic_signatures(channels=channels) if path is None else read_signatures(path)
+def reference_signatures(path: str | Path | None = None, channels: ChannelSet = SBS96,
+                         choice: CosmicConfig | None = None) -> pd.DataFrame:
+    """The signature table at ``path`` (channels × R), or COSMIC v3.4 of ``channels`` (and ``choice``)
+    when ``path`` is None."""
+    return cosmic_signatures(channels=channels, choice=choice) if path is None else read_signatures(path)
 
 
 def parse_names(text: str) -> list[str]:
