@@ -228,3 +228,32 @@ def test_train_counts_calls_then_extracts_in_one_command(tmp_path):
     assert counted.equals(catalog.rename_axis("MutationType"))
     assert {"catalog_DBS78.tsv", "catalog_ID83.tsv", "signatures.tsv", "exposures.tsv"} <= {p.name for p in out.iterdir()}
     assert json.loads((out / "run.json").read_text())["inputs"]["calls"] == str(tmp_path / "calls.maf")
+
+
+def test_attribute_gives_each_mutation_its_signature_probabilities(tmp_path, genome):
+    """Signature A holds every C>T channel, B every T>C one: a C>T mutation is A's for sure, and a
+    channel both share splits by the sample's exposures."""
+    signatures = pd.DataFrame(0.0, index=pd.Index(CHANNELS, name="MutationType"), columns=["A", "B"])
+    signatures.loc[[c for c in CHANNELS if "C>T" in c], "A"] = 1.0
+    signatures.loc[[c for c in CHANNELS if "T>C" in c], "B"] = 1.0
+    signatures.loc["A[C>A]A", ["A", "B"]] = 1.0  # shared
+    signatures = signatures / signatures.sum()
+    (tmp_path / "sigs.tsv").write_text(signatures.to_csv(sep="\t"))
+    (tmp_path / "expo.tsv").write_text("Samples\tA\tB\ntumour\t30\t10\nnormal\t0\t5\n")
+    vcf = _vcf(tmp_path / "calls.vcf", CALLS)
+    out = tmp_path / "attr"
+    result = run("attribute", vcf, "--fasta", genome, "--signatures", tmp_path / "sigs.tsv", "--exposures",
+                 tmp_path / "expo.tsv", "-o", out)
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(out / "attributions.tsv", sep="\t")
+    assert len(rows) == 5  # the SBS: 2 × A[C>T]G, T[T>C]T (normal), A[C>T]A, A[C>A]A
+    by_channel = rows.set_index(["Samples", "MutationType"])
+    assert by_channel.loc[("tumour", "A[C>T]A"), "A"] == 1 and by_channel.loc[("normal", "T[T>C]T"), "MostLikely"] == "B"
+    shared = by_channel.loc[("tumour", "A[C>A]A")]
+    a_weight, b_weight = 30 * signatures.loc["A[C>A]A", "A"], 10 * signatures.loc["A[C>A]A", "B"]
+    assert shared.A == pytest.approx(a_weight / (a_weight + b_weight), rel=1e-3)
+    (tmp_path / "other.tsv").write_text("Samples\tA\tB\nsomeone\t1\t1\n")
+    refused = run("attribute", vcf, "--fasta", genome, "--signatures", tmp_path / "sigs.tsv", "--exposures",
+                  tmp_path / "other.tsv", "-o", tmp_path / "none")
+    assert refused.exit_code == 2 and "none of the SBS-96 mutations" in refused.output
+    assert not (tmp_path / "none").exists()

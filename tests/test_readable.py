@@ -54,7 +54,7 @@ def test_signature_tables_print_float_dust_as_zero():
 def test_help_lists_commands_in_the_order_of_use_and_every_command_shows_examples():
     overview = run("--help").output
     listed = [line.split()[0] for line in overview.split("Commands:")[1].strip().splitlines()]
-    assert listed == ["example", "catalog", "train", "fit", "assign", "plot", "simulate", "evaluate"]
+    assert listed == ["example", "catalog", "train", "fit", "assign", "attribute", "plot", "simulate", "evaluate"]
     assert "..." not in overview.split("Commands:")[1]  # no summary cut off
     for command in listed:
         text = run(command, "--help").output

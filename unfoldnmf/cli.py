@@ -46,7 +46,7 @@ class _Group(click.Group):
 
 
 #: ``unfoldnmf --help`` lists the commands in this order: try, extract, fit, name, look, check.
-COMMAND_ORDER = ("example", "catalog", "train", "fit", "assign", "plot", "simulate", "evaluate")
+COMMAND_ORDER = ("example", "catalog", "train", "fit", "assign", "attribute", "plot", "simulate", "evaluate")
 
 
 def _examples(*lines: str) -> str:
@@ -169,6 +169,33 @@ def catalog(calls, fasta, output, all_filters, force, quiet):
                                         "SBS96.tsv, DBS78.tsv, ID83.tsv and run.json written to %s", summary["samples"],
                                         summary["sbs_counted"], summary["dbs_counted"], summary["id_counted"],
                                         summary["records"], skipped, output)
+
+
+@cli.command(short_help="Which signature made each mutation: per-mutation probabilities.", epilog=_examples(
+    "unfoldnmf attribute calls.vcf.gz --fasta GRCh38.fa --signatures out/signatures.tsv --exposures out/exposures.tsv -o attr",
+    "unfoldnmf attribute cohort.maf --fasta hg19.fa --signatures fit/signatures.tsv --exposures fit/exposures.tsv -o attr"))
+@click.argument("calls", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--fasta", required=True, type=click.Path(dir_okay=False), help="Reference genome the calls were made on.")
+@click.option("--signatures", required=True, type=click.Path(dir_okay=False),
+              help="Signatures (SBS-96, DBS-78 or ID-83; mutations of that kind are attributed).")
+@click.option("--exposures", required=True, type=click.Path(dir_okay=False),
+              help="The samples' exposures to those signatures (e.g. fit's or train's exposures.tsv).")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="Output directory (attributions.tsv, run.json).")
+@click.option("--all-filters", is_flag=True, help="Keep calls that failed a filter (default: PASS only).")
+@_shared.force
+@_shared.quiet
+def attribute(calls, fasta, signatures, exposures, output, all_filters, force, quiet):
+    """For every mutation in CALLS, the probability that each signature made it: the sample's exposure
+    to the signature times the signature's probability of the mutation's channel, normalised over the
+    signatures. One row per mutation in attributions.tsv, with the most likely signature."""
+    _configure_logging(quiet)
+    from . import run
+
+    summary = run.attribute(list(calls), fasta, signatures, exposures, output, all_filters=all_filters, force=force,
+                            progress=not quiet)
+    logging.getLogger("unfoldnmf").info("%d %s mutations attributed; attributions.tsv and run.json written to %s",
+                                        summary["mutations_attributed"], summary["kind"], output)
 
 
 @cli.command(short_help="Extract signatures from a catalog (or train a network).", epilog=_examples(

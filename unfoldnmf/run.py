@@ -8,16 +8,19 @@ file atomically. The command line (:mod:`unfoldnmf.cli`) is a thin shell over th
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ._version import __version__
-from .calls.counting import Catalogs, count_catalogs
+from .calls.counting import Catalogs, Mutation, count_catalogs
 from .config import Config, CosmicConfig
 from .errors import InputError
+from .exposures.attribution import Attribution
 from .exposures.fit import bootstrap_signatures, exposures_from_model, fit_signatures
 from .exposures.quality import fit_quality
 from .extraction.scan import Extraction, check_extraction, scan_catalog
@@ -27,6 +30,7 @@ from .io.channels import ChannelSet, channel_set_of_table
 from .io.lock import OutputLock
 from .io.tables import check_catalog, holds_counts, read_catalog, read_exposures, read_signatures
 from .io.writing import (
+    atomic_file,
     exposures_text,
     prepare_output_dir,
     quality_text,
@@ -42,6 +46,8 @@ from .reference.assign import Assignment, assign_signatures
 from .reference.cosmic import cosmic_signatures, exclude_signatures, names_channel_set, reference_signatures
 from .reference.simulate import EXPOSURE_MODELS, Cohort, simulate_cohort
 from .report.output_dir import provenance, write_extraction
+
+log = logging.getLogger("unfoldnmf")
 
 #: ``output`` that streams the main table to standard output instead of writing a directory.
 STDOUT = "-"
@@ -230,6 +236,63 @@ def catalog(calls: list[str | Path], fasta: str | Path, output: str | Path, all_
     write_json(directory / "run.json", {"unfoldnmf_version": __version__, "command": " ".join(sys.argv),
                                         "fasta": str(fasta), "all_filters": all_filters, **counted_calls.summary})
     return counted_calls
+
+
+def attribute(calls: list[str | Path], fasta: str | Path, signatures: str | Path, exposures: str | Path,
+              output: str | Path, all_filters: bool = False, force: bool = False, progress: bool = False) -> dict:
+    """For every mutation of the VCF/MAF files ``calls`` of the signatures' kind (SBS-96, DBS-78 or
+    ID-83), the probability that each signature made it, from the samples' ``exposures``
+    (:class:`unfoldnmf.exposures.attribution.Attribution`); written, streamed, to
+    ``output``/``attributions.tsv`` (one row per mutation: sample, position, alleles, channel, one
+    column per signature, the most likely one) with ``run.json``. Returns the summary."""
+    sigs = read_signatures(signatures)
+    kind = channel_set_of_table(sigs)
+    model = Attribution(sigs, read_exposures(exposures, list(sigs.columns)))
+    if Path(output).exists() and any(Path(output).iterdir()) and not force:
+        prepare_output_dir(output)  # refuses with the usual message before any counting
+    created = not Path(output).exists()
+    directory = prepare_output_dir(output, force=force)
+    try:
+        return _write_attributions(calls, fasta, signatures, exposures, directory, kind, model, all_filters, progress)
+    except BaseException:
+        if created and not any(directory.iterdir()):
+            directory.rmdir()  # nothing half-written, not even an empty folder
+        raise
+
+
+def _write_attributions(calls, fasta, signatures, exposures, directory: Path, kind: ChannelSet, model: Attribution,
+                        all_filters: bool, progress: bool) -> dict:
+    missing: dict[str, int] = {}
+    written = 0
+    with atomic_file(directory / "attributions.tsv") as handle:
+        handle.write("\t".join(["Samples", "Chromosome", "Position", "REF", "ALT", "MutationType", *model.names,
+                                 "MostLikely"]) + "\n")
+
+        def write(mutation: Mutation) -> None:
+            nonlocal written
+            if mutation.kind != kind.name:
+                return
+            if not model.knows(mutation.sample):
+                missing[mutation.sample] = missing.get(mutation.sample, 0) + 1
+                return
+            chances = model.probabilities(mutation.sample, mutation.label)
+            likely = model.names[int(np.argmax(chances))] if chances.any() else ""
+            handle.write("\t".join([mutation.sample, mutation.contig, str(mutation.position), mutation.ref, mutation.alt,
+                                     mutation.label, *(f"{p:.4g}" for p in chances), likely]) + "\n")
+            written += 1
+        counted = count_catalogs(calls, fasta, all_filters, progress, on_mutation=write)
+        if not written:
+            raise InputError(f"{exposures}: none of the {kind.title} mutations counted belongs to a sample with "
+                             f"exposures there (samples in the calls: {', '.join(list(missing)[:5]) or 'none'})")
+    if missing:
+        log.warning("%d sample(s) of the calls have no exposures and were left out: %s", len(missing),
+                    ", ".join(list(missing)[:5]))
+    summary = {"mutations_attributed": written, "kind": kind.title, "samples_without_exposures": missing,
+               **counted.summary}
+    write_json(directory / "run.json", {"unfoldnmf_version": __version__, "command": " ".join(sys.argv),
+                                        "fasta": str(fasta), "signatures": str(signatures),
+                                        "exposures": str(exposures), **summary})
+    return summary
 
 
 def signature_source(signatures: str | Path | None = None, cosmic: list[str] | None = None,

@@ -19,6 +19,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -49,6 +50,19 @@ MIN_REF_CHECKS = 20
 SHOWN_WARNINGS = 5
 
 
+@dataclass(frozen=True)
+class Mutation:
+    """One counted mutation: where, which sample, and its channel (``kind`` SBS96, DBS78 or ID83)."""
+
+    sample: str
+    contig: str
+    position: int  #: 1-based, of the first REF base as the call gave it (a doublet's first base)
+    ref: str
+    alt: str
+    kind: str
+    label: str
+
+
 @dataclass
 class Catalogs:
     """SBS-96, DBS-78 and ID-83 count tables (channels × samples, every sample in each) and what was skipped."""
@@ -60,8 +74,9 @@ class Catalogs:
 
 
 class _Counter:
-    def __init__(self, genome: Genome):
+    def __init__(self, genome: Genome, on_mutation: Callable[[Mutation], None] | None = None):
         self.genome = genome
+        self.on_mutation = on_mutation
         self.sbs: dict[str, np.ndarray] = {}
         self.dbs: dict[str, np.ndarray] = {}
         self.ids: dict[str, np.ndarray] = {}
@@ -88,7 +103,7 @@ class _Counter:
         if len(call.ref) == 1:
             self._extend_run(call)
         elif len(call.ref) == 2 and all(r != a for r, a in zip(call.ref, call.alt)):
-            self._count_doublet(call.sample, call.ref, call.alt)
+            self._count_doublet(call, call.ref, call.alt)
         else:
             self.tally["multi-base substitutions (3+ bases, or not all changed)"] += 1
 
@@ -104,10 +119,7 @@ class _Counter:
         if ref and not self._ref_agrees(call, contig):
             return
         label = classify_indel(lambda a, b: self.genome.bases(contig, a, b), left, deleted, inserted)
-        if label is None:
-            self.tally["context with bases other than ACGT"] += 1
-        else:
-            self.ids[call.sample][ID_INDEX[label]] += 1
+        self._count(call, ref, alt, "ID83", label)
 
     def _ref_agrees(self, call: Call, contig: str) -> bool:
         genome_ref = self.genome.bases(contig, call.position - 1, call.position - 1 + len(call.ref))
@@ -142,22 +154,24 @@ class _Counter:
             call = run[0]
             contig = self.genome.contig(call.contig)
             context = self.genome.bases(contig, call.position - 2, call.position + 1)
-            label = sbs_channel(context, call.alt)
-            if label is None:
-                self.tally["context with bases other than ACGT"] += 1
-            else:
-                self.sbs[sample][CHANNEL_INDEX[label]] += 1
+            self._count(call, call.ref, call.alt, "SBS96", sbs_channel(context, call.alt))
         elif len(run) == 2:
-            self._count_doublet(sample, run[0].ref + run[1].ref, run[0].alt + run[1].alt)
+            self._count_doublet(run[0], run[0].ref + run[1].ref, run[0].alt + run[1].alt)
         else:
             self.tally["multi-base substitutions (3+ bases, or not all changed)"] += 1
 
-    def _count_doublet(self, sample: str, ref: str, alt: str) -> None:
-        label = dbs_channel(ref, alt)
+    def _count_doublet(self, first: Call, ref: str, alt: str) -> None:
+        self._count(first, ref, alt, "DBS78", dbs_channel(ref, alt))
+
+    def _count(self, call: Call, ref: str, alt: str, kind: str, label: str | None) -> None:
         if label is None:
             self.tally["context with bases other than ACGT"] += 1
-        else:
-            self.dbs[sample][DBS_INDEX[label]] += 1
+            return
+        table, index = {"SBS96": (self.sbs, CHANNEL_INDEX), "DBS78": (self.dbs, DBS_INDEX),
+                        "ID83": (self.ids, ID_INDEX)}[kind]
+        table[call.sample][index[label]] += 1
+        if self.on_mutation is not None:
+            self.on_mutation(Mutation(call.sample, call.contig, call.position, ref, alt, kind, label))
 
     def finish(self) -> None:
         for sample in list(self.runs):
@@ -165,12 +179,12 @@ class _Counter:
 
 
 def count_catalogs(calls: list[str | Path], fasta: str | Path, all_filters: bool = False,
-                   progress: bool = False) -> Catalogs:
+                   progress: bool = False, on_mutation: Callable[[Mutation], None] | None = None) -> Catalogs:
     """SBS-96, DBS-78 and ID-83 catalogs of the samples in the VCF/MAF files ``calls`` (see the module's rules),
     with the reference genome ``fasta``; only PASS calls unless ``all_filters``; ``progress`` shows a
-    bar of the calls read per file."""
+    bar of the calls read per file. ``on_mutation`` is called with every mutation counted, as it is."""
     genome = Genome(fasta)
-    counter = _Counter(genome)
+    counter = _Counter(genome, on_mutation)
     records, skipped = 0, Counter()
     try:
         for path in calls:

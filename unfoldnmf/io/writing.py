@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import secrets
 from pathlib import Path
+from typing import IO, Iterator
 
 import numpy as np
 import pandas as pd
@@ -32,16 +34,23 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     A reader sees the old file or the complete new one, never a part; on failure nothing is left,
     and the OSError raised names ``path``.
     """
+    with atomic_file(path, binary=isinstance(data, bytes)) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, binary: bool = False) -> Iterator[IO]:
+    """A file handle to write ``path`` piece by piece (e.g. a table too large to hold), atomically
+    as :func:`write_atomic`: the file appears, complete, only when the block ends without error."""
     path = Path(path)
-    mode = "wb" if isinstance(data, bytes) else "w"
     tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the process umask applies
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
     try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as handle:
-            handle.write(data)
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
