@@ -119,6 +119,13 @@ class _shared:
         click.option("--exome", is_flag=True, default=None, help="Exome-normalised COSMIC tables, for whole-exome catalogs."),
     )
 
+    calls = _options(
+        click.argument("calls", nargs=-1, required=True, type=click.Path(dir_okay=False)),
+        click.option("--fasta", required=True, type=click.Path(dir_okay=False),
+                     help="Reference genome the calls were made on (plain or bgzip FASTA; indexed on first use)."),
+        click.option("--all-filters", is_flag=True, help="Keep calls that failed a filter (default: PASS only)."),
+    )
+
     @staticmethod
     def output(what: str):
         return click.option("-o", "--output", required=True, type=click.Path(file_okay=False, allow_dash=True),
@@ -146,12 +153,9 @@ def cli() -> None:
 @cli.command(short_help="Count VCF/MAF calls into SBS-96, DBS-78 and ID-83 catalogs.", epilog=_examples(
     "unfoldnmf catalog tumour1.vcf.gz tumour2.vcf.gz --fasta GRCh38.fa -o catalogs",
     "unfoldnmf catalog cohort.maf --fasta hg19.fa.gz -o catalogs && unfoldnmf train catalogs/SBS96.tsv -o out"))
-@click.argument("calls", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--fasta", required=True, type=click.Path(dir_okay=False),
-              help="Reference genome the calls were made on (plain or bgzip FASTA; indexed on first use).")
+@_shared.calls
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Output directory (SBS96.tsv, DBS78.tsv, ID83.tsv, run.json).")
-@click.option("--all-filters", is_flag=True, help="Keep calls that failed a filter (default: PASS only).")
 @_shared.force
 @_shared.quiet
 def catalog(calls, fasta, output, all_filters, force, quiet):
@@ -174,15 +178,13 @@ def catalog(calls, fasta, output, all_filters, force, quiet):
 @cli.command(short_help="Which signature made each mutation: per-mutation probabilities.", epilog=_examples(
     "unfoldnmf attribute calls.vcf.gz --fasta GRCh38.fa --signatures out/signatures.tsv --exposures out/exposures.tsv -o attr",
     "unfoldnmf attribute cohort.maf --fasta hg19.fa --signatures fit/signatures.tsv --exposures fit/exposures.tsv -o attr"))
-@click.argument("calls", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--fasta", required=True, type=click.Path(dir_okay=False), help="Reference genome the calls were made on.")
+@_shared.calls
 @click.option("--signatures", required=True, type=click.Path(dir_okay=False),
               help="Signatures (SBS-96, DBS-78 or ID-83; mutations of that kind are attributed).")
 @click.option("--exposures", required=True, type=click.Path(dir_okay=False),
               help="The samples' exposures to those signatures (e.g. fit's or train's exposures.tsv).")
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Output directory (attributions.tsv, run.json).")
-@click.option("--all-filters", is_flag=True, help="Keep calls that failed a filter (default: PASS only).")
 @_shared.force
 @_shared.quiet
 def attribute(calls, fasta, signatures, exposures, output, all_filters, force, quiet):
