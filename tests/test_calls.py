@@ -257,3 +257,49 @@ def test_attribute_gives_each_mutation_its_signature_probabilities(tmp_path, gen
                   tmp_path / "other.tsv", "-o", tmp_path / "none")
     assert refused.exit_code == 2 and "none of the SBS-96 mutations" in refused.output
     assert not (tmp_path / "none").exists()
+
+
+def _id83_cases():
+    """(sequence segment, 0-based offset of the VCF anchor base in it, REF, ALT) making each ID-83
+    class once: runs and repeats between flanks that cannot extend them or share bases with them."""
+    units = {2: "AC", 3: "ACG", 4: "ACGG", 5: "ACGGC"}  # no T inside: T flanks never repeat or match them
+    cases = {}
+    for base, flank in (("C", "AAAA"), ("T", "GGGG")):
+        for count in range(6):
+            run_length = count + 1
+            segment = flank + base * run_length + flank  # delete one base of the run: `count` stay beside it
+            anchor = len(flank) - 1
+            cases[f"1:Del:{base}:{count}"] = (segment, anchor, flank[-1] + base, flank[-1])
+            segment = flank + base * count + flank  # insert one more: `count` already there
+            cases[f"1:Ins:{base}:{count}"] = (segment, anchor, flank[-1], flank[-1] + base)
+    for length, unit in units.items():
+        for count in range(6):
+            segment = "TTTT" + unit * (count + 1) + "TTTT"
+            cases[f"{length}:Del:R:{count}"] = (segment, 3, "T" + unit, "T")
+            segment = "TTTT" + unit * count + "TTTT"
+            cases[f"{length}:Ins:R:{count}"] = (segment, 3, "T", "T" + unit)
+        for homology in range(1, length if length < 5 else 5):
+            segment = "TTTT" + unit + unit[:homology] + "TTTT"  # its first bases recur right after it
+            cases[f"{length}:Del:M:{homology}"] = (segment, 3, "T" + unit, "T")
+    cases["5:Del:M:5"] = ("TTTT" + "ACGGCA" + "ACGGCG" + "TTTT", 3, "TACGGCA", "T")  # 6 bp deleted, 5 recur
+    return cases
+
+
+def test_every_id83_class_lands_in_its_cell(tmp_path):
+    from unfoldnmf.io.channels import ID_CHANNELS
+
+    cases = _id83_cases()
+    assert sorted(cases) == sorted(ID_CHANNELS)
+    sequence, rows = "TTTTTTTTTT", []
+    for label in ID_CHANNELS:
+        segment, anchor, ref, alt = cases[label]
+        assert segment[anchor:anchor + len(ref)] == ref, label
+        rows.append(("1", len(sequence) + anchor + 1, ref, alt, "PASS", "0/1", "0/0"))
+        sequence += segment + "TTTTTTTTTT"
+    fasta = tmp_path / "genome.fa"
+    fasta.write_text(f">chr1\n{sequence}\n")
+    result = run("catalog", _vcf(tmp_path / "ids.vcf", rows), "--fasta", fasta, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    ids = pd.read_csv(tmp_path / "out" / "ID83.tsv", sep="\t", index_col=0)["tumour"]
+    wrong = ids[ids != 1]
+    assert wrong.empty, wrong.to_dict()
