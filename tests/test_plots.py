@@ -168,7 +168,7 @@ def test_plot_command_draws_each_table_and_refuses_bad_requests(tmp_path, extrac
         ("s.tsv", "x.jpg", [], "unknown plot format '.jpg'"),
         ("s.tsv", "x.png", ["--kind", "selection"], "not a selection table"),
         ("s.tsv", "x.png", ["--label", "SBS96Z=x"], "unknown signature(s) SBS96Z"),
-        ("e.tsv", "x.png", [], "does not hold channel labels"),
+        ("e.tsv", "x.png", ["--kind", "signatures"], "does not hold channel labels"),
     ]:
         result = run("plot", tmp_path / table, "-o", tmp_path / figure, *options)
         assert result.exit_code == 2 and message in result.output and len(result.output.strip().splitlines()) == 1

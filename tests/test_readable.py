@@ -15,6 +15,7 @@ import termios
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from unfoldnmf.io.writing import signatures_text, to_text, whole_mutations
 
@@ -121,3 +122,20 @@ def test_a_catalog_with_samples_as_rows_is_read_transposed_with_a_notice(tmp_pat
     broken.write_text(path.read_text().replace("\t12\t", "\tx\t", 1))
     result = run("fit", broken, "--cosmic", "SBS1", "-o", "-")
     assert result.exit_code == 2 and "is not a number" in result.output and "read transposed" in result.output
+
+
+def test_plot_tells_the_table_kind_from_its_content(tmp_path, catalog_file):
+    pytest.importorskip("matplotlib")
+    from unfoldnmf.io.tables import table_kind
+
+    out = tmp_path / "out"
+    assert run("train", catalog_file, "-o", out, "--k-max", "2", "--set", "extraction.replicates=2", "--quiet").exit_code == 0
+    kinds = {path.name: table_kind(path) for path in (catalog_file, out / "signatures.tsv", out / "exposures.tsv",
+                                                       out / "selection.tsv")}
+    assert kinds == {"catalog.tsv": "catalog", "signatures.tsv": "signatures", "exposures.tsv": "exposures",
+                     "selection.tsv": "selection"}
+    for path in (catalog_file, out / "selection.tsv"):  # K = 1's stability is empty in selection.tsv
+        picture = tmp_path / f"{path.stem}.png"
+        result = run("plot", path, "-o", picture)
+        assert result.exit_code == 0, result.output
+        assert picture.read_bytes()[:4] == b"\x89PNG"

@@ -376,20 +376,22 @@ def evaluate(truth, extracted, truth_exposures, exposures, as_json):
         click.echo(f"  {true_name:<10} = {found_name:<10} cosine {cosine:.3f}")
 
 
-@cli.command(short_help="Draw signatures, exposures or the choice of K to a figure.", epilog=_examples(
+@cli.command(short_help="Draw signatures, a catalog, exposures or the choice of K.", epilog=_examples(
     "unfoldnmf plot out/signatures.tsv -o signatures.png",
-    "unfoldnmf plot out/exposures.tsv --kind exposures -o exposures.pdf",
-    "unfoldnmf plot out/selection.tsv --kind selection -o selection.svg"))
+    "unfoldnmf plot catalog.tsv -o profiles.pdf        # the first 20 samples' mutation profiles",
+    "unfoldnmf plot out/selection.tsv -o selection.svg"))
 @click.argument("table", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Figure file: .png, .pdf or .svg.")
-@click.option("--kind", type=click.Choice(["signatures", "exposures", "selection"]), default="signatures",
-              show_default=True, help="What TABLE holds: signatures.tsv, exposures.tsv or selection.tsv.")
+@click.option("--kind", type=click.Choice(["signatures", "catalog", "exposures", "selection"]),
+              help="What TABLE holds (default: told from its content).")
 @click.option("--label", "labels", multiple=True, metavar="NAME=TEXT",
               help="Extra title text for one signature, e.g. SBS96A='SBS1 (0.98)'.")
 def plot(table, output, kind, labels):
-    """Draw TABLE (signatures by default) to a PNG, PDF or SVG file."""
-    from .io.tables import read_exposures, read_selection, read_signatures
+    """Draw TABLE to a PNG, PDF or SVG file: signature panels, a catalog's per-sample profiles (its
+    first 20 samples), stacked exposures or the choice of K, as the table's content says."""
+    from .io.tables import read_catalog, read_exposures, read_selection, read_signatures, table_kind
     from .report.figures import (
+        catalog_figure,
         exposure_figure,
         plot_format,
         require_matplotlib,
@@ -400,7 +402,13 @@ def plot(table, output, kind, labels):
 
     plot_format(output)
     require_matplotlib()
-    if kind == "signatures":
+    kind = kind or table_kind(table)
+    if kind == "catalog":
+        catalog = read_catalog(table)
+        if catalog.shape[1] > 20:
+            logging.getLogger("unfoldnmf").info("%s: %d samples; the first 20 are drawn", table, catalog.shape[1])
+        figure = catalog_figure(catalog)
+    elif kind == "signatures":
         annotations = dict(_split_label(text) for text in labels)
         try:
             signatures = read_signatures(table)

@@ -272,6 +272,25 @@ def read_exposures(path: str | Path, signatures: list[str] | None = None, sample
     return table.loc[samples, signatures]
 
 
+TABLE_KINDS = ("signatures", "catalog", "exposures", "selection")
+
+
+def table_kind(path: str | Path) -> str:
+    """What a table file holds, told from its content: ``selection`` (a ``selection.tsv``),
+    ``signatures`` (channel rows, columns summing to 1), ``catalog`` (channel rows, other values)
+    or ``exposures`` (anything else: samples × signatures or its transpose)."""
+    text, name = read_text(path)
+    rows = _split_rows(text, name)
+    header = [cell.strip() for cell in rows[0]]
+    if all(column in header for column in SELECTION_COLUMNS):
+        return "selection"
+    if len(rows) > 1 and (channel_set_of(rows[1][0]) is not None or
+                          [_squash(h) for h in header[:2]] == ["mutationtype", "trinucleotide"]):
+        table = _read_channel_table(path, "column")
+        return "signatures" if np.allclose(table.sum(axis=0), 1.0, atol=SIGNATURE_SUM_TOLERANCE) else "catalog"
+    return "exposures"
+
+
 #: Columns of ``selection.tsv`` that the choice-of-K plot needs.
 SELECTION_COLUMNS = ("K", "stability_mean", "stability_min", "deviance", "selected")
 
@@ -288,8 +307,13 @@ def read_selection(path: str | Path) -> pd.DataFrame:
         raise InputError(f"{name}: selection table has no rows")
     table = pd.DataFrame([[cell.strip() for cell in row] for row in rows[1:]], columns=header)
     required = list(SELECTION_COLUMNS[:-1])
+    # An empty stability is an unknown one (K = 1, or one replicate): NaN, like the table written.
+    unknown = {column: table[column] == "" for column in ("stability_mean", "stability_min")}
     positions = [header.index(column) for column in required]
-    table[required] = _parse_numbers([[""] + [row[p] for p in positions] for row in rows], 1, required, name)
+    cells = [[""] + [("0" if row[p].strip() == "" and header[p] in unknown else row[p]) for p in positions] for row in rows]
+    table[required] = _parse_numbers(cells, 1, required, name)
+    for column, empty in unknown.items():
+        table.loc[empty, column] = np.nan
     if not (table["K"] == table["K"].round()).all() or (table["K"] < 1).any():
         raise InputError(f"{name}: column 'K' must hold whole numbers of signatures (1 or more)")
     table["K"] = table["K"].astype(int)

@@ -93,12 +93,13 @@ def _channel_style(channels: ChannelSet) -> tuple[list, list[str], int]:
     return colours, list(labels), 5
 
 
-def signature_figure(signatures: pd.DataFrame, annotations: dict[str, str] | None = None):
+def signature_figure(signatures: pd.DataFrame, annotations: dict[str, str] | None = None, counts: bool = False):
     """One panel per signature: one bar per channel (percent of mutations), SBS-96 coloured by
     substitution type (DBS-78 by reference doublet, ID-83 by indel class).
 
     ``signatures`` is channels × K in a channel set's order; ``annotations`` maps a signature
-    name to extra title text, e.g. its COSMIC assignment ``"SBS1 (0.98)"``. Up to 10 signatures
+    name to extra title text, e.g. its COSMIC assignment ``"SBS1 (0.98)"``. With ``counts`` the
+    columns are a catalog's samples, drawn as numbers of mutations. Up to 10 signatures
     sit in one column, more in two; trinucleotide labels are on the bottom panel of each column.
     """
     figure_class = require_matplotlib()
@@ -108,7 +109,7 @@ def signature_figure(signatures: pd.DataFrame, annotations: dict[str, str] | Non
     if unknown:
         raise InputError(f"annotation for unknown signature(s) {', '.join(unknown)}; signatures are {', '.join(names)}")
     channels = channel_set_of_table(signatures)
-    values = signatures.to_numpy(dtype=float) * 100
+    values = signatures.to_numpy(dtype=float) * (1 if counts else 100)
     width = len(channels.labels)
     columns = 1 if len(names) <= PANELS_PER_COLUMN else 2
     rows = max(1, math.ceil(len(names) / columns))
@@ -128,7 +129,8 @@ def signature_figure(signatures: pd.DataFrame, annotations: dict[str, str] | Non
             _substitution_strip(ax, ax.get_position().height * height)
         ax.set_xlim(-0.6, width - 0.4)
         ax.set_ylim(0, max(values[:, i].max() * 1.08, 1e-9))
-        ax.set_ylabel(f"% of {channels.title.split('-')[0]}", fontsize=8)
+        kind = channels.title.split("-")[0]
+        ax.set_ylabel(f"{kind} mutations" if counts else f"% of {kind}", fontsize=8)
         ax.tick_params(axis="y", labelsize=7)
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
@@ -139,6 +141,14 @@ def signature_figure(signatures: pd.DataFrame, annotations: dict[str, str] | Non
         else:
             ax.set_xticks([])
     return figure
+
+
+def catalog_figure(catalog: pd.DataFrame, most: int = 2 * PANELS_PER_COLUMN):
+    """The mutational profiles of a catalog's first ``most`` samples: one panel per sample, its
+    mutation counts per channel, titled with its total."""
+    shown = catalog.iloc[:, :most]
+    totals = {str(name): f"{int(round(total)):,} mutations" for name, total in shown.sum(axis=0).items()}
+    return signature_figure(shown.set_axis([str(c) for c in shown.columns], axis=1), totals, counts=True)
 
 
 def _bars(ax, x: np.ndarray, heights: np.ndarray, bottoms, width: float, colours, label: str | None = None):
