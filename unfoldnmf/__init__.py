@@ -33,13 +33,15 @@ _EXPORTS = {
     "predict_exposures": "network.supervised", "train_supervised": "network.supervised",
     "train_unsupervised": "network.unsupervised",
     "load_model": "network.model_file", "save_model": "network.model_file",
+    "Attribution": "exposures.attribution",
+    "Catalogs": "calls.counting", "count_catalogs": "calls.counting",
     "nnls_exposures": "exposures.refit", "sparse_exposures": "exposures.refit",
     "bootstrap_signatures": "exposures.fit", "exposures_from_model": "exposures.fit", "fit_cosmic": "exposures.fit", "fit_signatures": "exposures.fit",
     "Extraction": "extraction.scan", "extract_signatures": "extraction.scan",
-    "exposure_figure": "report.figures", "save_figure": "report.figures", "selection_figure": "report.figures",
+    "catalog_figure": "report.figures", "exposure_figure": "report.figures", "save_figure": "report.figures", "selection_figure": "report.figures",
     "signature_figure": "report.figures",
     "write_report": "report.html",
-    "assign": "run", "fit": "run", "simulate": "run", "train": "run",
+    "assign": "run", "attribute": "run", "catalog": "run", "fit": "run", "simulate": "run", "train": "run",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
