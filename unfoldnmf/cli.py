@@ -147,7 +147,7 @@ def _config(config_file: str | None, overrides: tuple[str, ...], flags: dict):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="unfoldnmf")
 def cli() -> None:
-    """Extract mutational signatures from SBS-96 catalogs with unfolded NMF."""
+    """Mutational signatures from SBS-96, DBS-78 and ID-83 catalogs (or VCF/MAF calls) with unfolded NMF."""
 
 
 @cli.command(short_help="Count VCF/MAF calls into SBS-96, DBS-78 and ID-83 catalogs.", epilog=_examples(
