@@ -11,12 +11,14 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from unfoldnmf.cli import cli
 from unfoldnmf.hpc.distributed import Ranks, replicate_block, share
 from unfoldnmf.io.lock import LOCK_NAME, STALE_AFTER
+from unfoldnmf.io.writing import to_text
 
 from .conftest import FAST
 
@@ -137,3 +139,17 @@ def test_quiet_with_log_file_keeps_stderr_clean_and_logs_the_run(tmp_path, catal
     assert result.exit_code == 0 and result.output == ""
     text = log_file.read_text()
     assert "K=2 done in" in text and "K=2 chosen; tables written to" in text
+
+
+@pytest.mark.parametrize("method", ["sparse", "nnls"])
+def test_more_processes_than_samples_finish_on_every_rank(tmp_path, cohort, method):
+    """3 samples, 4 processes: a rank's share of the per-sample refit is empty, and that is fine."""
+    catalog = tmp_path / "three.tsv"
+    catalog.write_text(to_text(cohort.catalog.iloc[:, :3], "MutationType", "%g"))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=4", "-m", "unfoldnmf",
+               "train", str(catalog), "-o", str(out), "--device", "cpu", "--k-max", "2", "--set", "extraction.replicates=2",
+               "--set", "solver.max_iter=50", "--set", f"refit.method={method}", "--quiet", "--no-plots"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env(), timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(pd.read_csv(out / "exposures.tsv", sep="\t", index_col=0)) == 3

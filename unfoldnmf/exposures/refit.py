@@ -20,8 +20,12 @@ ELIMINATION_CHUNK = 1024
 
 
 def nnls_exposures(signatures: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Non-negative least squares exposures (K × N) of each sample column of ``counts`` (96 × N)."""
-    return np.stack([nnls(signatures, counts[:, j])[0] for j in range(counts.shape[1])], axis=1)
+    """Non-negative least squares exposures (K × N) of each sample column of ``counts`` (96 × N;
+    N may be 0, e.g. a process's share when there are more processes than samples)."""
+    exposures = np.zeros((signatures.shape[1], counts.shape[1]))
+    for j in range(counts.shape[1]):
+        exposures[:, j] = nnls(signatures, counts[:, j])[0]
+    return exposures
 
 
 def dispersion(deviance: np.ndarray, channels: int, signatures: np.ndarray) -> np.ndarray:
