@@ -184,3 +184,14 @@ def test_supervised_refusals_and_the_callers_network_stays_put(tmp_path, catalog
     network = UnfoldedNMF.from_signatures(torch.tensor(true_signatures.to_numpy()), "kl", layers=2)
     predict_exposures(network, true_signatures * 100, list(true_signatures.columns), torch.device("cpu"), torch.float32)
     assert network.log_W.dtype == torch.float64
+
+
+def test_takeover_takes_a_lock_whose_owner_looks_alive(tmp_path, catalog_file):
+    out = tmp_path / "out"
+    out.mkdir()
+    _foreign_lock(out, age=5)  # fresh, from another host: refused without --takeover
+    refused = run("train", catalog_file, "-o", out, *FAST, "--k", "2", "--resume")
+    assert refused.exit_code == 2 and "in use by another run" in refused.output
+    taken = run("train", catalog_file, "-o", out, *FAST, "--k", "2", "--resume", "--takeover", "--log-file", tmp_path / "log")
+    assert taken.exit_code == 0, taken.output
+    assert "taking over the lock" in (tmp_path / "log").read_text() and not (out / LOCK_NAME).exists()

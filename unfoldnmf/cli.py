@@ -224,11 +224,13 @@ def attribute(calls, fasta, signatures, exposures, output, all_filters, force, q
 @click.option("--seed", type=int, help="Random seed; the same seed gives the same result.")
 @_shared.force
 @click.option("--resume", is_flag=True, help="Reuse the K values an interrupted run finished.")
+@click.option("--takeover", is_flag=True,
+              help="Take the output directory's lock even if its owner looks alive (make sure that run is dead).")
 @click.option("--no-plots", is_flag=True, help="Write no plots and no report.html (sets output.plots=false).")
 @_shared.quiet
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Also append every message, time-stamped, to this file.")
 def train(catalog, output, config_file, overrides, device, mode, signatures, exposures, fasta, channels, genome_build,
-          exome, k, k_min, k_max, seed, force, resume, no_plots, quiet, log_file):
+          exome, k, k_min, k_max, seed, force, resume, takeover, no_plots, quiet, log_file):
     """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin),
     trying K from --k-min to --k-max (default 1-25) and choosing one; writes signatures.tsv,
     exposures.tsv, fit_quality.tsv, selection.tsv, solutions/, report.html, plots/, the tables under
@@ -257,7 +259,8 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
     distributed.init(config.device)
     try:
         result = run.train(catalog, output, config, force=force, resume=resume, progress=not quiet,
-                           signatures=signatures, exposures=exposures, fasta=fasta, channels=channels)
+                           signatures=signatures, exposures=exposures, fasta=fasta, channels=channels,
+                           takeover=takeover)
     finally:
         distributed.finish()
     if output != run.STDOUT and config.mode == "denovo":

@@ -64,6 +64,7 @@ def train(
     exposures: str | Path | None = None,
     fasta: str | Path | None = None,
     channels: str = "SBS96",
+    takeover: bool = False,
 ) -> Extraction | SupervisedFit:
     """Run ``config.mode`` on the catalog file ``catalog`` and write the results to ``output``.
     With ``fasta``, ``catalog`` is a VCF or MAF file of mutation calls: they are counted first
@@ -79,13 +80,14 @@ def train(
     ``output`` ``-`` streams the exposures table to standard output and writes nothing else.
     An existing non-empty output directory is refused unless ``force`` (start afresh, overwrite)
     or ``resume`` (reuse the K values an interrupted run finished). The directory is locked for
-    the run (see :class:`OutputLock`); under torchrun only rank 0 writes.
+    the run (see :class:`OutputLock`; ``takeover`` takes a lock whose owner only looks alive);
+    under torchrun only rank 0 writes.
     """
     config = config or Config()
     if config.mode == "supervised":
         if fasta is not None:
             raise InputError("--fasta counts mutation calls for denovo extraction; supervised training reads a catalog table")
-        return _train_supervised(catalog, output, config, force, progress, signatures, exposures)
+        return _train_supervised(catalog, output, config, force, progress, signatures, exposures, takeover)
     if signatures is not None or exposures is not None:
         raise InputError("--signatures/--exposures are for --mode supervised; denovo mode extracts signatures de novo")
     if catalog is None:
@@ -101,7 +103,7 @@ def train(
         return extraction
     reference = (same_channels(reference_signatures(config.assignment.reference, channel_set_of_table(table), config.cosmic),
                                table, "the assignment reference") if config.assignment.enabled else None)
-    lock = OutputLock(output)
+    lock = OutputLock(output, takeover)
     directory = distributed.main_first(lambda: _claim(output, lock, force, resume, resumable=True))
     try:
         extraction = scan_catalog(table, config, checkpoint_dir=directory / "checkpoints", progress=progress)
@@ -178,7 +180,7 @@ def _claim(output: str | Path, lock: OutputLock, force: bool, resume: bool, resu
     return directory
 
 
-def _train_supervised(catalog, output, config, force, progress, signatures, exposures) -> SupervisedFit:
+def _train_supervised(catalog, output, config, force, progress, signatures, exposures, takeover) -> SupervisedFit:
     if signatures is None:
         raise InputError("--mode supervised needs --signatures SIGS (the signatures the network fits)")
     if catalog is None and (exposures is not None or str(output) == STDOUT):
@@ -191,7 +193,7 @@ def _train_supervised(catalog, output, config, force, progress, signatures, expo
         fit = train_supervised(sigs, config, table, truth, progress=progress)
         sys.stdout.write(exposures_text(_network_exposures(fit, table, config)))
         return fit
-    lock = OutputLock(output)
+    lock = OutputLock(output, takeover)
     directory = _claim(output, lock, force, resume=False)
     try:
         fit = train_supervised(sigs, config, table, truth, progress=progress)

@@ -56,10 +56,12 @@ class OutputLock:
     not been touched for :data:`STALE_AFTER` seconds (another host: the owner refreshes it every
     :data:`HEARTBEAT` seconds); an unreadable lock ages like any other. A stale lock is taken over
     with a warning, atomically: of several runs that judge the same lock stale, one takes it.
+    With ``takeover`` every lock counts as stale: the user says its owner is dead.
     """
 
-    def __init__(self, directory: str | Path):
+    def __init__(self, directory: str | Path, takeover: bool = False):
         self.path = Path(directory) / LOCK_NAME
+        self.takeover = takeover
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
 
@@ -84,7 +86,7 @@ class OutputLock:
     def check(self) -> None:
         """Refuse (InputError) if a live run holds the lock."""
         present = self.owner()
-        if present is not None and _alive(*present):
+        if present is not None and not self.takeover and _alive(*present):
             owner = present[0]
             raise InputError(
                 f"{self.path.parent}: output directory is in use by another run (pid {owner.get('pid', '?')} on host "
@@ -123,7 +125,7 @@ class OutputLock:
         if present is None:
             return
         owner, age, identity = present
-        if _alive(owner, age):
+        if not self.takeover and _alive(owner, age):
             self.check()
         moved = self.path.with_name(f"{LOCK_NAME}.{socket.gethostname()}.{os.getpid()}.stale")
         try:
@@ -140,8 +142,8 @@ class OutputLock:
             self.check()
             return
         moved.unlink()
-        log.warning("taking over stale lock %s (pid %s on host %s is gone)", self.path, owner.get("pid", "?"),
-                    owner.get("host", "?"))
+        log.warning("taking over %s lock %s (pid %s on host %s)", "the" if self.takeover else "stale", self.path,
+                    owner.get("pid", "?"), owner.get("host", "?"))
 
     def _heartbeat(self) -> None:
         while not self._stop.wait(HEARTBEAT):
