@@ -210,7 +210,7 @@ def attribute(calls, fasta, signatures, exposures, output, all_filters, force, q
 @_shared.config
 @click.option("--mode", type=click.Choice(["denovo", "supervised"]),
               help="denovo: extract signatures from CATALOG; supervised: train a network on --signatures.")
-@click.option("--signatures", type=click.Path(dir_okay=False), help="Supervised: the signatures (96 × K) to fit.")
+@click.option("--signatures", type=click.Path(dir_okay=False), help="Supervised: the signatures (channels × K) to fit.")
 @click.option("--exposures", type=click.Path(dir_okay=False),
               help="Supervised: true exposures of CATALOG (samples × signatures or transposed); else a simulated cohort.")
 @click.option("--fasta", type=click.Path(dir_okay=False),
@@ -276,7 +276,7 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
     "unfoldnmf fit catalog.tsv --signatures sigs.tsv --bootstrap 100 -o out   # with 95 % intervals"))
 @click.argument("catalog", type=click.Path(dir_okay=False, allow_dash=True))
 @_shared.output("exposures.tsv, fit_quality.tsv, signatures.tsv; exposures.tsv, run.json for --model")
-@click.option("--signatures", type=click.Path(dir_okay=False), help="Signature table to fit (96 × K).")
+@click.option("--signatures", type=click.Path(dir_okay=False), help="Signature table to fit (channels × K, of the catalog's kind).")
 @click.option("--cosmic", is_flag=False, flag_value="all", metavar="[NAMES]",
               help="Fit COSMIC v3.4 signatures: a comma-separated list (SBS1,SBS5) or, alone, all of them.")
 @click.option("--model", type=click.Path(dir_okay=False), help="A model.pt written by train --mode supervised (one network pass).")
@@ -437,7 +437,7 @@ def _split_label(text: str) -> tuple[str, str]:
     "unfoldnmf simulate --signatures out/signatures.tsv --exposure-model out/exposures.tsv --samples 500 -o like_mine"))
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Output directory (catalog.tsv, exposures.tsv, signatures.tsv, run.json).")
-@click.option("--signatures", type=click.Path(dir_okay=False), help="Signature table to draw from (96 × K).")
+@click.option("--signatures", type=click.Path(dir_okay=False), help="Signature table to draw from (channels × K).")
 @click.option("--cosmic", metavar="NAMES", help="Draw from these COSMIC v3.4 signatures, e.g. SBS1,SBS5,SBS13.")
 @click.option("--samples", required=True, type=click.IntRange(min=1), help="Number of samples.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed gives the same cohort.")

@@ -28,15 +28,16 @@ from .hpc import distributed
 from .hpc.device import resolve_device, resolve_dtype
 from .io.channels import ChannelSet, channel_set_of_table
 from .io.lock import OutputLock
-from .io.tables import check_catalog, holds_counts, read_catalog, read_exposures, read_signatures
+from .io.tables import check_catalog, read_catalog, read_exposures, read_signatures
 from .io.writing import (
     atomic_file,
+    check_output_dir,
+    counted,
     exposures_text,
     prepare_output_dir,
     quality_text,
     signatures_text,
     to_text,
-    whole_mutations,
     write_atomic,
     write_json,
 )
@@ -213,12 +214,6 @@ def _network_exposures(fit: SupervisedFit, catalog: pd.DataFrame, config: Config
                                               resolve_device(config.device), resolve_dtype(config.dtype)))
 
 
-def counted(catalog: pd.DataFrame, exposures: pd.DataFrame) -> pd.DataFrame:
-    """``exposures`` of the samples of ``catalog`` as whole mutations when the catalog holds counts
-    (:func:`whole_mutations`), else as they are."""
-    return whole_mutations(exposures) if holds_counts(catalog) else exposures
-
-
 def catalog(calls: list[str | Path], fasta: str | Path, output: str | Path, all_filters: bool = False,
             force: bool = False, progress: bool = False) -> Catalogs:
     """Count the VCF/MAF files ``calls`` against the genome ``fasta``
@@ -228,8 +223,7 @@ def catalog(calls: list[str | Path], fasta: str | Path, output: str | Path, all_
         raise InputError("catalog writes SBS96.tsv, DBS78.tsv and ID83.tsv: give -o DIRECTORY, not -")
     if not calls:
         raise InputError("catalog: give at least one VCF or MAF file")
-    if Path(output).exists() and any(Path(output).iterdir()) and not force:
-        prepare_output_dir(output)  # refuses with the usual message before any counting
+    check_output_dir(output, force)  # refused before any counting
     counted_calls = count_catalogs(calls, fasta, all_filters, progress)
     directory = prepare_output_dir(output, force=force)
     write_atomic(directory / "SBS96.tsv", to_text(counted_calls.sbs96, "MutationType", "%d"))
@@ -250,8 +244,7 @@ def attribute(calls: list[str | Path], fasta: str | Path, signatures: str | Path
     sigs = read_signatures(signatures)
     kind = channel_set_of_table(sigs)
     model = Attribution(sigs, read_exposures(exposures, list(sigs.columns)))
-    if Path(output).exists() and any(Path(output).iterdir()) and not force:
-        prepare_output_dir(output)  # refuses with the usual message before any counting
+    check_output_dir(output, force)  # refused before any counting
     created = not Path(output).exists()
     directory = prepare_output_dir(output, force=force)
     try:

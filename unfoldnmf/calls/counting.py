@@ -26,16 +26,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..errors import InputError
-from ..io.channels import (
-    CHANNEL_INDEX,
-    CHANNELS,
-    DBS_CHANNELS,
-    DBS_INDEX,
-    ID_CHANNELS,
-    ID_INDEX,
-    dbs_channel,
-    sbs_channel,
-)
+from ..io.channels import CHANNEL_SETS, DBS78, ID83, SBS96, ChannelSet, dbs_channel, sbs_channel
 from .genome import Genome
 from .indels import classify_indel
 from .reading import Call, CallFile
@@ -77,17 +68,14 @@ class _Counter:
     def __init__(self, genome: Genome, on_mutation: Callable[[Mutation], None] | None = None):
         self.genome = genome
         self.on_mutation = on_mutation
-        self.sbs: dict[str, np.ndarray] = {}
-        self.dbs: dict[str, np.ndarray] = {}
-        self.ids: dict[str, np.ndarray] = {}
+        self.counts: dict[str, dict[str, np.ndarray]] = {channels.name: {} for channels in CHANNEL_SETS}
         self.runs: dict[str, list[Call]] = {}
         self.tally: Counter[str] = Counter()
         self.checked = self.mismatched = 0
 
     def sample(self, name: str) -> None:
-        self.sbs.setdefault(name, np.zeros(len(CHANNELS), dtype=np.int64))
-        self.dbs.setdefault(name, np.zeros(len(DBS_CHANNELS), dtype=np.int64))
-        self.ids.setdefault(name, np.zeros(len(ID_CHANNELS), dtype=np.int64))
+        for channels in CHANNEL_SETS:
+            self.counts[channels.name].setdefault(name, np.zeros(len(channels.labels), dtype=np.int64))
 
     def add(self, call: Call) -> None:
         self.sample(call.sample)
@@ -119,7 +107,7 @@ class _Counter:
         if ref and not self._ref_agrees(call, contig):
             return
         label = classify_indel(lambda a, b: self.genome.bases(contig, a, b), left, deleted, inserted)
-        self._count(call, ref, alt, "ID83", label)
+        self._count(call, ref, alt, ID83, label)
 
     def _ref_agrees(self, call: Call, contig: str) -> bool:
         genome_ref = self.genome.bases(contig, call.position - 1, call.position - 1 + len(call.ref))
@@ -154,24 +142,22 @@ class _Counter:
             call = run[0]
             contig = self.genome.contig(call.contig)
             context = self.genome.bases(contig, call.position - 2, call.position + 1)
-            self._count(call, call.ref, call.alt, "SBS96", sbs_channel(context, call.alt))
+            self._count(call, call.ref, call.alt, SBS96, sbs_channel(context, call.alt))
         elif len(run) == 2:
             self._count_doublet(run[0], run[0].ref + run[1].ref, run[0].alt + run[1].alt)
         else:
             self.tally["multi-base substitutions (3+ bases, or not all changed)"] += 1
 
     def _count_doublet(self, first: Call, ref: str, alt: str) -> None:
-        self._count(first, ref, alt, "DBS78", dbs_channel(ref, alt))
+        self._count(first, ref, alt, DBS78, dbs_channel(ref, alt))
 
-    def _count(self, call: Call, ref: str, alt: str, kind: str, label: str | None) -> None:
+    def _count(self, call: Call, ref: str, alt: str, channels: ChannelSet, label: str | None) -> None:
         if label is None:
             self.tally["context with bases other than ACGT"] += 1
             return
-        table, index = {"SBS96": (self.sbs, CHANNEL_INDEX), "DBS78": (self.dbs, DBS_INDEX),
-                        "ID83": (self.ids, ID_INDEX)}[kind]
-        table[call.sample][index[label]] += 1
+        self.counts[channels.name][call.sample][channels.index[label]] += 1
         if self.on_mutation is not None:
-            self.on_mutation(Mutation(call.sample, call.contig, call.position, ref, alt, kind, label))
+            self.on_mutation(Mutation(call.sample, call.contig, call.position, ref, alt, channels.name, label))
 
     def finish(self) -> None:
         for sample in list(self.runs):
@@ -205,13 +191,15 @@ def count_catalogs(calls: list[str | Path], fasta: str | Path, all_filters: bool
         raise InputError(f"{fasta}: REF disagrees with the FASTA for {counter.mismatched} of {counter.checked} calls "
                          f"({counter.mismatched / counter.checked:.0%}): is it the genome build the calls were made on "
                          f"(e.g. GRCh37 vs GRCh38)?")
-    samples = list(counter.sbs)
+    samples = list(counter.counts[SBS96.name])
 
-    def table(counts: dict[str, np.ndarray], channels: tuple[str, ...]) -> pd.DataFrame:
-        values = np.stack([counts[s] for s in samples], axis=1) if samples else np.zeros((len(channels), 0), np.int64)
-        return pd.DataFrame(values, index=pd.Index(channels, name="MutationType"), columns=samples)
+    def table(channels: ChannelSet) -> pd.DataFrame:
+        counts = counter.counts[channels.name]
+        values = (np.stack([counts[s] for s in samples], axis=1) if samples
+                  else np.zeros((len(channels.labels), 0), np.int64))
+        return pd.DataFrame(values, index=pd.Index(channels.labels, name="MutationType"), columns=samples)
 
-    sbs, dbs, ids = table(counter.sbs, CHANNELS), table(counter.dbs, DBS_CHANNELS), table(counter.ids, ID_CHANNELS)
+    sbs, dbs, ids = table(SBS96), table(DBS78), table(ID83)
     summary = {"files": [str(p) for p in calls], "samples": len(samples), "records": records,
                "sbs_counted": int(sbs.to_numpy().sum()), "dbs_counted": int(dbs.to_numpy().sum()),
                "id_counted": int(ids.to_numpy().sum()), "skipped": dict(sorted((skipped + counter.tally).items()))}

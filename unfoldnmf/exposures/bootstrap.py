@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from ..config import RefitConfig
 from ..errors import InputError
+from ..io.tables import holds_counts
 from .refit import candidate_signatures, refit_exposures
 
 
@@ -37,7 +38,7 @@ def bootstrap_exposures(signatures: np.ndarray, counts: np.ndarray, refit: Refit
                         confidence: float = 0.95, seed: int = 0, progress: bool = False) -> BootstrapIntervals:
     """Intervals of the exposures of ``counts`` (96 × N, mutation counts) on ``signatures`` (96 × K)
     from ``replicates`` resampled copies refitted with ``refit``; the same ``seed`` gives the same intervals."""
-    if not np.array_equal(counts, np.round(counts)):
+    if not holds_counts(counts):
         raise InputError("--bootstrap resamples mutations: the catalog must hold whole counts, not proportions")
     rng = np.random.default_rng(seed)
     candidates = None if refit.method == "nnls" else candidate_signatures(signatures, counts, refit)

@@ -21,7 +21,7 @@ from ..hpc import distributed
 from ..hpc.device import resolve_device, resolve_dtype
 from ..io.channels import channel_set_of
 from ..io.tables import check_catalog, holds_counts
-from ..io.writing import whole_mutations
+from ..io.writing import counted
 from .checkpoints import CheckpointStore, catalog_digest
 from .replicates import KSolution, cap_totals, extract_k, hypermutation_cap
 from .selection import Selection, scan_exhausted, select_k
@@ -67,8 +67,7 @@ def check_extraction(catalog: pd.DataFrame, config: Config, name: str = "catalog
     resolve_device(config.device)
     totals = catalog.sum(axis=0).to_numpy()
     config.extraction.k_values_for(int((totals > 0).sum()))
-    fractional = not np.allclose(catalog, np.round(catalog))
-    if config.extraction.resample != "none" and fractional and totals.max() <= 1.01:
+    if config.extraction.resample != "none" and not holds_counts(catalog) and totals.max() <= 1.01:
         raise InputError(
             f"{name}: every sample totals at most 1 and the values are fractions: these are proportions, "
             f"not mutation counts, and resampling them is meaningless; give counts or set extraction.resample=none"
@@ -175,14 +174,12 @@ def scan_catalog(
     exposures = refit_exposures(chosen.signatures, counts, refit,
                                 per_sample=distributed.by_columns)
 
-    # Exposures of a catalog of counts are whole mutations (each sample's row keeps its total).
-    whole = whole_mutations if holds_counts(catalog) else (lambda table: table)
     tables = {k: _solution_tables(s, catalog.index, used.columns) for k, s in solutions.items()}
     for k, (sigs, expo) in tables.items():
-        tables[k] = (sigs, whole(expo.reindex(catalog.columns, fill_value=0.0)))
+        tables[k] = (sigs, counted(catalog, expo.reindex(catalog.columns, fill_value=0.0)))
     signatures = tables[selection.k][0]
     exposure_table = pd.DataFrame(exposures.T, index=used.columns, columns=signatures.columns)
-    exposure_table = whole(exposure_table.reindex(catalog.columns, fill_value=0.0))
+    exposure_table = counted(catalog, exposure_table.reindex(catalog.columns, fill_value=0.0))
     exposure_table.index.name = "Samples"
     info = {
         "samples": int(catalog.shape[1]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
 
 SUBSTITUTIONS = ("C>A", "C>G", "C>T", "T>A", "T>C", "T>G")
@@ -107,8 +108,9 @@ class ChannelSet:
     labels: tuple[str, ...]
     canonical: Callable[[str], "str | None"]
 
-    @property
+    @cached_property
     def index(self) -> dict[str, int]:
+        """Label -> row."""
         return {label: i for i, label in enumerate(self.labels)}
 
 

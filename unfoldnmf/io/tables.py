@@ -178,10 +178,11 @@ def _in_channel_order(values: np.ndarray, labels: list[str], channels: ChannelSe
 
 
 def read_catalog(path: str | Path) -> pd.DataFrame:
-    """Read an SBS-96 catalog: a DataFrame of 96 channels (canonical order) × samples, float64 counts."""
+    """Read an SBS-96, DBS-78 or ID-83 catalog: a DataFrame of channels (canonical order) × samples,
+    float64 counts."""
     name = "<stdin>" if str(path) == "-" else str(path)
     catalog = check_catalog(_read_channel_table(path, "sample"), name)
-    if not np.allclose(catalog, np.round(catalog)):
+    if not holds_counts(catalog):
         log.warning("%s: counts are not all whole numbers; treating them as normalised counts", name)
     return catalog
 
@@ -325,7 +326,7 @@ def read_selection(path: str | Path) -> pd.DataFrame:
     return table
 
 
-def holds_counts(catalog: pd.DataFrame) -> bool:
+def holds_counts(catalog: pd.DataFrame | np.ndarray) -> bool:
     """Whether every entry of ``catalog`` is a whole number of mutations (not proportions or rates)."""
-    values = catalog.to_numpy(dtype=float)
-    return bool(np.array_equal(values, np.round(values)))
+    values = np.asarray(catalog, dtype=float)
+    return bool(np.allclose(values, np.round(values)))

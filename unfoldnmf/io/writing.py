@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from .tables import holds_counts
 
 SIGNATURE_FORMAT = "%.8g"
 #: Signature probabilities below this are written as 0.
@@ -74,6 +75,12 @@ def exposures_text(exposures: pd.DataFrame) -> str:
     return to_text(exposures, "Samples", EXPOSURE_FORMAT)
 
 
+def counted(catalog: pd.DataFrame, exposures: pd.DataFrame) -> pd.DataFrame:
+    """``exposures`` of the samples of ``catalog`` as whole mutations when the catalog holds counts
+    (:func:`whole_mutations`), else as they are."""
+    return whole_mutations(exposures) if holds_counts(catalog) else exposures
+
+
 def whole_mutations(exposures: pd.DataFrame) -> pd.DataFrame:
     """Exposures (samples × signatures) rounded to whole mutations so that each sample's row still
     sums to its rounded total: every entry is rounded down, and the mutations left over go to the
@@ -93,15 +100,22 @@ def quality_text(quality: pd.DataFrame) -> str:
     return to_text(quality, "Samples", "%.6g")
 
 
-def prepare_output_dir(path: str | Path, force: bool = False, resume: bool = False, resumable: bool = False) -> Path:
-    """Create the output directory, refusing one that holds results unless ``force`` or ``resume``;
-    the refusal suggests ``--resume`` only for a ``resumable`` command."""
+def check_output_dir(path: str | Path, force: bool = False, resume: bool = False, resumable: bool = False) -> Path:
+    """Refuse, without creating anything, an output path that is a file or a directory holding
+    results (unless ``force`` or ``resume``); the refusal suggests ``--resume`` only for a
+    ``resumable`` command. For commands with long work before their first write."""
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise InputError(f"{path}: exists and is not a directory")
     if path.is_dir() and any(path.iterdir()) and not (force or resume):
         hint = " or --resume to continue" if resumable else ""
         raise InputError(f"{path}: output directory exists and is not empty; use --force to overwrite{hint}")
+    return path
+
+
+def prepare_output_dir(path: str | Path, force: bool = False, resume: bool = False, resumable: bool = False) -> Path:
+    """Create the output directory after :func:`check_output_dir` and a write test."""
+    path = check_output_dir(path, force, resume, resumable)
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / ".write-test"
