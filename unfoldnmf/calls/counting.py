@@ -69,7 +69,7 @@ class _Counter:
         self.genome = genome
         self.on_mutation = on_mutation
         self.counts: dict[str, dict[str, np.ndarray]] = {channels.name: {} for channels in CHANNEL_SETS}
-        self.runs: dict[str, list[Call]] = {}
+        self.runs: dict[str, list[tuple[Call, str]]] = {}  #: per sample, adjacent SNVs with their 3-base contexts
         self.tally: Counter[str] = Counter()
         self.checked = self.mismatched = 0
 
@@ -86,10 +86,12 @@ class _Counter:
         if len(call.ref) != len(call.alt):
             self._count_indel(call, contig)
             return
-        if not self._ref_agrees(call, contig):
-            return
         if len(call.ref) == 1:
-            self._extend_run(call)
+            context = self._checked_bases(call, contig, flank=1)  # read once: the REF check and the SBS context
+            if context is not None:
+                self._extend_run(call, context)
+        elif self._checked_bases(call, contig) is None:
+            return
         elif len(call.ref) == 2 and all(r != a for r, a in zip(call.ref, call.alt)):
             self._count_doublet(call, call.ref, call.alt)
         else:
@@ -104,47 +106,51 @@ class _Counter:
         else:
             self.tally["complex indels (bases replaced by others)"] += 1
             return
-        if ref and not self._ref_agrees(call, contig):
+        if ref and self._checked_bases(call, contig) is None:
             return
         label = classify_indel(lambda a, b: self.genome.bases(contig, a, b), left, deleted, inserted)
         self._count(call, ref, alt, ID83, label)
 
-    def _ref_agrees(self, call: Call, contig: str) -> bool:
-        genome_ref = self.genome.bases(contig, call.position - 1, call.position - 1 + len(call.ref))
+    def _checked_bases(self, call: Call, contig: str, flank: int = 0) -> str | None:
+        """The reference bases under ``call`` with ``flank`` bases either side, or None (counted and
+        warned) when its REF disagrees with them."""
+        start = call.position - 1 - flank
+        bases = self.genome.bases(contig, start, call.position - 1 + len(call.ref) + flank)
+        genome_ref = bases[flank:len(bases) - flank]
         self.checked += 1
         if genome_ref == call.ref:
-            return True
+            return bases
         self.mismatched += 1
         self.tally["REF differs from the FASTA"] += 1
         if self.mismatched <= SHOWN_WARNINGS:
             log.warning("%s: REF %s, but the FASTA has %s there; call skipped%s", call.where, call.ref, genome_ref,
                         "" if self.mismatched < SHOWN_WARNINGS else " (further such warnings are only counted)")
-        return False
+        return None
 
-    def _extend_run(self, call: Call) -> None:
+    def _extend_run(self, call: Call, context: str) -> None:
         run = self.runs.get(call.sample)
-        if run and run[-1].contig == call.contig:
-            if call.position < run[-1].position:
-                raise InputError(f"{call.where}: {call.contig}:{call.position} comes after {run[-1].contig}:"
-                                 f"{run[-1].position} for sample {call.sample}: calls must be sorted by position "
+        last = run[-1][0] if run else None
+        if last is not None and last.contig == call.contig:
+            if call.position < last.position:
+                raise InputError(f"{call.where}: {call.contig}:{call.position} comes after {last.contig}:"
+                                 f"{last.position} for sample {call.sample}: calls must be sorted by position "
                                  f"(e.g. bcftools sort, or sort the MAF by sample, chromosome and position)")
-            if call.position == run[-1].position + 1:
-                run.append(call)
+            if call.position == last.position + 1:
+                run.append((call, context))
                 return
         self._close_run(call.sample)
-        self.runs[call.sample] = [call]
+        self.runs[call.sample] = [(call, context)]
 
     def _close_run(self, sample: str) -> None:
         run = self.runs.pop(sample, None)
         if not run:
             return
         if len(run) == 1:
-            call = run[0]
-            contig = self.genome.contig(call.contig)
-            context = self.genome.bases(contig, call.position - 2, call.position + 1)
+            call, context = run[0]
             self._count(call, call.ref, call.alt, SBS96, sbs_channel(context, call.alt))
         elif len(run) == 2:
-            self._count_doublet(run[0], run[0].ref + run[1].ref, run[0].alt + run[1].alt)
+            (first, _), (second, _) = run
+            self._count_doublet(first, first.ref + second.ref, first.alt + second.alt)
         else:
             self.tally["multi-base substitutions (3+ bases, or not all changed)"] += 1
 
