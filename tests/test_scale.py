@@ -153,3 +153,28 @@ def test_more_processes_than_samples_finish_on_every_rank(tmp_path, cohort, meth
     done = subprocess.run(command, capture_output=True, text=True, env=env(), timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert len(pd.read_csv(out / "exposures.tsv", sep="\t", index_col=0)) == 3
+
+
+@pytest.mark.parametrize("path, target, calls, options", [
+    ("K values shared", "unfoldnmf.extraction.scan:extract_k", 1, ["--k-max", "3"]),
+    ("replicates split, mid-K", "unfoldnmf.nmf.solver:em_step_kl", 15, ["--k", "3"]),
+    ("per-sample refit split", "unfoldnmf.exposures.refit:sparse_exposures", 1, ["--k", "2"]),
+])
+def test_a_failure_on_one_rank_ends_the_run_on_every_rank_with_its_error(tmp_path, catalog_file, path, target,
+                                                                         calls, options):
+    """Rank 1 runs out of memory; rank 0 must not wait for it forever, nor be killed by torchrun:
+    it stops by itself with rank 1's error, and writes nothing."""
+    out, reports = tmp_path / "out", tmp_path / "reports"
+    reports.mkdir()
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+               str(ROOT / "tests" / "inject_failure.py"), target, "1", str(calls), str(reports), "--",
+               "train", str(catalog_file), "-o", str(out), "--device", "cpu", "--set", "extraction.replicates=4",
+               "--set", "solver.max_iter=150", "--set", "solver.tol=0", "--quiet", "--no-plots", *options]
+    done = subprocess.run(command, capture_output=True, text=True, env=env(), timeout=300)
+    assert done.returncode != 0
+    finished = {p.name: p.read_text().splitlines() for p in reports.iterdir()}
+    assert sorted(finished) == ["rank0.txt", "rank1.txt"], done.stderr[-2000:]
+    code, message = finished["rank0.txt"]
+    assert code == "1" and message == "unfoldnmf: error: rank 1: MemoryError: injected", (path, message)
+    assert finished["rank1.txt"] == finished["rank0.txt"]
+    assert not (out / "exposures.tsv").exists() and not (out / LOCK_NAME).exists()

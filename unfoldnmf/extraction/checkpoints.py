@@ -59,6 +59,11 @@ class CheckpointStore:
         except Exception:
             raise InputError(f"{path}: checkpoint is damaged; delete it or use --force to start afresh") from None
 
+    def finished(self, k_values: list[int]) -> dict[int, KSolution]:
+        """The saved solutions among ``k_values``, by K (see :meth:`load`)."""
+        loaded = {k: self.load(k) for k in k_values}
+        return {k: solution for k, solution in loaded.items() if solution is not None}
+
     def _check_settings(self, path: Path, saved: dict) -> None:
         changed = [name for name in sorted(set(saved) | set(self.settings)) if saved.get(name) != self.settings.get(name)]
         if changed:

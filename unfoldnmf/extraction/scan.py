@@ -154,25 +154,26 @@ def scan_catalog(
     if checkpoint_dir is not None:
         store = CheckpointStore(Path(checkpoint_dir), catalog_digest(counts), solution_settings(config, device))
 
-    solutions, seconds = solve_k_values(capped, scale, k_values, config, device, dtype, store, progress)
-    k_values = sorted(solutions)
+    with distributed.all_or_none():  # an error on one process ends the run on all of them
+        solutions, seconds = solve_k_values(capped, scale, k_values, config, device, dtype, store, progress)
+        k_values = sorted(solutions)
 
-    ext = config.extraction
-    selection = select_k(
-        k_values,
-        [solutions[k].mean_stability for k in k_values],
-        [solutions[k].min_stability for k in k_values],
-        [solutions[k].deviance for k in k_values],
-        n_samples,
-        min_gain=ext.min_gain,
-        min_stability=ext.min_stability,
-        patience=ext.patience,
-        n_channels=counts.shape[0],
-    )
-    chosen = solutions[selection.k]
-    refit = config.refit  # per sample, so shared among the processes of a torchrun
-    exposures = refit_exposures(chosen.signatures, counts, refit,
-                                per_sample=distributed.by_columns)
+        ext = config.extraction
+        selection = distributed.main_first(lambda: select_k(  # rank 0 decides, as it decides where the scan stops
+            k_values,
+            [solutions[k].mean_stability for k in k_values],
+            [solutions[k].min_stability for k in k_values],
+            [solutions[k].deviance for k in k_values],
+            n_samples,
+            min_gain=ext.min_gain,
+            min_stability=ext.min_stability,
+            patience=ext.patience,
+            n_channels=counts.shape[0],
+        ))
+        chosen = solutions[selection.k]
+        refit = config.refit  # per sample, so shared among the processes of a torchrun
+        exposures = refit_exposures(chosen.signatures, counts, refit,
+                                    per_sample=distributed.by_columns)
 
     tables = {k: _solution_tables(s, catalog.index, used.columns) for k, s in solutions.items()}
     for k, (sigs, expo) in tables.items():
@@ -200,42 +201,44 @@ def scan_catalog(
 def solve_k_values(capped: np.ndarray, scale: np.ndarray, k_values: list[int], config: Config, device, dtype,
                    store: CheckpointStore | None, progress: bool) -> tuple[dict[int, KSolution], dict[int, float]]:
     """Solve the K values a sequential scan reaches (reusing checkpoints in ``store``), shared among
-    the processes of a torchrun; every process returns the same solutions and seconds per K."""
-    solutions: dict[int, KSolution] = {}
-    seconds: dict[int, float] = {}
+    the processes of a torchrun; every process returns the same solutions and seconds per K.
+
+    Rank 0 reads the checkpoints and decides when the scan stops; the other processes follow it."""
     n_samples = capped.shape[1]
     ranks = distributed.current()
+    solutions = distributed.main_first(lambda: store.finished(k_values)) if store else {}
+    seconds = {k: 0.0 for k in solutions}
+    for k in solutions:
+        log.info("K=%d reused from checkpoint", k)
+
+    def exhausted() -> bool:
+        tried = sorted(solutions)
+        return scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples, config.extraction.min_gain,
+                              config.extraction.patience, capped.shape[0])
+
     # Fewer K values than processes (e.g. a fixed K): every process works on every K, on its share
     # of the replicates; otherwise each process solves whole K values.
     split = ranks.world_size > 1 and len(k_values) < ranks.world_size <= config.extraction.replicates
     sequential = ranks.world_size == 1 or split
+    todo = [k for k in k_values if k not in solutions]
     show = progress and ranks.is_main
     # No total: the scan stops when the deviance test fails, long before the top of the range as a rule.
-    bar = tqdm(iter(k_values if split else distributed.share(k_values)), desc="K values done", unit="K",
+    bar = tqdm(iter(todo if sequential else distributed.share(todo)), desc="K values done", unit="K",
                disable=None if show else True, leave=False)
-    with distributed.all_or_none():
-        for k in bar:
-            bar.set_postfix_str(f"solving K={k} of at most {k_values[-1]}; the scan goes on while each K passes "
-                                f"the deviance test")
-            tick = time.perf_counter()
-            solution = store.load(k) if store else None
-            if solution is None:
-                solution = extract_k(capped, scale, k, config, device, dtype, split_replicates=split)
-                if store and (ranks.is_main or not split):
-                    store.save(solution)
-                seconds[k] = round(time.perf_counter() - tick, 3)
-                log.info("K=%d done in %.1f s", k, seconds[k])
-            else:
-                seconds[k] = 0.0
-                log.info("K=%d reused from checkpoint", k)
-            solutions[k] = solution
-            tried = sorted(solutions)
-            if sequential and scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples,
-                                             config.extraction.min_gain, config.extraction.patience, capped.shape[0]):
-                break
+    for k in bar:
+        if sequential and solutions and distributed.main_first(exhausted):
+            break
+        bar.set_postfix_str(f"solving K={k} of at most {k_values[-1]}; the scan goes on while each K passes "
+                            f"the deviance test")
+        tick = time.perf_counter()
+        solutions[k] = extract_k(capped, scale, k, config, device, dtype, split_replicates=split)
+        if store and (ranks.is_main or not split):
+            store.save(solutions[k])
+        seconds[k] = round(time.perf_counter() - tick, 3)
+        log.info("K=%d done in %.1f s", k, seconds[k])
     bar.close()
     solutions, seconds = distributed.gather(solutions), distributed.gather(seconds)
-    reached = scanned_k_values(solutions, n_samples, config.extraction)
+    reached = distributed.main_first(lambda: scanned_k_values(solutions, n_samples, config.extraction))
     if reached[-1] < max(solutions):
         log.info("K scan stopped after K=%d: the last %d K values added no significant signature",
                  reached[-1], config.extraction.patience)

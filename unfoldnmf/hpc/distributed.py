@@ -7,6 +7,12 @@ rank or, when there are fewer K values than ranks, the replicates of each K are 
 ranks, which then stop their batched solver together (:func:`agree`). The random streams depend only
 on (seed, K, replicate), so the gathered solutions are those of a single-process run. Without
 torchrun everything here is a no-op for a single process.
+
+Every collective here is one exchange (:func:`_exchange`) that carries either a rank's value or its
+failure, so an error on one rank (out of memory, NaN, a damaged file) ends the run on every rank
+with that error, at whichever collective each rank is in, instead of leaving the others waiting.
+Decisions that must be the same everywhere (resume from a checkpoint, stop the scan) are taken on
+rank 0 and handed to the others (:func:`main_first`).
 """
 
 from __future__ import annotations
@@ -99,48 +105,18 @@ def replicate_block(replicates: int, ranks: Ranks | None = None) -> range:
 
 
 def agree(converged: bool, failed: bool) -> tuple[bool, bool]:
-    """(every rank converged, some rank failed), from one all-reduce; the flags themselves for one process."""
+    """(every rank converged, some rank failed); the flags themselves for one process."""
     if current().world_size == 1:
         return converged, failed
-    device = torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else torch.device("cpu")
-    flags = torch.tensor([int(not converged), int(failed)], device=device)
-    dist.all_reduce(flags, op=dist.ReduceOp.MAX)
-    return not bool(flags[0]), bool(flags[1])
+    verdicts = _exchange((converged, failed))
+    return all(done for done, _ in verdicts), any(bad for _, bad in verdicts)
 
 
 def concatenate(part: np.ndarray) -> np.ndarray:
     """Every rank's ``part`` joined along the first axis in rank order, on every rank."""
     if current().world_size == 1:
         return part
-    return np.concatenate(_all_gather(part), axis=0)
-
-
-def _all_gather(value: object) -> list:
-    gathered: list = [None] * dist.get_world_size()
-    dist.all_gather_object(gathered, value)
-    return gathered
-
-
-@contextmanager
-def all_or_none() -> Iterator[None]:
-    """Run a block on every rank; if it fails on any rank, it fails on all with that rank's error.
-
-    Without this, one rank's error would leave the others waiting for it in the next collective.
-    """
-    if current().world_size == 1:
-        yield
-        return
-    try:
-        yield
-    except UnfoldNMFError as exc:
-        _all_gather(exc)
-        raise
-    except BaseException as exc:
-        _all_gather(UnfoldNMFError(f"rank {current().rank}: {type(exc).__name__}: {exc}"))
-        raise
-    failures = [failure for failure in _all_gather(None) if failure is not None]
-    if failures:
-        raise failures[0]
+    return np.concatenate(_exchange(part), axis=0)
 
 
 def gather(part: dict) -> dict:
@@ -148,36 +124,93 @@ def gather(part: dict) -> dict:
     if current().world_size == 1:
         return part
     merged: dict = {}
-    for other in _all_gather(part):
+    for other in _exchange(part):
         merged.update(other)
     return dict(sorted(merged.items()))
 
 
 def by_columns(task: Callable[[np.ndarray], np.ndarray], data: np.ndarray) -> np.ndarray:
     """``task(data)`` for a task independent per column (e.g. per sample): each rank does a
-    contiguous block of the columns and every rank gets the whole (rows × columns) result."""
+    contiguous block of the columns and every rank gets the whole (rows × columns) result; a
+    failure on any rank is raised on every rank."""
     ranks = current()
     if ranks.world_size == 1:
         return task(data)
     blocks = np.array_split(np.arange(data.shape[1]), ranks.world_size)
-    return np.concatenate(_all_gather(task(data[:, blocks[ranks.rank]])), axis=1)
+    failure, block = _attempt(lambda: task(data[:, blocks[ranks.rank]]))
+    return np.concatenate(_exchange(block, failure), axis=1)
 
 
 def main_first(task: Callable[[], T]) -> T:
-    """Run ``task`` on rank 0 only and hand its result to every rank; its error is raised on all."""
+    """Run ``task`` on rank 0 only and hand its result to every rank (e.g. the decision to resume
+    or to stop the scan, so that no rank decides differently); its error is raised on all."""
     ranks = current()
     if ranks.world_size == 1:
         return task()
-    outcome: list = [None]
-    if ranks.is_main:
-        try:
-            outcome[0] = (True, task())
-        except Exception as exc:
-            shared = exc if isinstance(exc, UnfoldNMFError) else UnfoldNMFError(f"rank 0: {type(exc).__name__}: {exc}")
-            dist.broadcast_object_list([(False, shared)], src=0)
+    failure, value = _attempt(task) if ranks.is_main else (None, None)
+    return _exchange(value, failure)[0]
+
+
+@contextmanager
+def all_or_none() -> Iterator[None]:
+    """Run a block on every rank; if it fails on any rank, it fails on all with that rank's error.
+
+    A rank that fails sends its error to the collective the others reach next, whichever it is
+    (every collective here is the same exchange), and they raise it there; without this, the
+    others would wait for the failed rank forever.
+    """
+    if current().world_size == 1:
+        yield
+        return
+    try:
+        yield
+    except BaseException as exc:
+        if getattr(exc, KNOWN_TO_ALL, False):
             raise
-    dist.broadcast_object_list(outcome, src=0)
-    succeeded, value = outcome[0]
-    if not succeeded:
-        raise value
-    return value
+        shared = _shareable(exc)
+        try:
+            _exchange(None, shared)
+        except UnfoldNMFError:
+            pass
+        for known in (exc, shared):
+            setattr(known, KNOWN_TO_ALL, True)
+        if isinstance(exc, Exception) and exc is not shared:
+            raise shared from exc  # one clear line on this rank too, as on the others
+        raise
+    _exchange(None)
+
+
+#: Attribute set on an exception every rank has seen, so that an enclosing block does not send it again.
+KNOWN_TO_ALL = "known_to_all_ranks"
+
+
+def _exchange(value: object, failure: UnfoldNMFError | None = None) -> list:
+    """Every rank's ``value`` in rank order: the one collective this module is built on.
+
+    A rank sends ``failure`` instead when it has failed; every rank then raises the first failure.
+    Because every collective is this one, a failure reaches the other ranks at whatever collective
+    each of them is in, and all of them leave it together.
+    """
+    envelopes: list = [None] * dist.get_world_size()
+    dist.all_gather_object(envelopes, (failure, value))
+    failures = [sent for sent, _ in envelopes if sent is not None]
+    if failures:
+        setattr(failures[0], KNOWN_TO_ALL, True)
+        raise failures[0]
+    return [value for _, value in envelopes]
+
+
+def _attempt(task: Callable[[], T]) -> tuple[UnfoldNMFError | None, T | None]:
+    """(None, result) of ``task``, or (its error in a form every rank can raise, None)."""
+    try:
+        return None, task()
+    except Exception as exc:
+        return _shareable(exc), None
+
+
+def _shareable(exc: BaseException) -> UnfoldNMFError:
+    """``exc`` itself when it is one of ours (its message and exit code carry over), else an
+    error naming this rank and what went wrong."""
+    if isinstance(exc, UnfoldNMFError):
+        return exc
+    return UnfoldNMFError(f"rank {current().rank}: {type(exc).__name__}: {exc}")
