@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from unfoldnmf.cli import cli
 from unfoldnmf.extraction.scan import Extraction
 from unfoldnmf.extraction.selection import select_k
-from unfoldnmf.io.channels import CHANNELS, SUBSTITUTIONS
+from unfoldnmf.io.channels import CHANNELS, ID83, SUBSTITUTIONS
 from unfoldnmf.io.writing import exposures_text, signatures_text
 from unfoldnmf.report.html import report_html, write_report
 from unfoldnmf.report.output_dir import selection_text
@@ -64,6 +64,21 @@ def test_signature_plot_has_one_labelled_panel_per_signature(tmp_path, extractio
     path = tmp_path / "sigs.png"
     save_figure(figure, path)
     assert path.read_bytes().startswith(PNG) and path.stat().st_size > 20_000
+
+
+@needs_matplotlib
+@pytest.mark.parametrize("name, first, last", [("DBS78", "AC", "TT"), ("ID83", "1:Del:C", "5:Del:M")])
+def test_doublet_and_indel_plots_use_cosmic_colours_by_class(name, first, last):
+    from unfoldnmf.io.channels import CHANNEL_SETS
+    from unfoldnmf.report.figures import DOUBLET_COLOURS, INDEL_COLOURS, signature_figure
+
+    channels = next(c for c in CHANNEL_SETS if c.name == name)
+    palette = DOUBLET_COLOURS if name == "DBS78" else INDEL_COLOURS
+    signatures = pd.DataFrame(1.0 / len(channels.labels), index=list(channels.labels), columns=[f"{name}A"])
+    bars = signature_figure(signatures).axes[0].collections[0].get_facecolors()
+    assert len(bars) == len(channels.labels)
+    assert np.allclose(bars[0][:3], _rgb(palette[first])) and np.allclose(bars[-1][:3], _rgb(palette[last]))
+    assert len({tuple(bar) for bar in bars}) == len(palette)  # one colour per class, every class drawn
 
 
 @needs_matplotlib
@@ -176,13 +191,61 @@ def test_plot_command_draws_each_table_and_refuses_bad_requests(tmp_path, extrac
 
 
 @needs_matplotlib
+def test_reconstruction_plot_shows_the_worst_fitted_samples_against_w_times_h(tmp_path, extraction, cohort):
+    (tmp_path / "c.tsv").write_text(cohort.catalog.to_csv(sep="\t"))
+    (tmp_path / "s.tsv").write_text(signatures_text(extraction.signatures))
+    exposures = extraction.exposures.copy()
+    exposures.iloc[5] = exposures.iloc[5][::-1].to_numpy()  # sample 5's exposures swapped round: the worst fit
+    (tmp_path / "e.tsv").write_text(exposures_text(exposures))
+    result = run("plot", tmp_path / "c.tsv", "--signatures", tmp_path / "s.tsv", "--exposures", tmp_path / "e.tsv",
+                 "-o", tmp_path / "r.png")
+    assert result.exit_code == 0, result.output
+    from unfoldnmf.exposures.quality import fit_quality
+    from unfoldnmf.report.figures import reconstruction_figure
+
+    figure = reconstruction_figure(cohort.catalog, extraction.signatures, exposures)
+    quality = fit_quality(cohort.catalog, extraction.signatures, exposures).sort_values("Cosine")
+    titles = [ax.get_title(loc="left") for ax in figure.axes]
+    assert len(titles) == 10 and titles[0].startswith(f"{exposures.index[5]}  \u2014  ")
+    assert [t.split("  ")[0] for t in titles] == list(quality.index[:10])
+    assert f"cosine {quality['Cosine'].iloc[0]:.3f}" in titles[0]
+    rebuilt = extraction.signatures.to_numpy() @ exposures.iloc[5].to_numpy()
+    assert np.allclose(figure.axes[0].lines[0].get_ydata(), rebuilt)
+    for options, message in [(["--signatures", tmp_path / "s.tsv"], "--signatures and --exposures go together"),
+                             (["--reference", tmp_path / "s.tsv"], "--reference is for --kind decomposition")]:
+        refused = run("plot", tmp_path / "c.tsv", *options, "-o", tmp_path / "x.png")
+        assert refused.exit_code == 2 and message in refused.output and not (tmp_path / "x.png").exists()
+
+
+@needs_matplotlib
+def test_decomposition_plot_draws_each_signature_beside_its_reference_mix(tmp_path, extraction):
+    mixed = extraction.signatures.copy()
+    mixed["SBS96B"] = 0.6 * mixed["SBS96A"] + 0.4 * mixed["SBS96C"]  # SBS1 and SBS13 mixed
+    (tmp_path / "s.tsv").write_text(signatures_text(mixed))
+    assert run("plot", tmp_path / "s.tsv", "--kind", "decomposition", "-o", tmp_path / "d.png").exit_code == 0
+    from unfoldnmf.cli import _decomposition
+
+    figure = _decomposition(mixed, None)
+    titles = [ax.get_title(loc="left") for ax in figure.axes]
+    assert titles == ["SBS96A  \u2014  1.00 SBS1 (cosine 1.00)", "SBS96B  \u2014  0.60 SBS1 + 0.40 SBS13 (cosine 1.00)",
+                      "SBS96C  \u2014  1.00 SBS13 (cosine 1.00)"]
+    assert np.allclose(figure.axes[1].lines[0].get_ydata(), 100 * mixed["SBS96B"].to_numpy())
+    ids = pd.DataFrame(np.eye(83)[:, :2] * 0.5 + 0.5 / 83, index=pd.Index(list(ID83.labels), name="MutationType"))
+    (tmp_path / "id.tsv").write_text(ids.set_axis(["ID83A", "ID83B"], axis=1).to_csv(sep="\t"))
+    refused = run("plot", tmp_path / "s.tsv", "--kind", "decomposition", "--reference", tmp_path / "id.tsv", "-o",
+                  tmp_path / "x.png")
+    assert refused.exit_code == 2 and "--reference has ID-83 channels but the signatures have SBS-96" in refused.output
+
+
+@needs_matplotlib
 def test_train_writes_plots_and_report_unless_told_not_to(tmp_path, catalog_file):
     fast = ["--set", "extraction.replicates=2", "--set", "solver.max_iter=100", "--quiet"]
     out = tmp_path / "out"
     assert run("train", catalog_file, "-o", out, *fast, "--k", "3").exit_code == 0
-    assert sorted(p.name for p in (out / "plots").iterdir()) == ["exposures.png", "selection.png", "signatures.png"]
+    assert sorted(p.name for p in (out / "plots").iterdir()) == [
+        "decomposition.png", "exposures.png", "reconstruction.png", "selection.png", "signatures.png"]
     page = (out / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == 3 and "K = 3" in page
+    assert page.count("data:image/png;base64,") == 5 and "K = 3" in page
     assert json.loads((out / "run.json").read_text())["config"]["output"] == {"plots": True}
     bare = tmp_path / "bare"
     assert run("train", catalog_file, "-o", bare, *fast, "--k", "1", "--no-plots").exit_code == 0

@@ -39,7 +39,7 @@ _EXPORTS = {
     "bootstrap_signatures": "exposures.fit", "exposures_from_model": "exposures.fit", "fit_cosmic": "exposures.fit", "fit_signatures": "exposures.fit",
     "Extraction": "extraction.scan", "extract_signatures": "extraction.scan",
     "catalog_figure": "report.figures", "exposure_figure": "report.figures", "save_figure": "report.figures", "selection_figure": "report.figures",
-    "signature_figure": "report.figures",
+    "signature_figure": "report.figures", "reconstruction_figure": "report.figures", "decomposition_figure": "report.figures",
     "write_report": "report.html",
     "assign": "run", "attribute": "run", "catalog": "run", "fit": "run", "simulate": "run", "train": "run",
 }

@@ -56,6 +56,7 @@ def _examples(*lines: str) -> str:
 
 #: ``ctx.meta`` key of what a command tells the user when it is interrupted (what was kept, how to go on).
 INTERRUPT_NOTE = "unfoldnmf.interrupt_note"
+PLOT_KINDS = ("signatures", "catalog", "exposures", "selection", "reconstruction", "decomposition")
 
 
 class _BarAwareHandler(logging.Handler):
@@ -161,8 +162,8 @@ def cli() -> None:
 def catalog(calls, fasta, output, all_filters, force, quiet):
     """Count the substitutions, doublets and small indels of CALLS (VCF, plain or bgzipped, single-
     or multi-sample; or MAF) per sample into SBS96.tsv, DBS78.tsv and ID83.tsv in the SigProfiler
-    layout, with the genome FASTA the calls were made on. Adjacent substitutions in a sample form one
-    doublet."""
+    layout, with the genome FASTA the calls were made on. Two adjacent substitutions in a sample form
+    one doublet; in a run of three or more, each is an SBS (as SigProfilerMatrixGenerator counts them)."""
     _configure_logging(quiet)
     from . import run
 
@@ -379,19 +380,29 @@ def evaluate(truth, extracted, truth_exposures, exposures, as_json):
         click.echo(f"  {true_name:<10} = {found_name:<10} cosine {cosine:.3f}")
 
 
-@cli.command(short_help="Draw signatures, a catalog, exposures or the choice of K.", epilog=_examples(
+@cli.command(short_help="Draw signatures, a catalog, exposures, fits or the choice of K.", epilog=_examples(
     "unfoldnmf plot out/signatures.tsv -o signatures.png",
     "unfoldnmf plot catalog.tsv -o profiles.pdf        # the first 20 samples' mutation profiles",
-    "unfoldnmf plot out/selection.tsv -o selection.svg"))
+    "unfoldnmf plot catalog.tsv --signatures out/signatures.tsv --exposures out/exposures.tsv -o fits.png",
+    "unfoldnmf plot out/signatures.tsv --kind decomposition -o cosmic.png"))
 @click.argument("table", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Figure file: .png, .pdf or .svg.")
-@click.option("--kind", type=click.Choice(["signatures", "catalog", "exposures", "selection"]),
-              help="What TABLE holds (default: told from its content).")
+@click.option("--kind", type=click.Choice(PLOT_KINDS),
+              help="What to draw (default: told from TABLE's content; reconstruction with --signatures/--exposures).")
+@click.option("--signatures", "signature_file", type=click.Path(dir_okay=False),
+              help="With a catalog TABLE and --exposures: draw its worst-fitted samples against W·h.")
+@click.option("--exposures", "exposure_file", type=click.Path(dir_okay=False),
+              help="Exposures of the catalog's samples on --signatures.")
+@click.option("--reference", type=click.Path(dir_okay=False),
+              help="For --kind decomposition: reference signatures (default: packaged COSMIC v3.4 of TABLE's kind).")
 @click.option("--label", "labels", multiple=True, metavar="NAME=TEXT",
               help="Extra title text for one signature, e.g. SBS96A='SBS1 (0.98)'.")
-def plot(table, output, kind, labels):
+def plot(table, output, kind, signature_file, exposure_file, reference, labels):
     """Draw TABLE to a PNG, PDF or SVG file: signature panels, a catalog's per-sample profiles (its
-    first 20 samples), stacked exposures or the choice of K, as the table's content says."""
+    first 20 samples), stacked exposures or the choice of K, as the table's content says; a
+    catalog's reconstruction (the 10 samples --signatures and --exposures explain worst, observed
+    against reconstructed); or signatures beside the reference mixes that explain them
+    (--kind decomposition)."""
     from .io.tables import read_catalog, read_exposures, read_selection, read_signatures, table_kind
     from .report.figures import (
         catalog_figure,
@@ -405,24 +416,61 @@ def plot(table, output, kind, labels):
 
     plot_format(output)
     require_matplotlib()
-    kind = kind or table_kind(table)
+    kind = kind or ("reconstruction" if signature_file or exposure_file else table_kind(table))
+    paired = bool(signature_file and exposure_file)
+    if (kind == "reconstruction" and not paired) or (kind != "reconstruction" and (signature_file or exposure_file)):
+        raise InputError("--signatures and --exposures go together, with a catalog TABLE, for --kind reconstruction")
+    if reference is not None and kind != "decomposition":
+        raise InputError("--reference is for --kind decomposition")
     if kind == "catalog":
         catalog = read_catalog(table)
         if catalog.shape[1] > 20:
             logging.getLogger("unfoldnmf").info("%s: %d samples; the first 20 are drawn", table, catalog.shape[1])
         figure = catalog_figure(catalog)
-    elif kind == "signatures":
-        annotations = dict(_split_label(text) for text in labels)
+    elif kind == "reconstruction":
+        figure = _reconstruction(read_catalog(table), read_signatures(signature_file), exposure_file)
+    elif kind in ("signatures", "decomposition"):
         try:
             signatures = read_signatures(table)
         except InputError as exc:
             raise InputError(f"{exc} (to plot exposures.tsv or selection.tsv, add --kind)") from None
-        figure = signature_figure(signatures, annotations)
+        figure = (signature_figure(signatures, dict(_split_label(text) for text in labels)) if kind == "signatures"
+                  else _decomposition(signatures, reference))
     elif kind == "exposures":
         figure = exposure_figure(read_exposures(table))
     else:
         figure = selection_figure(read_selection(table))
     save_figure(figure, output)
+
+
+def _reconstruction(catalog, signatures, exposure_file):
+    """The reconstruction figure of a catalog's samples, refusing tables that do not belong together."""
+    from .io.tables import read_exposures
+    from .report.figures import reconstruction_figure
+    from .run import same_channels
+
+    signatures = same_channels(signatures, catalog, "--signatures")
+    exposures = read_exposures(exposure_file, list(signatures.columns))
+    missing = [str(s) for s in exposures.index if s not in set(map(str, catalog.columns))]
+    if missing:
+        raise InputError(f"{exposure_file}: sample(s) {', '.join(missing[:5])} are not in the catalog")
+    catalog = catalog.set_axis([str(c) for c in catalog.columns], axis=1)
+    return reconstruction_figure(catalog, signatures, exposures.set_axis([str(s) for s in exposures.index]))
+
+
+def _decomposition(signatures, reference_file):
+    """Each signature beside its mix of reference signatures (packaged COSMIC v3.4 by default)."""
+    from .io.channels import channel_set_of_table
+    from .reference.assign import assign_signatures
+    from .reference.cosmic import reference_signatures
+    from .report.figures import decomposition_figure
+    channels = channel_set_of_table(signatures)
+    reference = reference_signatures(reference_file, channels)
+    if list(reference.index) != list(signatures.index):
+        raise InputError(f"--reference has {channel_set_of_table(reference).title} channels but the signatures have "
+                         f"{channels.title} channels")
+    assignment = assign_signatures(signatures, reference)
+    return decomposition_figure(signatures, assignment.mixes(reference, signatures.index), assignment.mix_labels())
 
 
 def _split_label(text: str) -> tuple[str, str]:

@@ -109,14 +109,17 @@ def train(
     try:
         extraction = scan_catalog(table, config, checkpoint_dir=directory / "checkpoints", progress=progress)
         if main:
-            inputs, extra, labels = {"catalog": str(catalog)}, dict(counted_tables), None
+            inputs, extra, labels, decomposition = {"catalog": str(catalog)}, dict(counted_tables), None, None
             if fasta is not None:
                 inputs.update(calls=inputs.pop("catalog"), fasta=str(fasta), channels=channels)
             if reference is not None:
                 inputs["reference"] = config.assignment.reference or "COSMIC v3.4 (packaged; see config.cosmic)"
-                assigned, labels = assignment_tables(extraction, table, reference, config)
+                assigned, assignment = assignment_tables(extraction, table, reference, config)
                 extra.update(assigned)
-            write_extraction(extraction, directory, config, inputs=inputs, extra=extra, annotations=labels)
+                labels = assignment.labels()
+                decomposition = (assignment.mixes(reference, table.index), assignment.mix_labels())
+            write_extraction(extraction, directory, config, inputs=inputs, extra=extra, annotations=labels,
+                             catalog=table, decomposition=decomposition)
     finally:
         lock.release()
     return extraction
@@ -139,10 +142,10 @@ def _catalog_or_calls(catalog: str | Path, fasta: str | Path | None, channels: s
 
 
 def assignment_tables(extraction: Extraction, catalog: pd.DataFrame, reference: pd.DataFrame,
-                      config: Config) -> tuple[dict[str, str], dict[str, str]]:
+                      config: Config) -> tuple[dict[str, str], Assignment]:
     """Files ``assignment.tsv`` (chosen signatures as reference mixes), ``signatures_cosmic.tsv`` (the
     reference signatures used plus novel de novo ones) and ``exposures_cosmic.tsv`` (the catalog
-    refitted on those), as name -> text; and a plot label per de novo signature."""
+    refitted on those), as name -> text; and the assignment itself (plot labels, reference mixes)."""
     assignment = _assign(extraction.signatures, reference, config)
     named = assignment.named_signatures(extraction.signatures, reference)
     files = {
@@ -150,7 +153,7 @@ def assignment_tables(extraction: Extraction, catalog: pd.DataFrame, reference: 
         "signatures_cosmic.tsv": signatures_text(named),
         "exposures_cosmic.tsv": exposures_text(counted(catalog, fit_signatures(catalog, named, config.refit))),
     }
-    return files, assignment.labels()
+    return files, assignment
 
 
 def _assign(signatures: pd.DataFrame, reference: pd.DataFrame, config: Config) -> Assignment:

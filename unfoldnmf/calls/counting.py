@@ -2,9 +2,11 @@
 
 Rules: a single-base substitution is written from the pyrimidine of the pair (a G or A reference is
 reverse-complemented with its flanks). Substitutions at adjacent positions in one sample form one
-doublet (DBS-78, on the strand COSMIC names it), not two SBS; a run of three or more adjacent
-substitutions is a multi-base substitution and is counted in neither table (reported in the
-summary), as is a multi-base record whose bases are not all changed. Insertions and deletions go to
+doublet (DBS-78, on the strand COSMIC names it), not two SBS; in a run of three or more adjacent
+substitutions each one is an SBS with its reference context and none is a doublet, as
+SigProfilerMatrixGenerator 1.4 counts them (the summary says how many runs there were). A
+multi-base record of three or more bases, or whose bases are not all changed, is counted in
+neither table (reported in the summary). Insertions and deletions go to
 ID-83 (:mod:`unfoldnmf.calls.indels`); an indel that is not a plain insertion or deletion (a complex
 substitution of several bases by others) is skipped. Calls whose REF disagrees with
 the FASTA are skipped with a warning; when more than :data:`MAX_REF_MISMATCH` of them do, the FASTA is
@@ -70,7 +72,8 @@ class _Counter:
         self.on_mutation = on_mutation
         self.counts: dict[str, dict[str, np.ndarray]] = {channels.name: {} for channels in CHANNEL_SETS}
         self.runs: dict[str, list[tuple[Call, str]]] = {}  #: per sample, adjacent SNVs with their 3-base contexts
-        self.tally: Counter[str] = Counter()
+        self.tally: Counter[str] = Counter()  #: calls skipped, by reason
+        self.runs_of_three_or_more = 0
         self.checked = self.mismatched = 0
 
     def sample(self, name: str) -> None:
@@ -145,14 +148,13 @@ class _Counter:
         run = self.runs.pop(sample, None)
         if not run:
             return
-        if len(run) == 1:
-            call, context = run[0]
-            self._count(call, call.ref, call.alt, SBS96, sbs_channel(context, call.alt))
-        elif len(run) == 2:
+        if len(run) == 2:
             (first, _), (second, _) = run
             self._count_doublet(first, first.ref + second.ref, first.alt + second.alt)
-        else:
-            self.tally["multi-base substitutions (3+ bases, or not all changed)"] += 1
+            return
+        self.runs_of_three_or_more += len(run) >= 3
+        for call, context in run:
+            self._count(call, call.ref, call.alt, SBS96, sbs_channel(context, call.alt))
 
     def _count_doublet(self, first: Call, ref: str, alt: str) -> None:
         self._count(first, ref, alt, DBS78, dbs_channel(ref, alt))
@@ -208,5 +210,7 @@ def count_catalogs(calls: list[str | Path], fasta: str | Path, all_filters: bool
     sbs, dbs, ids = table(SBS96), table(DBS78), table(ID83)
     summary = {"files": [str(p) for p in calls], "samples": len(samples), "records": records,
                "sbs_counted": int(sbs.to_numpy().sum()), "dbs_counted": int(dbs.to_numpy().sum()),
-               "id_counted": int(ids.to_numpy().sum()), "skipped": dict(sorted((skipped + counter.tally).items()))}
+               "id_counted": int(ids.to_numpy().sum()),
+               "runs_of_3_or_more_adjacent_substitutions_counted_as_sbs": counter.runs_of_three_or_more,
+               "skipped": dict(sorted((skipped + counter.tally).items()))}
     return Catalogs(sbs96=sbs, dbs78=dbs, id83=ids, summary=summary)

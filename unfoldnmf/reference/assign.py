@@ -47,6 +47,21 @@ class Assignment:
             labels[name] = f"{what} ({float(self.cosine[name]):.2f})"
         return labels
 
+    def mixes(self, reference: pd.DataFrame, channels: pd.Index) -> pd.DataFrame:
+        """Each de novo signature's reference mix as a spectrum (``channels`` × K)."""
+        return reference.loc[channels, self.weights.index] @ self.weights
+
+    def mix_labels(self) -> dict[str, str]:
+        """Each mix in words for the decomposition plot: ``0.62 SBS1 + 0.38 SBS5 (cosine 0.97)``,
+        prefixed ``novel, best mix`` when it fell short of the threshold."""
+        labels = {}
+        for name in self.weights.columns:
+            mix = self.weights[name][self.weights[name] > 0].sort_values(ascending=False)
+            words = " + ".join(f"{weight:.2f} {ref}" for ref, weight in mix.items()) or "no mix"
+            prefix = "novel, best mix " if self.novel[name] else ""
+            labels[name] = f"{prefix}{words} (cosine {float(self.cosine[name]):.2f})"
+        return labels
+
     def named_signatures(self, signatures: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
         """Signatures (96 × M) under reference names: every reference signature used by a non-novel
         mix (in reference order), then the novel de novo signatures under their own names."""

@@ -24,6 +24,18 @@ SUBSTITUTION_COLOURS = {
     "C>A": "#1EBFF0", "C>G": "#050708", "C>T": "#E62725",
     "T>A": "#CBCACB", "T>C": "#A1CF64", "T>G": "#EDC8C5",
 }
+#: DBS-78 colours by reference doublet, and ID-83 colours by indel class (size:type:base or kind),
+#: as COSMIC's signature pages and SigProfilerPlotting draw them.
+DOUBLET_COLOURS = {
+    "AC": "#03BCEE", "AT": "#0266CA", "CC": "#A1CE63", "CG": "#016601", "CT": "#FF9898",
+    "GC": "#E22925", "TA": "#FEB065", "TC": "#FD8000", "TG": "#CB98FD", "TT": "#4C0299",
+}
+INDEL_COLOURS = {
+    "1:Del:C": "#FDBE6F", "1:Del:T": "#FF8002", "1:Ins:C": "#B0DD8B", "1:Ins:T": "#36A12E",
+    "2:Del:R": "#FDCAB5", "3:Del:R": "#FC8A6A", "4:Del:R": "#F14432", "5:Del:R": "#BC191A",
+    "2:Ins:R": "#D0E1F2", "3:Ins:R": "#94C4DF", "4:Ins:R": "#4A98C9", "5:Ins:R": "#1764AB",
+    "2:Del:M": "#E2E2EF", "3:Del:M": "#B6B6D8", "4:Del:M": "#8683BD", "5:Del:M": "#62409B",
+}
 FORMATS = ("png", "pdf", "svg")
 #: Above this many samples the exposure plot shows bins of consecutive ranked samples.
 MAX_EXPOSURE_BARS = 200
@@ -79,28 +91,29 @@ def signature_colours(k: int) -> list:
 
 
 def _channel_style(channels: ChannelSet) -> tuple[list, list[str], int]:
-    """Bar colours, tick labels and tick font size of a channel set: SBS-96 in COSMIC's six
-    substitution colours, DBS-78 by reference doublet and ID-83 by indel class."""
+    """Bar colours, tick labels and tick font size of a channel set, in COSMIC's colours: SBS-96
+    by substitution, DBS-78 by reference doublet and ID-83 by indel class."""
     labels = channels.labels
     if channels is SBS96:
         return [SUBSTITUTION_COLOURS[c[2:5]] for c in labels], [c[0] + c[2] + c[6] for c in labels], 6
-    from matplotlib import colormaps  # noqa: PLC0415
-
-    group = (lambda c: c.split(">")[0]) if channels.name == "DBS78" else (lambda c: c.rsplit(":", 1)[0])
-    groups = list(dict.fromkeys(group(c) for c in labels))
-    palette = list(colormaps["tab20"].colors)
-    colours = [palette[groups.index(group(c)) % len(palette)] for c in labels]
+    if channels.name == "DBS78":
+        colours = [DOUBLET_COLOURS[c.split(">")[0]] for c in labels]
+    else:
+        colours = [INDEL_COLOURS[c.rsplit(":", 1)[0]] for c in labels]
     return colours, list(labels), 5
 
 
-def signature_figure(signatures: pd.DataFrame, annotations: dict[str, str] | None = None, counts: bool = False):
+def signature_figure(signatures: pd.DataFrame, annotations: dict[str, str] | None = None, counts: bool = False,
+                     overlay: pd.DataFrame | None = None, overlay_label: str = ""):
     """One panel per signature: one bar per channel (percent of mutations), SBS-96 coloured by
     substitution type (DBS-78 by reference doublet, ID-83 by indel class).
 
     ``signatures`` is channels × K in a channel set's order; ``annotations`` maps a signature
     name to extra title text, e.g. its COSMIC assignment ``"SBS1 (0.98)"``. With ``counts`` the
-    columns are a catalog's samples, drawn as numbers of mutations. Up to 10 signatures
-    sit in one column, more in two; trinucleotide labels are on the bottom panel of each column.
+    columns are a catalog's samples, drawn as numbers of mutations. ``overlay`` (same shape, e.g.
+    a reconstruction) is drawn over the bars as black marks, named ``overlay_label`` in a legend on
+    the first panel. Up to 10 signatures sit in one column, more in two; trinucleotide labels are
+    on the bottom panel of each column.
     """
     figure_class = require_matplotlib()
     annotations = annotations or {}
@@ -109,7 +122,9 @@ def signature_figure(signatures: pd.DataFrame, annotations: dict[str, str] | Non
     if unknown:
         raise InputError(f"annotation for unknown signature(s) {', '.join(unknown)}; signatures are {', '.join(names)}")
     channels = channel_set_of_table(signatures)
-    values = signatures.to_numpy(dtype=float) * (1 if counts else 100)
+    scale = 1 if counts else 100
+    values = signatures.to_numpy(dtype=float) * scale
+    marks = None if overlay is None else overlay.loc[signatures.index, signatures.columns].to_numpy(dtype=float) * scale
     width = len(channels.labels)
     columns = 1 if len(names) <= PANELS_PER_COLUMN else 2
     rows = max(1, math.ceil(len(names) / columns))
@@ -123,12 +138,18 @@ def signature_figure(signatures: pd.DataFrame, annotations: dict[str, str] | Non
         column, row = divmod(i, rows)
         ax = figure.add_subplot(grid[row, column])
         _bars(ax, np.arange(width), values[:, i], 0.0, 0.72, colours)
+        if marks is not None:
+            ax.plot(np.arange(width), marks[:, i], "_", color="black", markersize=4, markeredgewidth=1.2,
+                    label=overlay_label)
+            if i == 0 and overlay_label:
+                ax.legend(loc="upper right", fontsize=7, frameon=False, handletextpad=0.2)
         title = f"{name}  \u2014  {annotations[name]}" if annotations.get(name) else name
         ax.set_title(title, loc="left", fontsize=10, fontweight="bold", pad=17)
         if channels is SBS96:
             _substitution_strip(ax, ax.get_position().height * height)
         ax.set_xlim(-0.6, width - 0.4)
-        ax.set_ylim(0, max(values[:, i].max() * 1.08, 1e-9))
+        top = values[:, i].max() if marks is None else max(values[:, i].max(), marks[:, i].max())
+        ax.set_ylim(0, max(top * 1.08, 1e-9))
         kind = channels.title.split("-")[0]
         ax.set_ylabel(f"{kind} mutations" if counts else f"% of {kind}", fontsize=8)
         ax.tick_params(axis="y", labelsize=7)
@@ -149,6 +170,32 @@ def catalog_figure(catalog: pd.DataFrame, most: int = 2 * PANELS_PER_COLUMN):
     shown = catalog.iloc[:, :most]
     totals = {str(name): f"{int(round(total)):,} mutations" for name, total in shown.sum(axis=0).items()}
     return signature_figure(shown.set_axis([str(c) for c in shown.columns], axis=1), totals, counts=True)
+
+
+def reconstruction_figure(catalog: pd.DataFrame, signatures: pd.DataFrame, exposures: pd.DataFrame,
+                          most: int = PANELS_PER_COLUMN):
+    """Observed against reconstructed profiles of the ``most`` samples the exposures explain worst
+    (lowest cosine of W·h to the catalog column first): bars are the catalog's counts, black marks
+    the reconstruction; titles give the total and the cosine. ``catalog`` is channels × samples,
+    ``signatures`` channels × K, ``exposures`` samples × K."""
+    from ..exposures.quality import fit_quality  # noqa: PLC0415
+
+    quality = fit_quality(catalog, signatures, exposures)
+    quality.index = quality.index.astype(str)
+    worst = list(quality.sort_values("Cosine", kind="stable").index[:most])
+    observed = catalog.loc[signatures.index].set_axis([str(c) for c in catalog.columns], axis=1)[worst]
+    rebuilt = pd.DataFrame(signatures.to_numpy(dtype=float) @ exposures.to_numpy(dtype=float).T,
+                           index=signatures.index, columns=[str(s) for s in exposures.index])[worst]
+    titles = {name: f"{int(round(quality.at[name, 'Mutations'])):,} mutations, cosine {quality.at[name, 'Cosine']:.3f}"
+              for name in worst}
+    return signature_figure(observed, titles, counts=True, overlay=rebuilt, overlay_label="reconstructed")
+
+
+def decomposition_figure(signatures: pd.DataFrame, mixes: pd.DataFrame, labels: dict[str, str]):
+    """Each signature (bars) beside the mix of reference signatures that explains it (black marks);
+    ``mixes`` is channels × K like ``signatures``, ``labels`` the title text of each, e.g.
+    ``"0.62 SBS1 + 0.38 SBS5 (cosine 0.97)"``."""
+    return signature_figure(signatures, labels, overlay=mixes, overlay_label="reference mix")
 
 
 def _bars(ax, x: np.ndarray, heights: np.ndarray, bottoms, width: float, colours, label: str | None = None):

@@ -28,31 +28,52 @@ img { max-width: 100%; border: 1px solid #eee; margin: .5em 0; }
 """
 
 
-def render_figures(extraction: Extraction, annotations: dict[str, str] | None = None) -> dict[str, bytes]:
-    """PNG bytes of the three plots: ``signatures``, ``exposures`` and ``selection``.
+#: Each de novo signature's reference mix (channels × K) and its label, for the decomposition plot.
+Decomposition = tuple[pd.DataFrame, dict[str, str]]
+
+
+def render_figures(extraction: Extraction, annotations: dict[str, str] | None = None,
+                   catalog: pd.DataFrame | None = None, decomposition: Decomposition | None = None) -> dict[str, bytes]:
+    """PNG bytes of the plots: ``signatures``, ``exposures`` and ``selection``; with the ``catalog``,
+    ``reconstruction`` (the samples explained worst, observed against reconstructed); with a
+    ``decomposition``, ``decomposition`` (each signature beside its reference mix).
 
     Raises :class:`MissingDependencyError` when matplotlib is not installed.
     """
-    from .figures import exposure_figure, figure_bytes, selection_figure, signature_figure  # noqa: PLC0415
+    from .figures import (  # noqa: PLC0415
+        decomposition_figure,
+        exposure_figure,
+        figure_bytes,
+        reconstruction_figure,
+        selection_figure,
+        signature_figure,
+    )
 
-    return {
+    images = {
         "signatures": figure_bytes(signature_figure(extraction.signatures, annotations)),
         "exposures": figure_bytes(exposure_figure(extraction.exposures)),
         "selection": figure_bytes(selection_figure(extraction.selection.table)),
     }
+    if catalog is not None:
+        images["reconstruction"] = figure_bytes(reconstruction_figure(catalog, extraction.signatures, extraction.exposures))
+    if decomposition is not None:
+        images["decomposition"] = figure_bytes(decomposition_figure(extraction.signatures, *decomposition))
+    return images
 
 
 def write_report(extraction: Extraction, directory: str | Path, record: dict,
-                 annotations: dict[str, str] | None = None) -> None:
+                 annotations: dict[str, str] | None = None, catalog: pd.DataFrame | None = None,
+                 decomposition: Decomposition | None = None) -> None:
     """Write ``plots/*.png`` and ``report.html`` into ``directory``.
 
     ``record`` is the run's provenance (what ``run.json`` holds); ``annotations`` maps signature
-    names to their reference assignment, e.g. ``"SBS1 (0.98)"``. Without matplotlib the plots
-    are skipped with a warning and the report holds the tables only.
+    names to their reference assignment, e.g. ``"SBS1 (0.98)"``; ``catalog`` and ``decomposition``
+    add the reconstruction and decomposition plots (:func:`render_figures`). Without matplotlib the
+    plots are skipped with a warning and the report holds the tables only.
     """
     directory = Path(directory)
     try:
-        images = render_figures(extraction, annotations)
+        images = render_figures(extraction, annotations, catalog, decomposition)
     except MissingDependencyError as exc:
         log.warning("%s; plots skipped, report.html has tables only", exc)
         images = {}
@@ -89,10 +110,16 @@ def report_html(extraction: Extraction, record: dict, images: dict[str, bytes],
         "<h2>Signatures</h2>",
         _table(_signature_summary(extraction.signatures, annotations)),
         _image(images, "signatures", "Signature profiles"),
+        _p("Each signature (bars) beside the mix of reference signatures that explains it (black marks).")
+        if "decomposition" in images else "",
+        _image(images, "decomposition", "Signatures beside their reference mixes"),
         "<h2>Exposures</h2>",
         _p(_exposure_line(extraction.exposures, config)),
         _table(_exposure_summary(extraction.exposures)),
         _image(images, "exposures", "Exposures per sample"),
+        _p("The samples the exposures explain worst: observed mutations (bars) against the reconstruction "
+           "(black marks); fit_quality.tsv has every sample.") if "reconstruction" in images else "",
+        _image(images, "reconstruction", "Observed against reconstructed profiles"),
         "<h2>Timings</h2>", _timings(info),
         "</body></html>",
     ]

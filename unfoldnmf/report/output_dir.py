@@ -14,7 +14,7 @@ from ..config import Config
 from ..errors import OutputError
 from ..extraction.scan import Extraction
 from ..io.writing import exposures_text, quality_text, signatures_text, write_atomic, write_json
-from .html import write_report
+from .html import Decomposition, write_report
 
 #: What COSMIC assignment adds to an output directory (see :func:`unfoldnmf.run.assignment_tables`).
 ASSIGNMENT_TABLES = ("assignment.tsv", "signatures_cosmic.tsv", "exposures_cosmic.tsv")
@@ -45,11 +45,12 @@ def selection_text(table: pd.DataFrame) -> str:
 
 
 def write_extraction(extraction: Extraction, directory: Path, config: Config, inputs: dict[str, str],
-                     extra: dict[str, str] | None = None, annotations: dict[str, str] | None = None) -> None:
+                     extra: dict[str, str] | None = None, annotations: dict[str, str] | None = None,
+                     catalog: pd.DataFrame | None = None, decomposition: Decomposition | None = None) -> None:
     """Write every table of an extraction and the ``extra`` files (name -> text, e.g. from
-    :func:`unfoldnmf.run.assignment_tables`), then the plots and ``report.html`` (``output.plots``; ``annotations``,
-    signature name -> e.g. ``"SBS1 (0.98)"``, label them); ``run.json`` goes last and marks the
-    result complete.
+    :func:`unfoldnmf.run.assignment_tables`), then the plots and ``report.html`` (``output.plots``; see
+    :func:`write_report` for ``annotations``, ``catalog`` and ``decomposition``); ``run.json`` goes
+    last and marks the result complete.
 
     An older ``run.json`` is removed first and so are the solutions of K values this run did not
     try, so the folder never shows two runs' tables under one completion mark. If a write fails
@@ -74,7 +75,7 @@ def write_extraction(extraction: Extraction, directory: Path, config: Config, in
             write_atomic(directory / "fit_quality.tsv", quality_text(extraction.quality))
         record = provenance(config, extraction.info, inputs)
         if config.output.plots:
-            write_report(extraction, directory, record, annotations)
+            write_report(extraction, directory, record, annotations, catalog, decomposition)
         write_json(directory / "run.json", record)
     except OSError as exc:
         remove_results(directory)
