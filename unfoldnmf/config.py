@@ -50,6 +50,7 @@ class ExtractionConfig:
     min_gain: float = 4.0
     min_stability: float = 0.6
     patience: Optional[int] = 1
+    refine_rounds: int = 2  #: sparse refinement of the chosen signatures (:mod:`unfoldnmf.extraction.refinement`)
 
     def __post_init__(self) -> None:
         _require(self.k_min >= 1, "extraction.k_min", "must be at least 1")
@@ -60,6 +61,7 @@ class ExtractionConfig:
         _require(-1 <= self.min_stability <= 1, "extraction.min_stability", "must lie in [-1, 1]")
         _require(self.min_gain >= 0, "extraction.min_gain", "must be non-negative")
         _require(self.patience is None or self.patience >= 1, "extraction.patience", "must be at least 1 or null")
+        _require(self.refine_rounds >= 0, "extraction.refine_rounds", "must be non-negative")
 
     @property
     def k_values(self) -> list[int]:

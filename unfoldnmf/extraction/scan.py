@@ -23,6 +23,7 @@ from ..io.channels import channel_set_of
 from ..io.tables import check_catalog, holds_counts
 from ..io.writing import counted
 from .checkpoints import CheckpointStore, catalog_digest
+from .refinement import refine_signatures
 from .replicates import KSolution, cap_totals, extract_k, hypermutation_cap
 from .selection import Selection, scan_exhausted, select_k
 
@@ -132,8 +133,9 @@ def scan_catalog(
     """De novo extraction from a validated catalog (as :func:`read_catalog` or :func:`check_catalog`
     return it, and :func:`check_extraction` accepts).
 
-    Tries every K of ``config.extraction``, chooses one (see :mod:`unfoldnmf.extraction.selection`)
-    and refits exposures for every sample. With ``checkpoint_dir``, finished K values are saved there
+    Tries every K of ``config.extraction``, chooses one (see :mod:`unfoldnmf.extraction.selection`),
+    refines its signatures on sparse exposures (:mod:`unfoldnmf.extraction.refinement`; ``solutions``
+    keep every K's NMF solution) and refits exposures for every sample. With ``checkpoint_dir``, finished K values are saved there
     and reused by a later call with the same catalog and settings.
     """
     started = time.perf_counter()
@@ -170,15 +172,15 @@ def scan_catalog(
             patience=ext.patience,
             n_channels=counts.shape[0],
         ))
-        chosen = solutions[selection.k]
-        refit = config.refit  # per sample, so shared among the processes of a torchrun
-        exposures = refit_exposures(chosen.signatures, counts, refit,
+        refined = refine_signatures(solutions[selection.k].signatures, capped, config, device, dtype,
                                     per_sample=distributed.by_columns)
+        # the refit is per sample, so shared among the processes of a torchrun
+        exposures = refit_exposures(refined, counts, config.refit, per_sample=distributed.by_columns)
 
     tables = {k: _solution_tables(s, catalog.index, used.columns) for k, s in solutions.items()}
     for k, (sigs, expo) in tables.items():
         tables[k] = (sigs, counted(catalog, expo.reindex(catalog.columns, fill_value=0.0)))
-    signatures = tables[selection.k][0]
+    signatures = pd.DataFrame(refined, index=catalog.index, columns=tables[selection.k][0].columns)
     exposure_table = pd.DataFrame(exposures.T, index=used.columns, columns=signatures.columns)
     exposure_table = counted(catalog, exposure_table.reindex(catalog.columns, fill_value=0.0))
     exposure_table.index.name = "Samples"

@@ -1,0 +1,46 @@
+"""Sparse refinement of the chosen signatures: fit them again with the exposures each sample has.
+
+The NMF solution of a K gives every sample some of every signature (dense exposures), so a flat
+signature such as SBS5 can take a share of the others' mutations and they of it, and the de novo
+signatures come out blurred (cosine 0.97 to SBS5 on the example catalog, where the refit on
+them then needs 3.3 signatures per sample against 2.4 true ones). Each round here refits the
+exposures sparsely (:func:`unfoldnmf.exposures.refit.refit_exposures`: a sample keeps only the
+signatures it needs), then runs the KL multiplicative updates on signatures and exposures together
+from there; the updates keep a zero exposure at zero, so each signature is fitted to the samples
+that have it. Two rounds settle (on the example: cosine 0.9995, exposure error 0.075 → 0.026).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..config import Config
+from ..exposures.refit import refit_exposures
+from ..nmf.solver import run_mu
+
+#: Smallest start of an exposure the sparse refit kept (multiplicative updates cannot grow a zero).
+EXPOSURE_FLOOR = 1e-3
+
+
+def refine_signatures(signatures: np.ndarray, counts: np.ndarray, config: Config, device: torch.device,
+                      dtype: torch.dtype, per_sample: Callable | None = None) -> np.ndarray:
+    """``config.extraction.refine_rounds`` rounds of sparse refinement of ``signatures`` (96 × K,
+    columns summing to 1) on ``counts`` (96 × N, as extracted: hypermutated samples capped);
+    returns the refined signatures, columns summing to 1. ``per_sample`` splits the sparse refit's
+    per-sample part (see :func:`refit_exposures`)."""
+    solver = config.solver
+    options = {} if per_sample is None else {"per_sample": per_sample}
+    data = torch.tensor(counts, dtype=dtype, device=device).unsqueeze(0)
+    for _ in range(config.extraction.refine_rounds):
+        exposures = refit_exposures(signatures, counts, config.refit, **options)
+        start = np.where(exposures > 0, np.maximum(exposures, EXPOSURE_FLOOR), 0.0)
+        fit = run_mu(data, torch.as_tensor(signatures, dtype=dtype, device=device).unsqueeze(0),
+                     torch.as_tensor(start, dtype=dtype, device=device).unsqueeze(0), objective=solver.objective,
+                     max_iter=solver.max_iter, tol=solver.tol, check_every=solver.check_every, l1=solver.l1,
+                     l2=solver.l2)
+        signatures = fit.W[0].double().cpu().numpy()
+        signatures = signatures / np.maximum(signatures.sum(axis=0, keepdims=True), np.finfo(float).tiny)
+    return signatures
