@@ -56,6 +56,19 @@ def test_help_does_not_import_torch():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_fit_on_known_signatures_does_not_import_torch(tmp_path):
+    """A job array of many small fits should not pay torch's import (about 2 s) in each of them."""
+    catalog = tmp_path / "catalog.tsv"
+    catalog.write_text((PACKAGE / "data" / "example_catalog.tsv").read_text())
+    code = ("import sys; from unfoldnmf.cli import cli\n"
+            "try:\n    cli(sys.argv[1:])\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
+            "assert 'torch' not in sys.modules, 'fit imported torch'")
+    for method in ("sparse", "nnls"):
+        subprocess.run([sys.executable, "-c", code, "fit", str(catalog), "--cosmic", "SBS1,SBS5,SBS13", "-o",
+                        str(tmp_path / method), "--method", method, "--quiet"], check=True)
+    assert (tmp_path / "sparse" / "exposures.tsv").exists()
+
+
 def test_public_api_names_resolve():
     for name in unfoldnmf.__all__:
         assert getattr(unfoldnmf, name) is not None

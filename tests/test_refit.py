@@ -104,7 +104,7 @@ def _eliminate_one_sample(signatures, x, gain):
     """The rule written plainly, one sample and one scipy NNLS per trial: the reference for the batched code."""
     from scipy.optimize import nnls
 
-    from unfoldnmf.nmf.measures import poisson_deviance
+    from unfoldnmf.nmf.scores import poisson_deviance
 
     exposures = np.zeros(signatures.shape[1])
     if not x.any():

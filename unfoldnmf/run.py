@@ -12,6 +12,7 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,9 +24,6 @@ from .errors import InputError
 from .exposures.attribution import Attribution
 from .exposures.fit import bootstrap_signatures, exposures_from_model, fit_signatures
 from .exposures.quality import fit_quality
-from .extraction.scan import Extraction, check_extraction, scan_catalog
-from .hpc import distributed
-from .hpc.device import resolve_device, resolve_dtype
 from .io.channels import ChannelSet, channel_set_of_table
 from .io.lock import OutputLock
 from .io.tables import check_catalog, read_catalog, read_exposures, read_signatures
@@ -41,12 +39,14 @@ from .io.writing import (
     write_atomic,
     write_json,
 )
-from .network.model_file import save_model
-from .network.supervised import SupervisedFit, predict_exposures, train_supervised
 from .reference.assign import Assignment, assign_signatures
 from .reference.cosmic import cosmic_signatures, exclude_signatures, names_channel_set, reference_signatures
 from .reference.simulate import EXPOSURE_MODELS, Cohort, simulate_cohort
 from .report.output_dir import provenance, write_extraction
+
+if TYPE_CHECKING:  # torch: imported where a command needs it, so that fit starts fast
+    from .extraction.scan import Extraction
+    from .network.supervised import SupervisedFit
 
 log = logging.getLogger("unfoldnmf")
 
@@ -84,6 +84,9 @@ def train(
     the run (see :class:`OutputLock`; ``takeover`` takes a lock whose owner only looks alive);
     under torchrun only rank 0 writes.
     """
+    from .extraction.scan import check_extraction, scan_catalog  # noqa: PLC0415
+    from .hpc import distributed  # noqa: PLC0415
+
     config = config or Config()
     if config.mode == "supervised":
         if fasta is not None:
@@ -185,6 +188,9 @@ def _claim(output: str | Path, lock: OutputLock, force: bool, resume: bool, resu
 
 
 def _train_supervised(catalog, output, config, force, progress, signatures, exposures, takeover) -> SupervisedFit:
+    from .network.model_file import save_model  # noqa: PLC0415
+    from .network.supervised import train_supervised  # noqa: PLC0415
+
     if signatures is None:
         raise InputError("--mode supervised needs --signatures SIGS (the signatures the network fits)")
     if catalog is None and (exposures is not None or str(output) == STDOUT):
@@ -213,6 +219,9 @@ def _train_supervised(catalog, output, config, force, progress, signatures, expo
 
 
 def _network_exposures(fit: SupervisedFit, catalog: pd.DataFrame, config: Config) -> pd.DataFrame:
+    from .hpc.device import resolve_device, resolve_dtype  # noqa: PLC0415
+    from .network.supervised import predict_exposures  # noqa: PLC0415
+
     return counted(catalog, predict_exposures(fit.network, catalog, list(fit.signatures.columns),
                                               resolve_device(config.device), resolve_dtype(config.dtype)))
 

@@ -8,10 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..config import Config, RefitConfig
-from ..hpc.device import resolve_device, resolve_dtype
 from ..io.channels import channel_set_of_table
-from ..network.model_file import load_model
-from ..network.supervised import predict_exposures
 from ..reference.cosmic import cosmic_signatures
 from .bootstrap import bootstrap_exposures, intervals_table
 from .refit import refit_exposures
@@ -47,6 +44,10 @@ def exposures_from_model(catalog: pd.DataFrame, model_path: str | Path, config: 
     """Exposures (samples × K, in mutations) of ``catalog`` (96 × N) from a trained ``model.pt``:
     one forward pass of its network, in the dtype it was trained in, on ``config.device``. Returns
     the table and the facts for ``run.json``."""
+    from ..hpc.device import resolve_device, resolve_dtype  # noqa: PLC0415  (torch: only a model needs it)
+    from ..network.model_file import load_model  # noqa: PLC0415
+    from ..network.supervised import predict_exposures  # noqa: PLC0415
+
     config = config or Config()
     model = load_model(model_path, list(catalog.index))
     device, dtype = resolve_device(config.device), resolve_dtype(model.dtype)

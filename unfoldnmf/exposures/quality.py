@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..nmf.measures import poisson_deviance
+from ..nmf.scores import poisson_deviance
 
 
 def fit_quality(catalog: pd.DataFrame, signatures: pd.DataFrame, exposures: pd.DataFrame) -> pd.DataFrame:

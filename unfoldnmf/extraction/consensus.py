@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from ..nmf.measures import cosine_matrix
+from ..nmf.scores import cosine_matrix
 
 
 @dataclass

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from ..nmf.measures import cosine_matrix
+from ..nmf.scores import cosine_matrix
 
 TP_THRESHOLD = 0.90
 

@@ -6,13 +6,16 @@ import base64
 import html
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..errors import MissingDependencyError
-from ..extraction.scan import Extraction
 from ..io.writing import write_atomic
+
+if TYPE_CHECKING:
+    from ..extraction.scan import Extraction
 
 log = logging.getLogger("unfoldnmf")
 

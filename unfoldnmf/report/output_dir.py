@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import platform
 import sys
+from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import torch
 
 from .._version import __version__
 from ..config import Config
 from ..errors import OutputError
-from ..extraction.scan import Extraction
 from ..io.writing import exposures_text, quality_text, signatures_text, write_atomic, write_json
 from .html import Decomposition, write_report
+
+if TYPE_CHECKING:
+    from ..extraction.scan import Extraction
 
 #: What COSMIC assignment adds to an output directory (see :func:`unfoldnmf.run.assignment_tables`).
 ASSIGNMENT_TABLES = ("assignment.tsv", "signatures_cosmic.tsv", "exposures_cosmic.tsv")
@@ -29,7 +32,7 @@ def provenance(config: Config, info: dict, inputs: dict[str, str]) -> dict:
     """What ``run.json`` records: inputs, the config used, versions and the run's facts."""
     return {
         "unfoldnmf_version": __version__,
-        "torch_version": torch.__version__,
+        "torch_version": version("torch"),  # without importing it: fit does not need torch
         "python_version": platform.python_version(),
         "command": " ".join(sys.argv),
         "inputs": inputs,
