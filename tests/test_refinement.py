@@ -45,3 +45,11 @@ def test_zero_rounds_keep_the_nmf_solution_and_negative_rounds_are_refused(flat_
     assert np.array_equal(kept, truth.to_numpy())
     with pytest.raises(InputError, match="extraction.refine_rounds must be non-negative"):
         load_config(None, [{"extraction": {"refine_rounds": -1}}])
+
+
+def test_a_signature_no_sample_keeps_is_left_as_it_was(flat_cohort):
+    """Four true signatures plus SBS4, which no sample has: refinement must not zero SBS4 out."""
+    truth, cohort = flat_cohort
+    with_unused = np.column_stack([truth.to_numpy(), cosmic_signatures(["SBS4"]).to_numpy()])
+    refined = refine_signatures(with_unused, cohort.catalog.to_numpy(), Config(), torch.device("cpu"), torch.float64)
+    assert np.allclose(refined.sum(axis=0), 1.0) and np.array_equal(refined[:, 4], with_unused[:, 4])
