@@ -75,17 +75,24 @@ def check_extraction(catalog: pd.DataFrame, config: Config, name: str = "catalog
         )
 
 
-def scanned_k_values(solutions: dict[int, KSolution], n_samples: int, extraction: ExtractionConfig) -> list[int]:
-    """The K values, ascending, that a sequential scan tries before :func:`scan_exhausted` stops it;
-    several processes solve K values in parallel and keep only these, so that they report what a
-    single process would."""
+def scan_stop(solutions: dict[int, KSolution], n_samples: int, extraction: ExtractionConfig) -> int | None:
+    """The K after which a sequential scan through ``solutions`` stops (:func:`scan_exhausted`), or
+    None while it would go on."""
     tried: list[int] = []
     for k in sorted(solutions):
         tried.append(k)
         if scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples, extraction.min_gain, extraction.patience,
                           solutions[k].signatures.shape[0]):
-            break
-    return tried
+            return k
+    return None
+
+
+def scanned_k_values(solutions: dict[int, KSolution], n_samples: int, extraction: ExtractionConfig) -> list[int]:
+    """The K values, ascending, that a sequential scan tries before it stops (:func:`scan_stop`);
+    several processes solve K values in parallel and keep only these, so that they report what a
+    single process would."""
+    stop = scan_stop(solutions, n_samples, extraction)
+    return [k for k in sorted(solutions) if stop is None or k <= stop]
 
 
 def _solution_tables(solution: KSolution, channels: pd.Index, samples: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -213,11 +220,6 @@ def solve_k_values(capped: np.ndarray, scale: np.ndarray, k_values: list[int], c
     for k in solutions:
         log.info("K=%d reused from checkpoint", k)
 
-    def exhausted() -> bool:
-        tried = sorted(solutions)
-        return scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples, config.extraction.min_gain,
-                              config.extraction.patience, capped.shape[0])
-
     # Fewer K values than processes (e.g. a fixed K): every process works on every K, on its share
     # of the replicates; otherwise each process solves whole K values.
     split = ranks.world_size > 1 and len(k_values) < ranks.world_size <= config.extraction.replicates
@@ -228,7 +230,7 @@ def solve_k_values(capped: np.ndarray, scale: np.ndarray, k_values: list[int], c
     bar = tqdm(iter(todo if sequential else distributed.share(todo)), desc="K values done", unit="K",
                disable=None if show else True, leave=False)
     for k in bar:
-        if sequential and solutions and distributed.main_first(exhausted):
+        if sequential and distributed.main_first(lambda: scan_stop(solutions, n_samples, config.extraction) is not None):
             break
         bar.set_postfix_str(f"solving K={k} of at most {k_values[-1]}; the scan goes on while each K passes "
                             f"the deviance test")

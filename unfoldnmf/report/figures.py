@@ -173,14 +173,15 @@ def catalog_figure(catalog: pd.DataFrame, most: int = 2 * PANELS_PER_COLUMN):
 
 
 def reconstruction_figure(catalog: pd.DataFrame, signatures: pd.DataFrame, exposures: pd.DataFrame,
-                          most: int = PANELS_PER_COLUMN):
+                          most: int = PANELS_PER_COLUMN, quality: pd.DataFrame | None = None):
     """Observed against reconstructed profiles of the ``most`` samples the exposures explain worst
     (lowest cosine of W·h to the catalog column first): bars are the catalog's counts, black marks
     the reconstruction; titles give the total and the cosine. ``catalog`` is channels × samples,
-    ``signatures`` channels × K, ``exposures`` samples × K."""
+    ``signatures`` channels × K, ``exposures`` samples × K; ``quality`` is their
+    :func:`~unfoldnmf.exposures.quality.fit_quality` table when already computed."""
     from ..exposures.quality import fit_quality  # noqa: PLC0415
 
-    quality = fit_quality(catalog, signatures, exposures)
+    quality = (fit_quality(catalog, signatures, exposures) if quality is None else quality).copy()
     quality.index = quality.index.astype(str)
     worst = list(quality.sort_values("Cosine", kind="stable").index[:most])
     observed = catalog.loc[signatures.index].set_axis([str(c) for c in catalog.columns], axis=1)[worst]

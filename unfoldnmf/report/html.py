@@ -58,7 +58,8 @@ def render_figures(extraction: Extraction, annotations: dict[str, str] | None = 
         "selection": figure_bytes(selection_figure(extraction.selection.table)),
     }
     if catalog is not None:
-        images["reconstruction"] = figure_bytes(reconstruction_figure(catalog, extraction.signatures, extraction.exposures))
+        images["reconstruction"] = figure_bytes(reconstruction_figure(catalog, extraction.signatures, extraction.exposures,
+                                                                      quality=extraction.quality))
     if decomposition is not None:
         images["decomposition"] = figure_bytes(decomposition_figure(extraction.signatures, *decomposition))
     return images
