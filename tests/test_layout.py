@@ -10,7 +10,7 @@ import unfoldnmf
 PACKAGE = Path(unfoldnmf.__file__).parent
 #: Lowest first; a module may import its own layer and those below it.
 LAYERS = [
-    {"_version", "errors", "config"},
+    {"_version", "errors", "config", "timing"},
     {"io"},
     {"calls"},
     {"hpc"},

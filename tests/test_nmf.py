@@ -51,3 +51,37 @@ def test_em_step_never_increases_kl(problem):
         current = kl_divergence(problem, W @ H)
         assert (current <= previous * (1 + 1e-12)).all()
         previous = current
+
+
+def test_subnormals_are_flushed_inside_the_block_only():
+    from unfoldnmf.hpc.device import subnormals_flushed
+
+    subnormal = torch.tensor([1e-39], dtype=torch.float32)  # below float32's smallest normal, 1.18e-38
+    with subnormals_flushed():
+        if not torch.backends.cpu.get_cpu_capability():  # pragma: no cover - every CPU torch reports one
+            pytest.skip("unknown CPU")
+        flushed = (subnormal * 1.0).item()
+    assert (subnormal * 1.0).item() > 0
+    if torch.set_flush_denormal(False):  # this CPU can flush (x86 with SSE3): it did
+        assert flushed == 0.0
+
+
+def test_extrapolated_updates_reach_a_lower_objective_in_the_same_iterations(problem):
+    W, H = random_init(problem, 3, 4, generator(5))
+    plain = run_mu(problem, W, H, max_iter=300, tol=0)
+    shorter = run_mu(problem, W, H, max_iter=150, tol=0, accelerate=True)
+    faster = run_mu(problem, W, H, max_iter=300, tol=0, accelerate=True)
+    assert (faster.objective < plain.objective).all()
+    assert (faster.objective <= shorter.objective).all()  # a block that raised the objective was undone
+    torch.testing.assert_close(faster.objective, objective_value(problem, faster.W, faster.H, "kl"))
+    torch.testing.assert_close(faster.W.sum(dim=1), torch.ones(3, 4, dtype=torch.float64))
+
+
+def test_extrapolated_replicates_equal_separate_runs_and_zeros_stay_zero(problem):
+    W, H = random_init(problem, 3, 3, generator(6))
+    H[:, 0, :5] = 0.0  # e.g. the sparse refinement's support: a signature a sample lacks
+    batched = run_mu(problem, W, H, max_iter=100, tol=0, update_w=False, accelerate=True)
+    assert (batched.H[:, 0, :5] == 0).all() and (batched.H[:, 1:, :5] > 0).all()
+    for r in range(3):
+        single = run_mu(problem, W[r:r + 1], H[r:r + 1], max_iter=100, tol=0, update_w=False, accelerate=True)
+        torch.testing.assert_close(single.H[0], batched.H[r])

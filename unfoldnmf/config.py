@@ -29,12 +29,17 @@ class SolverConfig:
     check_every: int = 25
     l1: float = 0.0
     l2: float = 0.0
+    accelerate: bool = True  #: extrapolated updates (:mod:`unfoldnmf.nmf.solver`)
 
     def __post_init__(self) -> None:
         _require(self.max_iter >= 1, "solver.max_iter", "must be at least 1")
         _require(self.tol >= 0, "solver.tol", "must be non-negative")
         _require(self.check_every >= 1, "solver.check_every", "must be at least 1")
         _require(self.l1 >= 0 and self.l2 >= 0, "solver.l1/l2", "penalties must be non-negative")
+
+    def run_options(self) -> dict[str, Any]:
+        """These settings as the keyword arguments of :func:`unfoldnmf.nmf.solver.run_mu`."""
+        return dataclasses.asdict(self)
 
 
 @dataclass

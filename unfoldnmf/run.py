@@ -43,6 +43,7 @@ from .reference.assign import Assignment, assign_signatures
 from .reference.cosmic import cosmic_signatures, exclude_signatures, names_channel_set, reference_signatures
 from .reference.simulate import EXPOSURE_MODELS, Cohort, simulate_cohort
 from .report.output_dir import provenance, write_extraction
+from .timing import timed
 
 if TYPE_CHECKING:  # torch: imported where a command needs it, so that fit starts fast
     from .extraction.scan import Extraction
@@ -97,8 +98,10 @@ def train(
     if catalog is None:
         raise InputError("train: missing CATALOG (de novo extraction needs a catalog; - reads standard input)")
     name = "<stdin>" if str(catalog) == STDOUT else str(catalog)
-    table, counted_tables = _catalog_or_calls(catalog, fasta, channels, progress)
-    check_extraction(table, config, name)  # refused before anything is written
+    reading: dict[str, float] = {}
+    with timed(reading, "read catalog"):
+        table, counted_tables = _catalog_or_calls(catalog, fasta, channels, progress)
+        check_extraction(table, config, name)  # refused before anything is written
     main = distributed.current().is_main
     if str(output) == STDOUT:
         extraction = scan_catalog(table, config, progress=progress)
@@ -111,13 +114,15 @@ def train(
     directory = distributed.main_first(lambda: _claim(output, lock, force, resume, resumable=True))
     try:
         extraction = scan_catalog(table, config, checkpoint_dir=directory / "checkpoints", progress=progress)
+        stages = extraction.info["seconds_by_stage"] = {**reading, **extraction.info["seconds_by_stage"]}
         if main:
             inputs, extra, labels, decomposition = {"catalog": str(catalog)}, dict(counted_tables), None, None
             if fasta is not None:
                 inputs.update(calls=inputs.pop("catalog"), fasta=str(fasta), channels=channels)
             if reference is not None:
                 inputs["reference"] = config.assignment.reference or "COSMIC v3.4 (packaged; see config.cosmic)"
-                assigned, assignment = assignment_tables(extraction, table, reference, config)
+                with timed(stages, "assignment"):
+                    assigned, assignment = assignment_tables(extraction, table, reference, config)
                 extra.update(assigned)
                 labels = assignment.labels()
                 decomposition = (assignment.mixes(reference, table.index), assignment.mix_labels())

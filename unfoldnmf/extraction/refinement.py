@@ -32,7 +32,6 @@ def refine_signatures(signatures: np.ndarray, counts: np.ndarray, config: Config
     returns the refined signatures, columns summing to 1. A signature the sparse refit gives to no
     sample is kept as it was. ``per_sample`` splits the sparse refit's per-sample part (see
     :func:`refit_exposures`)."""
-    solver = config.solver
     options = {} if per_sample is None else {"per_sample": per_sample}
     data = torch.tensor(counts, dtype=dtype, device=device).unsqueeze(0)
     for _ in range(config.extraction.refine_rounds):
@@ -40,9 +39,7 @@ def refine_signatures(signatures: np.ndarray, counts: np.ndarray, config: Config
         unused = ~(exposures > 0).any(axis=1)  # no sample keeps it: the updates would zero it, so it stays
         start = np.where(exposures > 0, np.maximum(exposures, EXPOSURE_FLOOR), 0.0)
         fit = run_mu(data, torch.as_tensor(signatures, dtype=dtype, device=device).unsqueeze(0),
-                     torch.as_tensor(start, dtype=dtype, device=device).unsqueeze(0), objective=solver.objective,
-                     max_iter=solver.max_iter, tol=solver.tol, check_every=solver.check_every, l1=solver.l1,
-                     l2=solver.l2)
+                     torch.as_tensor(start, dtype=dtype, device=device).unsqueeze(0), **config.solver.run_options())
         refined = fit.W[0].double().cpu().numpy()
         refined[:, unused] = signatures[:, unused]
         signatures = refined / refined.sum(axis=0, keepdims=True)

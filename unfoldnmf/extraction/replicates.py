@@ -86,12 +86,8 @@ def extract_k(counts: np.ndarray, scale: np.ndarray, k: int, config: Config, dev
         w0, h0 = random_init(base, 1, k, gen)
         starts_w.append(w0)
         starts_h.append(h0.to(dtype))
-    fit = run_mu(
-        X, torch.cat(starts_w).to(device, dtype), torch.cat(starts_h).to(device, dtype),
-        objective=solver.objective, max_iter=solver.max_iter, tol=solver.tol,
-        check_every=solver.check_every, l1=solver.l1, l2=solver.l2,
-        agree=distributed.agree if split_replicates else None,
-    )
+    fit = run_mu(X, torch.cat(starts_w).to(device, dtype), torch.cat(starts_h).to(device, dtype),
+                 **solver.run_options(), agree=distributed.agree if split_replicates else None)
     replicate_w = fit.W.double().cpu().numpy()
     # Each replicate was fitted to its own resampled catalog: judge them all on the catalog itself.
     reference = base.to(device, dtype).unsqueeze(0)
@@ -105,10 +101,8 @@ def extract_k(counts: np.ndarray, scale: np.ndarray, k: int, config: Config, dev
     # stay impossible and samples with mutations only there would get no exposure at all.
     W = torch.as_tensor(np.maximum(agreed.signatures, SIGNATURE_FLOOR), dtype=dtype, device=device).unsqueeze(0)
     _, h0 = random_init(data[0], 1, k, generator(config.seed, k, -1))
-    exposures = run_mu(data, W, h0.to(device, dtype), objective=solver.objective, max_iter=solver.max_iter,
-                       tol=solver.tol, check_every=solver.check_every, l1=solver.l1, l2=solver.l2, update_w=False)
-    refined = run_mu(data, W, exposures.H, objective=solver.objective, max_iter=solver.max_iter,
-                     tol=solver.tol, check_every=solver.check_every, l1=solver.l1, l2=solver.l2)
+    exposures = run_mu(data, W, h0.to(device, dtype), **solver.run_options(), update_w=False)
+    refined = run_mu(data, W, exposures.H, **solver.run_options())
     deviance = 2 * float(kl_divergence(data.double(), (refined.W @ refined.H).double())[0])
     H = refined.H[0].double().cpu().numpy() / scale[None, :]
     return KSolution(

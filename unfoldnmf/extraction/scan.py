@@ -18,10 +18,11 @@ from ..errors import InputError
 from ..exposures.quality import fit_quality
 from ..exposures.refit import refit_exposures
 from ..hpc import distributed
-from ..hpc.device import resolve_device, resolve_dtype
+from ..hpc.device import resolve_device, resolve_dtype, subnormals_flushed
 from ..io.channels import channel_set_of
 from ..io.tables import check_catalog, holds_counts
 from ..io.writing import counted
+from ..timing import timed
 from .checkpoints import CheckpointStore, catalog_digest
 from .refinement import refine_signatures
 from .replicates import KSolution, cap_totals, extract_k, hypermutation_cap
@@ -163,8 +164,11 @@ def scan_catalog(
     if checkpoint_dir is not None:
         store = CheckpointStore(Path(checkpoint_dir), catalog_digest(counts), solution_settings(config, device))
 
-    with distributed.all_or_none():  # an error on one process ends the run on all of them
-        solutions, seconds = solve_k_values(capped, scale, k_values, config, device, dtype, store, progress)
+    stages: dict[str, float] = {}
+    # an error on one process ends the run on all of them
+    with distributed.all_or_none(), subnormals_flushed():
+        with timed(stages, "K scan"):
+            solutions, seconds = solve_k_values(capped, scale, k_values, config, device, dtype, store, progress)
         k_values = sorted(solutions)
 
         ext = config.extraction
@@ -179,18 +183,21 @@ def scan_catalog(
             patience=ext.patience,
             n_channels=counts.shape[0],
         ))
-        refined = refine_signatures(solutions[selection.k].signatures, capped, config, device, dtype,
-                                    per_sample=distributed.by_columns)
-        # the refit is per sample, so shared among the processes of a torchrun
-        exposures = refit_exposures(refined, counts, config.refit, per_sample=distributed.by_columns)
+        with timed(stages, "refinement"):
+            refined = refine_signatures(solutions[selection.k].signatures, capped, config, device, dtype,
+                                        per_sample=distributed.by_columns)
+        with timed(stages, "refit"):  # per sample, so shared among the processes of a torchrun
+            exposures = refit_exposures(refined, counts, config.refit, per_sample=distributed.by_columns)
 
-    tables = {k: _solution_tables(s, catalog.index, used.columns) for k, s in solutions.items()}
-    for k, (sigs, expo) in tables.items():
-        tables[k] = (sigs, counted(catalog, expo.reindex(catalog.columns, fill_value=0.0)))
-    signatures = pd.DataFrame(refined, index=catalog.index, columns=tables[selection.k][0].columns)
-    exposure_table = pd.DataFrame(exposures.T, index=used.columns, columns=signatures.columns)
-    exposure_table = counted(catalog, exposure_table.reindex(catalog.columns, fill_value=0.0))
-    exposure_table.index.name = "Samples"
+    with timed(stages, "tables and fit quality"):
+        tables = {k: _solution_tables(s, catalog.index, used.columns) for k, s in solutions.items()}
+        for k, (sigs, expo) in tables.items():
+            tables[k] = (sigs, counted(catalog, expo.reindex(catalog.columns, fill_value=0.0)))
+        signatures = pd.DataFrame(refined, index=catalog.index, columns=tables[selection.k][0].columns)
+        exposure_table = pd.DataFrame(exposures.T, index=used.columns, columns=signatures.columns)
+        exposure_table = counted(catalog, exposure_table.reindex(catalog.columns, fill_value=0.0))
+        exposure_table.index.name = "Samples"
+        quality = fit_quality(catalog, signatures, exposure_table)
     info = {
         "samples": int(catalog.shape[1]),
         "samples_without_mutations": empty,
@@ -202,9 +209,10 @@ def scan_catalog(
         "selection_reason": selection.reason,
         "seconds_per_k": seconds,
         "seconds_total": round(time.perf_counter() - started, 3),
+        "seconds_by_stage": stages,
     }
     return Extraction(signatures=signatures, exposures=exposure_table, selection=selection, solutions=tables,
-                      quality=fit_quality(catalog, signatures, exposure_table), info=info)
+                      quality=quality, info=info)
 
 
 def solve_k_values(capped: np.ndarray, scale: np.ndarray, k_values: list[int], config: Config, device, dtype,

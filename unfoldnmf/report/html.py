@@ -240,5 +240,6 @@ def _exposure_summary(exposures: pd.DataFrame) -> pd.DataFrame:
 
 def _timings(info: dict) -> str:
     per_k = ", ".join(f"K={k} {seconds:.1f} s" for k, seconds in info.get("seconds_per_k", {}).items())
+    stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in info.get("seconds_by_stage", {}).items())
     return _p(f"Extraction took {info.get('seconds_total', float('nan')):.1f} s on {info.get('device', '?')}"
-              + (f" ({per_k})." if per_k else "."))
+              + (f" ({per_k})." if per_k else ".") + (f" Stages: {stages}." if stages else ""))

@@ -14,6 +14,7 @@ from .._version import __version__
 from ..config import Config
 from ..errors import OutputError
 from ..io.writing import exposures_text, quality_text, signatures_text, write_atomic, write_json
+from ..timing import timed
 from .html import Decomposition, write_report
 
 if TYPE_CHECKING:
@@ -63,22 +64,25 @@ def write_extraction(extraction: Extraction, directory: Path, config: Config, in
     directory = Path(directory)
     (directory / "run.json").unlink(missing_ok=True)
     try:
-        remove_stale_solutions(directory, keep=set(extraction.solutions))
-        for name, text in (extra or {}).items():
-            write_atomic(directory / name, text)
-        for k, (signatures, exposures) in extraction.solutions.items():
-            folder = directory / "solutions" / f"K{k}"
-            folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(folder / "signatures.tsv", signatures_text(signatures))
-            write_atomic(folder / "exposures.tsv", exposures_text(exposures))
-        write_atomic(directory / "selection.tsv", selection_text(extraction.selection.table))
-        write_atomic(directory / "signatures.tsv", signatures_text(extraction.signatures))
-        write_atomic(directory / "exposures.tsv", exposures_text(extraction.exposures))
-        if extraction.quality is not None:
-            write_atomic(directory / "fit_quality.tsv", quality_text(extraction.quality))
+        stages = extraction.info.setdefault("seconds_by_stage", {})
+        with timed(stages, "writing tables"):
+            remove_stale_solutions(directory, keep=set(extraction.solutions))
+            for name, text in (extra or {}).items():
+                write_atomic(directory / name, text)
+            for k, (signatures, exposures) in extraction.solutions.items():
+                folder = directory / "solutions" / f"K{k}"
+                folder.mkdir(parents=True, exist_ok=True)
+                write_atomic(folder / "signatures.tsv", signatures_text(signatures))
+                write_atomic(folder / "exposures.tsv", exposures_text(exposures))
+            write_atomic(directory / "selection.tsv", selection_text(extraction.selection.table))
+            write_atomic(directory / "signatures.tsv", signatures_text(extraction.signatures))
+            write_atomic(directory / "exposures.tsv", exposures_text(extraction.exposures))
+            if extraction.quality is not None:
+                write_atomic(directory / "fit_quality.tsv", quality_text(extraction.quality))
         record = provenance(config, extraction.info, inputs)
         if config.output.plots:
-            write_report(extraction, directory, record, annotations, catalog, decomposition)
+            with timed(stages, "plots and report"):  # the report shows the stages before this one
+                write_report(extraction, directory, record, annotations, catalog, decomposition)
         write_json(directory / "run.json", record)
     except OSError as exc:
         remove_results(directory)
