@@ -4,22 +4,29 @@ Runs the real command (`python -m unfoldnmf train`) on each dataset in ../shared
 published (noise-free) catalog and on a Poisson-resampled copy (fixed seed), and scores the result
 exactly as ../shared/BENCHMARK.md. Prints one row per run: true K, chosen K, TP, FP, FN, composite,
 the composite of the chosen K's NMF solution before the sparse refinement (``solutions/K*/``),
-wall time and peak memory of the train process.
+the largest K computed, and wall time, CPU time and peak memory of the train process.
+With ``--baseline REV`` every run is repeated with the code of git revision REV (checked out in a
+temporary worktree), row beside row, so that before and after are measured on the same machine
+in the same hour.
 
     python scripts/bench_synsig.py                       # all datasets, noisy and clean, K 1..30
     python scripts/bench_synsig.py --oracle              # K fixed to the truth
     python scripts/bench_synsig.py --data syn.pancreas.sp --noise noisy --set extraction.replicates=10
+    python scripts/bench_synsig.py --noise noisy --baseline 25d64f4
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -28,7 +35,8 @@ from unfoldnmf.io.tables import read_catalog, read_signatures
 from unfoldnmf.io.writing import to_text
 from unfoldnmf.reference.scoring import score_signatures
 
-SYNSIG = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "synsig"
+ROOT = Path(__file__).resolve().parent.parent
+SYNSIG = ROOT.parent / "shared" / "data" / "synsig"
 
 
 def noisy_copy(catalog_path: Path, folder: Path, seed: int = 0) -> Path:
@@ -48,13 +56,31 @@ def major_signatures(folder: Path) -> set[str]:
     return set(share.index[share >= 0.05])
 
 
-def run_train(catalog: Path, out: Path, extra: list[str]) -> tuple[float, float, int]:
-    """Run `python -m unfoldnmf train`; return (wall seconds, peak RSS in MB, exit code)."""
+def run_train(catalog: Path, out: Path, extra: list[str], code: Path | None = None) -> tuple[float, float, float, int]:
+    """Run `python -m unfoldnmf train` (with the package found in ``code`` first, when given);
+    return (wall seconds, CPU seconds, peak RSS in MB, exit code)."""
     command = [sys.executable, "-m", "unfoldnmf", "train", str(catalog), "-o", str(out), "--quiet", *extra]
+    env = {**os.environ, "PYTHONPATH": str(code)} if code else None
     start = time.perf_counter()
-    process = subprocess.Popen(command)
+    process = subprocess.Popen(command, env=env)
     _, status, usage = os.wait4(process.pid, 0)
-    return time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    return (time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
+            os.waitstatus_to_exitcode(status))
+
+
+@contextmanager
+def worktree(revision: str | None) -> Iterator[Path | None]:
+    """A temporary git worktree of ``revision`` of this repository (None: no worktree)."""
+    if revision is None:
+        yield None
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "baseline"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(path), revision], check=True)
+        try:
+            yield path
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)], check=True)
 
 
 def main() -> None:
@@ -64,13 +90,16 @@ def main() -> None:
     parser.add_argument("--oracle", action="store_true", help="give the true K")
     parser.add_argument("--k-max", type=int, default=30)
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--baseline", metavar="REV", help="also run the code of this git revision, beside each run")
     args = parser.parse_args()
 
     names = args.data or sorted(p.name for p in SYNSIG.iterdir() if p.is_dir())
-    print(f"{'dataset':<38}{'noise':<7}{'trueK':>6}{'K':>4}{'TP':>4}{'FP':>4}{'FN':>4}{'composite':>11}{'NMF only':>10}{'wall s':>9}{'peak MB':>9}  missed (>=5% of mutations)")
-    composites = {"noisy": [], "clean": []}
-    unrefined = {"noisy": [], "clean": []}
-    with tempfile.TemporaryDirectory() as tmp:
+    print(f"{'dataset':<38}{'noise':<7}{'code':<9}{'trueK':>6}{'K':>4}{'TP':>4}{'FP':>4}{'FN':>4}{'composite':>11}"
+          f"{'NMF only':>10}{'max K':>7}{'wall s':>9}{'CPU s':>9}{'peak MB':>9}  missed (>=5% of mutations)")
+    composites: dict[tuple[str, str], list[float]] = {}
+    unrefined: dict[tuple[str, str], list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp, worktree(args.baseline) as baseline:
+        codes = {"current": None, **({args.baseline: baseline} if baseline else {})}
         for name in names:
             folder = SYNSIG / name
             truth = read_signatures(folder / "ground.truth.syn.sigs.csv")
@@ -83,24 +112,26 @@ def main() -> None:
                     catalog = noisy_copy(catalog, work)
                 extra = [f"--set={o}" for o in args.overrides]
                 extra += ["--k", str(truth.shape[1])] if args.oracle else ["--k-min", "1", "--k-max", str(args.k_max)]
-                wall, peak, code = run_train(catalog, work / "out", extra)
-                if code != 0:
-                    print(f"{name:<38}{noise:<7} train failed with exit code {code}")
-                    continue
-                found = read_signatures(work / "out" / "signatures.tsv")
-                score = score_signatures(truth, found)
-                nmf = score_signatures(truth, read_signatures(work / "out" / "solutions" / f"K{found.shape[1]}" /
-                                                              "signatures.tsv")).composite
-                composites[noise].append(score.composite)
-                unrefined[noise].append(nmf)
-                print(f"{name:<38}{noise:<7}{truth.shape[1]:>6}{found.shape[1]:>4}{score.tp:>4}{score.fp:>4}{score.fn:>4}"
-                      f"{score.composite:>11.3f}{nmf:>10.3f}{wall:>9.1f}{peak:>9.0f}  "
-                      f"{','.join(sorted(major - {m[0] for m in score.matches})) or '-'}", flush=True)
-    for noise, values in composites.items():
-        if values:
-            print(f"{noise}: mean composite {np.mean(values):.3f}, worst {np.min(values):.3f} over {len(values)} datasets "
-                  f"(NMF solution before the sparse refinement: mean {np.mean(unrefined[noise]):.3f}, "
-                  f"worst {np.min(unrefined[noise]):.3f})")
+                for label, code in codes.items():
+                    out = work / f"out.{label}"
+                    wall, cpu, peak, status = run_train(catalog, out, extra, code)
+                    if status != 0:
+                        print(f"{name:<38}{noise:<7}{label:<9} train failed with exit code {status}")
+                        continue
+                    found = read_signatures(out / "signatures.tsv")
+                    score = score_signatures(truth, found)
+                    nmf = score_signatures(truth, read_signatures(out / "solutions" / f"K{found.shape[1]}" /
+                                                                  "signatures.tsv")).composite
+                    max_k = max(json.loads((out / "run.json").read_text())["k_values"])
+                    composites.setdefault((noise, label), []).append(score.composite)
+                    unrefined.setdefault((noise, label), []).append(nmf)
+                    print(f"{name:<38}{noise:<7}{label:<9}{truth.shape[1]:>6}{found.shape[1]:>4}{score.tp:>4}{score.fp:>4}"
+                          f"{score.fn:>4}{score.composite:>11.3f}{nmf:>10.3f}{max_k:>7}{wall:>9.1f}{cpu:>9.1f}{peak:>9.0f}  "
+                          f"{','.join(sorted(major - {m[0] for m in score.matches})) or '-'}", flush=True)
+    for (noise, label), values in composites.items():
+        print(f"{noise} {label}: mean composite {np.mean(values):.3f}, worst {np.min(values):.3f} over {len(values)} "
+              f"datasets (NMF solution before the sparse refinement: mean {np.mean(unrefined[noise, label]):.3f}, "
+              f"worst {np.min(unrefined[noise, label]):.3f})")
 
 
 if __name__ == "__main__":
