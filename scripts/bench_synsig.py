@@ -57,12 +57,13 @@ def major_signatures(folder: Path) -> set[str]:
 
 
 def run_train(catalog: Path, out: Path, extra: list[str], code: Path | None = None) -> tuple[float, float, float, int]:
-    """Run `python -m unfoldnmf train` (with the package found in ``code`` first, when given);
-    return (wall seconds, CPU seconds, peak RSS in MB, exit code)."""
+    """Run `python -m unfoldnmf train` with the package of ``code`` (default: this checkout), started in
+    the output's parent folder so that no other checkout is found first; return (wall seconds, CPU
+    seconds, peak RSS in MB, exit code)."""
     command = [sys.executable, "-m", "unfoldnmf", "train", str(catalog), "-o", str(out), "--quiet", *extra]
-    env = {**os.environ, "PYTHONPATH": str(code)} if code else None
+    env = {**os.environ, "PYTHONPATH": str(code or ROOT)}
     start = time.perf_counter()
-    process = subprocess.Popen(command, env=env)
+    process = subprocess.Popen(command, env=env, cwd=out.parent)
     _, status, usage = os.wait4(process.pid, 0)
     return (time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
             os.waitstatus_to_exitcode(status))

@@ -18,7 +18,7 @@ from ..errors import InputError
 from ..exposures.quality import fit_quality
 from ..exposures.refit import refit_exposures
 from ..hpc import distributed
-from ..hpc.device import resolve_device, resolve_dtype, subnormals_flushed
+from ..hpc.device import resolve_device, resolve_dtype
 from ..io.channels import channel_set_of
 from ..io.tables import check_catalog, holds_counts
 from ..io.writing import counted
@@ -166,7 +166,7 @@ def scan_catalog(
 
     stages: dict[str, float] = {}
     # an error on one process ends the run on all of them
-    with distributed.all_or_none(), subnormals_flushed():
+    with distributed.all_or_none():
         with timed(stages, "K scan"):
             solutions, seconds = solve_k_values(capped, scale, k_values, config, device, dtype, store, progress)
         k_values = sorted(solutions)

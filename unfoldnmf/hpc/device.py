@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from contextlib import contextmanager
-from typing import Iterator
 
 import torch
 
@@ -34,18 +32,3 @@ def generator(*key: int) -> torch.Generator:
     gen.manual_seed(int.from_bytes(digest[:8], "little") & ((1 << 63) - 1))
     return gen
 
-
-@contextmanager
-def subnormals_flushed() -> Iterator[None]:
-    """Treat subnormal floats as zero in CPU arithmetic while the block runs, then restore the default.
-
-    Multiplicative updates shrink the exposures of signatures a sample lacks towards zero through the
-    subnormal range (below 1.2e-38 in float32), where x86 arithmetic is many times slower: on
-    ``syn.many.types`` at K = 20, 2 000 EM steps of 10 replicates took 51 s with subnormals and 10.7 s
-    without, to objectives within 0.1 %. A value that small has no effect on any result."""
-    supported = torch.set_flush_denormal(True)
-    try:
-        yield
-    finally:
-        if supported:
-            torch.set_flush_denormal(False)

@@ -13,18 +13,11 @@ def tiny(dtype: torch.dtype) -> float:
     return 1e-30 if dtype == torch.float64 else 1e-20
 
 
-def kl_divergence(X: torch.Tensor, WH: torch.Tensor, constant: torch.Tensor | None = None) -> torch.Tensor:
-    """Generalised KL divergence D(X || WH), summed over channels and samples: shape (R,).
-    ``constant``, :func:`kl_constant` of X, saves recomputing the terms that depend on X alone."""
+def kl_divergence(X: torch.Tensor, WH: torch.Tensor) -> torch.Tensor:
+    """Generalised KL divergence D(X || WH), summed over channels and samples: shape (R,)."""
     eps = tiny(WH.dtype)
-    if constant is None:
-        constant = kl_constant(X)
-    return constant + (WH - X * torch.log(WH + eps)).sum(dim=(-2, -1))
-
-
-def kl_constant(X: torch.Tensor) -> torch.Tensor:
-    """The terms of D(X || WH) that do not depend on WH, Σ X·log X − X: shape (R,)."""
-    return (torch.xlogy(X, X) - X).sum(dim=(-2, -1))
+    terms = torch.xlogy(X, X) - X * torch.log(WH + eps) - X + WH
+    return terms.sum(dim=(-2, -1))
 
 
 def frobenius(X: torch.Tensor, WH: torch.Tensor) -> torch.Tensor:
@@ -32,12 +25,10 @@ def frobenius(X: torch.Tensor, WH: torch.Tensor) -> torch.Tensor:
     return 0.5 * (X - WH).pow(2).sum(dim=(-2, -1))
 
 
-def objective_value(X, W, H, objective: str, l1: float = 0.0, l2: float = 0.0,
-                    constant: torch.Tensor | None = None) -> torch.Tensor:
-    """Penalised objective per replicate: divergence + l1·ΣH + ½·l2·ΣH² (``constant``: as in
-    :func:`kl_divergence`, for the KL objective)."""
+def objective_value(X, W, H, objective: str, l1: float = 0.0, l2: float = 0.0) -> torch.Tensor:
+    """Penalised objective per replicate: divergence + l1·ΣH + ½·l2·ΣH²."""
     WH = W @ H
-    loss = kl_divergence(X, WH, constant) if objective == "kl" else frobenius(X, WH)
+    loss = kl_divergence(X, WH) if objective == "kl" else frobenius(X, WH)
     if l1:
         loss = loss + l1 * H.sum(dim=(-2, -1))
     if l2:

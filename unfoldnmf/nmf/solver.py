@@ -22,8 +22,16 @@ from typing import Callable
 import torch
 
 from ..errors import NumericalError
-from .measures import kl_constant, objective_value, tiny
-from .updates import em_step_kl, normalise_columns, update_h_frobenius, update_h_kl, update_w_frobenius, update_w_kl
+from .measures import objective_value, tiny
+from .updates import (
+    above_subnormal,
+    em_step_kl,
+    normalise_columns,
+    update_h_frobenius,
+    update_h_kl,
+    update_w_frobenius,
+    update_w_kl,
+)
 
 #: Extrapolation schedule: steps between objective checks, starting β, its growth after a block that
 #: lowered the objective, the growth of its ceiling, its cut after one that did not, and the bound on
@@ -78,14 +86,15 @@ def run_mu(
 
     def step(W: torch.Tensor, H: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if update_w and objective == "kl":
-            return em_step_kl(X, W, H, l1, l2)
-        H = step_h(X, W, H, l1, l2)
-        return normalise_columns(step_w(X, W, H), H) if update_w else (W, H)
-
-    constant = kl_constant(X) if objective == "kl" else None
+            W, H = em_step_kl(X, W, H, l1, l2)
+        else:
+            H = step_h(X, W, H, l1, l2)
+            if update_w:
+                W, H = normalise_columns(step_w(X, W, H), H)
+        return (above_subnormal(W) if update_w else W), above_subnormal(H)
 
     def value(W: torch.Tensor, H: torch.Tensor) -> torch.Tensor:
-        return objective_value(X, W, H, objective, l1, l2, constant)
+        return objective_value(X, W, H, objective, l1, l2)
 
     if update_w:
         W, H = normalise_columns(W, H)

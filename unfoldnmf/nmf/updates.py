@@ -62,6 +62,19 @@ def update_w_frobenius(X, W, H):
     return W * (X @ Ht) / (W @ (H @ Ht) + eps)
 
 
+def above_subnormal(T: torch.Tensor) -> torch.Tensor:
+    """T with every positive entry raised to at least 10⁸ × the dtype's smallest normal number
+    (1.2e-30 in float32); zeros stay zero.
+
+    Multiplicative updates shrink the exposures of signatures a sample lacks towards zero, and
+    without this floor they sink into the subnormal floats, where x86 arithmetic is many times slower
+    (on ``syn.many.types`` at K = 20, 2 000 EM steps of 10 replicates took 51 s; 13.6 s with the
+    floor). Flushing subnormals to zero instead would be as fast, but an exposure that reached zero
+    could never come back, which changed the solutions (measured: syn.2.7a.7b.abst lost a signature)."""
+    floor = torch.finfo(T.dtype).tiny * 1e8
+    return torch.where(T > 0, T.clamp_min(floor), T)
+
+
 def normalise_columns(W: torch.Tensor, H: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Rescale W's columns to sum to 1 and H's rows by the inverse, leaving W·H unchanged."""
     scale = W.sum(dim=-2, keepdim=True).clamp_min(tiny(W.dtype))
