@@ -26,6 +26,7 @@ def test_overrides_apply_in_order():
     config = load_config(None, [parse_override("extraction.replicates=7"), {"seed": 3}])
     assert config.extraction.replicates == 7 and config.seed == 3
     assert parse_override("extraction.k=null") == {"extraction": {"k": None}}
+    assert load_config(None, [parse_override("solver.tol=1e-7")]).solver.tol == 1e-7  # YAML 1.1 reads text
 
 
 @pytest.mark.parametrize("override, message", [
@@ -36,6 +37,7 @@ def test_overrides_apply_in_order():
     ({"device": "tpu"}, "expected one of auto, cpu, cuda"),
     ({"solver": 3}, "must be a mapping"),
     ({"extraction": {"replicates": True}}, "expected int"),
+    ({"solver": {"tol": "tiny"}}, "expected float"),
 ])
 def test_bad_configs_are_refused(override, message):
     with pytest.raises(InputError, match=message):

@@ -200,6 +200,11 @@ def _check_value(key: str, value: Any, hint: Any) -> Any:
     elif hint is int:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif hint is float:
+        if isinstance(value, str):  # YAML 1.1 reads 1e-7 (no dot in the mantissa) as text
+            try:
+                value = float(value)
+            except ValueError:
+                pass
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         value = float(value) if ok else value
         if ok and not math.isfinite(value):
