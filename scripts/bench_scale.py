@@ -24,12 +24,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from baseline import worktree  # noqa: E402  (scripts/baseline.py)
 
 from unfoldnmf.io.writing import to_text  # noqa: E402
 from unfoldnmf.reference.cosmic import cosmic_signatures  # noqa: E402
@@ -78,21 +78,6 @@ def train(path: Path, out: Path, options: list[str], processes: int = 1, threads
     row["total_in_api"] = info["seconds_total"]
     row["stages"] = info.get("seconds_by_stage", {})
     return row
-
-
-@contextmanager
-def worktree(revision: str | None) -> Iterator[Path | None]:
-    """A temporary git worktree of ``revision`` of this repository (None: no worktree)."""
-    if revision is None:
-        yield None
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "baseline"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(path), revision], check=True)
-        try:
-            yield path
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)], check=True)
 
 
 def table(title: str, header: list[str], rows: list[list]) -> None:

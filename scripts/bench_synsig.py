@@ -24,12 +24,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
+from baseline import worktree  # scripts/baseline.py
 
 from unfoldnmf.io.tables import read_catalog, read_signatures
 from unfoldnmf.io.writing import to_text
@@ -67,21 +66,6 @@ def run_train(catalog: Path, out: Path, extra: list[str], code: Path | None = No
     _, status, usage = os.wait4(process.pid, 0)
     return (time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
             os.waitstatus_to_exitcode(status))
-
-
-@contextmanager
-def worktree(revision: str | None) -> Iterator[Path | None]:
-    """A temporary git worktree of ``revision`` of this repository (None: no worktree)."""
-    if revision is None:
-        yield None
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "baseline"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(path), revision], check=True)
-        try:
-            yield path
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)], check=True)
 
 
 def main() -> None:
