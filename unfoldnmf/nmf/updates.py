@@ -69,8 +69,8 @@ def above_subnormal(T: torch.Tensor) -> torch.Tensor:
     Multiplicative updates shrink the exposures of signatures a sample lacks towards zero, and
     without this floor they sink into the subnormal floats, where x86 arithmetic is many times slower
     (on ``syn.many.types`` at K = 20, 2 000 EM steps of 10 replicates took 51 s; 13.6 s with the
-    floor). Flushing subnormals to zero instead would be as fast, but an exposure that reached zero
-    could never come back, which changed the solutions (measured: syn.2.7a.7b.abst lost a signature)."""
+    floor). Flushing subnormals to zero (``torch.set_flush_denormal``) is as fast, but it is a setting
+    of the whole process, and an exposure flushed to zero could never come back."""
     floor = torch.finfo(T.dtype).tiny * 1e8
     return torch.where(T > 0, T.clamp_min(floor), T)
 
