@@ -10,8 +10,8 @@ divergence still falls by 1 % between iterations 1 500 and 2 000). With ``accele
 starts from an extrapolation of the last two iterates, in log space so that it stays positive:
 Y = X₁ ⊙ (X₁ ⊘ X₀)^β. The objective is checked every few steps; β (one per replicate) grows while it
 falls, and a block of steps that raised it is undone and β cut, the safeguard of Ang & Gillis'
-extrapolation scheme (Neural Computation, 2019). The objective plain updates reach in 2 000
-iterations is reached in about 400 (measured on ``syn.many.types`` at K = 20).
+extrapolation scheme (Neural Computation, 2019). On ``syn.many.types`` at K = 20, 400 extrapolated
+iterations come within 0.3 % of the divergence of 2 000 plain ones, in half the time.
 """
 
 from __future__ import annotations
@@ -124,8 +124,8 @@ def run_mu(
 
 class Extrapolation:
     """Safeguarded log-space extrapolation of multiplicative updates, one β per replicate (module
-    docstring). It holds the last accepted iterate, the one before it and the extrapolated point
-    the next step starts from."""
+    docstring). It holds the last accepted iterate, its objective and the extrapolated point the
+    next step starts from."""
 
     def __init__(self, W: torch.Tensor, H: torch.Tensor, value: torch.Tensor, update_w: bool):
         self.update_w = update_w
@@ -149,8 +149,9 @@ class Extrapolation:
                 self.point = normalise_columns(next_w, next_h) if self.update_w else (next_w, next_h)
                 self.current = (W, H)
             value = objective(*self.current)
-            self._after_block(value < self.value, saved)
-            self.value = torch.where(value < self.value, value, self.value)
+            improved = value < self.value
+            self._after_block(improved, saved)
+            self.value = torch.where(improved, value, self.value)
             steps -= block
         return (*self.current, self.value)
 
