@@ -31,4 +31,3 @@ def generator(*key: int) -> torch.Generator:
     gen = torch.Generator(device="cpu")
     gen.manual_seed(int.from_bytes(digest[:8], "little") & ((1 << 63) - 1))
     return gen
-
