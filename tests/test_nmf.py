@@ -83,3 +83,22 @@ def test_extrapolated_replicates_equal_separate_runs_and_zeros_stay_zero(problem
     for r in range(3):
         single = run_mu(problem, W[r:r + 1], H[r:r + 1], max_iter=100, tol=0, update_w=False, accelerate=True)
         torch.testing.assert_close(single.H[0], batched.H[r])
+
+
+def test_kernels_taken_a_block_of_samples_at_a_time_equal_the_whole_catalog_formulas(problem, monkeypatch):
+    from unfoldnmf.nmf import blocks
+    from unfoldnmf.nmf.measures import kl_divergence
+    from unfoldnmf.nmf.updates import em_step_kl, update_h_kl, update_w_kl
+
+    W, H = random_init(problem, 2, 3, generator(8))
+    ratio = problem / (W @ H + 1e-30)
+    whole_h = H * (W.transpose(-2, -1) @ ratio) / W.sum(dim=-2).unsqueeze(-1)
+    whole_w = W * (ratio @ H.transpose(-2, -1))
+    monkeypatch.setattr(blocks, "BLOCK_ELEMENTS", 2 * 96 * 7)  # blocks of 7 samples, the last one shorter
+    assert len(blocks.sample_blocks(problem.shape[1], 2 * 96)) > 5
+    torch.testing.assert_close(update_h_kl(problem, W, H), whole_h)
+    torch.testing.assert_close(update_w_kl(problem, W, H), whole_w / H.sum(dim=-1).unsqueeze(-2))
+    W_next, H_next = em_step_kl(problem, W, H)
+    torch.testing.assert_close(H_next, H * (W.transpose(-2, -1) @ ratio))
+    torch.testing.assert_close(W_next, whole_w / whole_w.sum(dim=-2, keepdim=True))
+    torch.testing.assert_close(objective_value(problem, W, H, "kl"), kl_divergence(problem, W @ H))

@@ -70,7 +70,7 @@ def test_consensus_of_unused_signatures_is_finite(monkeypatch):
 
 def test_replicates_are_judged_on_the_catalog_itself_not_on_their_resampled_copies(cohort, monkeypatch):
     """The consensus starts from the replicate that fits the catalog best, so the objectives it is
-    given are each replicate's fit measured on the catalog, not on its own resampled copy."""
+    given are each replicate's fit measured on the catalog (per mutation), not on its own resampled copy."""
     from unfoldnmf.config import load_config
     from unfoldnmf.extraction import replicates
     from unfoldnmf.nmf.measures import kl_divergence
@@ -92,9 +92,38 @@ def test_replicates_are_judged_on_the_catalog_itself_not_on_their_resampled_copi
     counts = cohort.catalog.to_numpy().copy()
     replicates.extract_k(counts, np.ones(counts.shape[1]), 3, config, torch.device("cpu"), torch.float64)
     fit = seen["fit"]
-    on_catalog = kl_divergence(torch.tensor(counts).unsqueeze(0), fit.W @ fit.H).numpy()
+    on_catalog = kl_divergence(torch.tensor(counts).unsqueeze(0), fit.W @ fit.H).numpy() / counts.sum()
     np.testing.assert_allclose(seen["objectives"], on_catalog, rtol=1e-9)
-    assert not np.allclose(fit.objective.numpy(), on_catalog, rtol=1e-3)  # the resampled copies' own fits differ
+    assert not np.allclose(fit.objective.numpy() / counts.sum(), on_catalog, rtol=1e-3)  # the resampled copies' own fits differ
+
+
+def test_replicates_of_a_larger_catalog_solve_subsets_and_every_sample_gets_exposures(cohort, true_signatures,
+                                                                                     monkeypatch):
+    from unfoldnmf.config import load_config
+    from unfoldnmf.extraction import replicates
+
+    solved = []
+    real_run_mu = replicates.run_mu
+
+    def capture(X, *args, **kwargs):
+        solved.append(X.clone())
+        return real_run_mu(X, *args, **kwargs)
+    monkeypatch.setattr(replicates, "run_mu", capture)
+    config = load_config(None, [{"extraction": {"replicates": 4, "max_samples": 30, "resample": "none"}}])
+    counts = cohort.catalog.to_numpy().copy()
+    solution = replicates.extract_k(counts, np.ones(60), 3, config, torch.device("cpu"), torch.float32)
+    assert solved[0].shape == (4, 96, 30)
+    subsets = []
+    for copy in solved[0].double().numpy():  # which samples each replicate solved
+        matches = (copy[:, :, None] == counts[:, None, :]).all(axis=0)
+        assert (matches.sum(axis=1) >= 1).all()
+        subsets.append(frozenset(int(np.argmax(row)) for row in matches))
+    assert all(len(subset) == 30 for subset in subsets) and len(set(subsets)) == 4
+    assert solution.exposures.shape == (3, 60) and (solution.exposures.sum(axis=0) > 0).all()
+    truth = true_signatures.to_numpy()
+    found = solution.signatures / np.linalg.norm(solution.signatures, axis=0)
+    cosines = (truth / np.linalg.norm(truth, axis=0)).T @ found
+    assert cosines.max(axis=1).min() > 0.95
 
 
 def test_raising_k_max_reuses_every_finished_k(tmp_path, catalog_file, solved_k):

@@ -50,6 +50,7 @@ class ExtractionConfig:
     k_max: int = 25
     k: Optional[int] = None
     replicates: int = 10
+    max_samples: Optional[int] = 10000  #: replicates of a larger catalog each solve a random subset this size
     resample: Literal["poisson", "multinomial", "none"] = "poisson"
     hypermutation_cap: Optional[float] = None
     min_gain: float = 4.0
@@ -62,6 +63,7 @@ class ExtractionConfig:
         _require(self.k_max >= self.k_min, "extraction.k_max", f"must be >= k_min ({self.k_min}); the K range is reversed")
         _require(self.k is None or self.k >= 1, "extraction.k", "must be at least 1")
         _require(self.replicates >= 1, "extraction.replicates", "must be at least 1")
+        _require(self.max_samples is None or self.max_samples >= 1, "extraction.max_samples", "must be at least 1 or null")
         _require(self.hypermutation_cap is None or self.hypermutation_cap > 0, "extraction.hypermutation_cap", "must be positive")
         _require(-1 <= self.min_stability <= 1, "extraction.min_stability", "must lie in [-1, 1]")
         _require(self.min_gain >= 0, "extraction.min_gain", "must be non-negative")

@@ -69,6 +69,13 @@ def resample(counts: torch.Tensor, method: str, gen: torch.Generator) -> torch.T
     return copy
 
 
+def sample_subset(samples: int, size: int, gen: torch.Generator) -> torch.Tensor | slice:
+    """The samples one replicate solves: all of them (no random draw), or ``size`` drawn without replacement."""
+    if size >= samples:
+        return slice(None)
+    return torch.randperm(samples, generator=gen)[:size].sort().values
+
+
 def extract_k(counts: np.ndarray, scale: np.ndarray, k: int, config: Config, device: torch.device, dtype: torch.dtype,
               split_replicates: bool = False) -> KSolution:
     """Extract K signatures from a capped catalog (96 × N) with resampled, batched replicates.
@@ -78,20 +85,25 @@ def extract_k(counts: np.ndarray, scale: np.ndarray, k: int, config: Config, dev
     ext, solver = config.extraction, config.solver
     replicates = distributed.replicate_block(ext.replicates) if split_replicates else range(ext.replicates)
     base = torch.as_tensor(counts, dtype=torch.float64)
-    X = torch.empty((len(replicates), *base.shape), dtype=dtype, device=device)  # R × 96 × N, no float64 copy
+    size = base.shape[1] if ext.max_samples is None else min(base.shape[1], ext.max_samples)
+    X = torch.empty((len(replicates), base.shape[0], size), dtype=dtype, device=device)  # R × 96 × N, no float64 copy
+    reference = torch.empty_like(X)  # each replicate's samples as they are, to judge its fit on
     starts_w, starts_h = [], []
     for index, replicate in enumerate(replicates):
         gen = generator(config.seed, k, replicate)
-        X[index] = resample(base, ext.resample, gen)
-        w0, h0 = random_init(base, 1, k, gen)
+        rates = base[:, sample_subset(base.shape[1], size, gen)]
+        reference[index] = rates
+        X[index] = resample(rates, ext.resample, gen)
+        w0, h0 = random_init(rates, 1, k, gen)
         starts_w.append(w0)
         starts_h.append(h0.to(dtype))
     fit = run_mu(X, torch.cat(starts_w).to(device, dtype), torch.cat(starts_h).to(device, dtype),
                  **solver.run_options(), agree=distributed.agree if split_replicates else None)
     replicate_w = fit.W.double().cpu().numpy()
-    # Each replicate was fitted to its own resampled catalog: judge them all on the catalog itself.
-    reference = base.to(device, dtype).unsqueeze(0)
-    objectives = objective_value(reference, fit.W, fit.H, solver.objective, solver.l1, solver.l2).double().cpu().numpy()
+    # Each replicate was fitted to its own resampled catalog: judge them all on the catalog itself,
+    # per mutation (replicates of a subsampled catalog each see their own samples).
+    objectives = objective_value(reference, fit.W, fit.H, solver.objective, solver.l1, solver.l2).double()
+    objectives = (objectives / reference.double().sum(dim=(-2, -1)).clamp_min(1.0)).cpu().numpy()
     if split_replicates:
         replicate_w, objectives = distributed.concatenate(replicate_w), distributed.concatenate(objectives)
     agreed = consensus(replicate_w, objectives)

@@ -128,7 +128,8 @@ def solution_settings(config: Config, device: torch.device) -> dict[str, object]
     extraction = config.extraction
     return {"seed": config.seed, "dtype": config.dtype, "device": device.type,
             **{f"solver.{name}": value for name, value in asdict(config.solver).items()},
-            "extraction.replicates": extraction.replicates, "extraction.resample": extraction.resample,
+            "extraction.replicates": extraction.replicates, "extraction.max_samples": extraction.max_samples,
+            "extraction.resample": extraction.resample,
             "extraction.hypermutation_cap": extraction.hypermutation_cap}
 
 

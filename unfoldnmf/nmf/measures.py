@@ -5,7 +5,11 @@ Shapes as in :mod:`unfoldnmf.nmf.solver`: matrices may carry a leading batch (re
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
+
+from .blocks import sample_blocks
 
 
 def tiny(dtype: torch.dtype) -> float:
@@ -26,11 +30,35 @@ def frobenius(X: torch.Tensor, WH: torch.Tensor) -> torch.Tensor:
 
 
 def objective_value(X, W, H, objective: str, l1: float = 0.0, l2: float = 0.0) -> torch.Tensor:
-    """Penalised objective per replicate: divergence + l1·ΣH + ½·l2·ΣH²."""
-    WH = W @ H
-    loss = kl_divergence(X, WH) if objective == "kl" else frobenius(X, WH)
-    if l1:
-        loss = loss + l1 * H.sum(dim=(-2, -1))
-    if l2:
-        loss = loss + 0.5 * l2 * H.pow(2).sum(dim=(-2, -1))
-    return loss
+    """Penalised objective per replicate: divergence + l1·ΣH + ½·l2·ΣH² (see :func:`objective_of`)."""
+    return objective_of(X, objective, l1, l2)(W, H)
+
+
+def objective_of(X, objective: str, l1: float = 0.0, l2: float = 0.0) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """The penalised objective of factors (W, H) of X, per replicate, for a solver to call at every check.
+
+    The divergence is summed a block of samples at a time (:mod:`.blocks`), the blocks' sums added in
+    float64. For KL, X's own terms xlogy(X, X) − X are computed once here (on a 10 000-sample catalog
+    they took a fifth of an extraction's time when recomputed at every check); they are added element
+    by element, not as one sum, which in float32 would cancel to a resolution far coarser than the
+    changes a convergence test looks at."""
+    own_terms = torch.xlogy(X, X) - X if objective == "kl" else None
+
+    def value(W: torch.Tensor, H: torch.Tensor) -> torch.Tensor:
+        eps = tiny(H.dtype)
+        loss = 0.0
+        for block in sample_blocks(H.shape[-1], W.numel() // W.shape[-1]):
+            x, fit = X[..., block], W @ H[..., block]
+            if own_terms is None:
+                part = frobenius(x, fit)
+            else:
+                part = (own_terms[..., block] - x * torch.log(fit + eps) + fit).sum(dim=(-2, -1))
+            loss = loss + part.double()
+        loss = loss.to(H.dtype)
+        if l1:
+            loss = loss + l1 * H.sum(dim=(-2, -1))
+        if l2:
+            loss = loss + 0.5 * l2 * H.pow(2).sum(dim=(-2, -1))
+        return loss
+
+    return value

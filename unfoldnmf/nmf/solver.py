@@ -22,7 +22,7 @@ from typing import Callable
 import torch
 
 from ..errors import NumericalError
-from .measures import objective_value, tiny
+from .measures import objective_of, tiny
 from .updates import (
     above_subnormal,
     em_step_kl,
@@ -93,9 +93,7 @@ def run_mu(
                 W, H = normalise_columns(step_w(X, W, H), H)
         return (above_subnormal(W) if update_w else W), above_subnormal(H)
 
-    def value(W: torch.Tensor, H: torch.Tensor) -> torch.Tensor:
-        return objective_value(X, W, H, objective, l1, l2)
-
+    value = objective_of(X, objective, l1, l2)
     if update_w:
         W, H = normalise_columns(W, H)
     previous = value(W, H)

@@ -8,37 +8,63 @@ from __future__ import annotations
 
 import torch
 
+from .blocks import sample_blocks
 from .measures import tiny
 
 
 def update_h_kl(X, W, H, l1=0.0, l2=0.0, guard=None):
     """One KL multiplicative step for H: H ⊙ [Wᵀ(X ⊘ (WH + guard))] ⊘ [Wᵀ1 + l1 + l2·H]; ``guard``
-    defaults to :func:`tiny` of the dtype."""
+    defaults to :func:`tiny` of the dtype. Computed a block of samples at a time (:mod:`.blocks`)."""
     eps = tiny(H.dtype)
-    ratio = X / (W @ H + (eps if guard is None else guard))
-    denominator = W.sum(dim=-2).unsqueeze(-1) + l1 + l2 * H
-    return H * (W.transpose(-2, -1) @ ratio) / (denominator + eps)
+    guard = eps if guard is None else guard
+    Wt = W.transpose(-2, -1)
+    denominator = W.sum(dim=-2).unsqueeze(-1) + l1
+    steps = []
+    for block in _blocks(W, H):
+        h = H[..., block]
+        steps.append(h * (Wt @ (X[..., block] / (W @ h + guard))) / (denominator + l2 * h + eps))
+    return torch.cat(steps, dim=-1)
 
 
 def update_w_kl(X, W, H):
     """One KL multiplicative step for W: W ⊙ [(X ⊘ WH)Hᵀ] ⊘ [1Hᵀ]."""
     eps = tiny(W.dtype)
-    ratio = X / (W @ H + eps)
-    return W * (ratio @ H.transpose(-2, -1)) / (H.sum(dim=-1).unsqueeze(-2) + eps)
+    numerator = sum(ratio @ h.transpose(-2, -1) for ratio, h in _ratios(X, W, H))
+    return W * numerator / (H.sum(dim=-1).unsqueeze(-2) + eps)
 
 
 def em_step_kl(X, W, H, l1=0.0, l2=0.0):
     """One EM step of Poisson NMF, W columns summing to 1: both factors are updated from the same
     ratio X ⊘ WH (H ⊙ Wᵀ(X ⊘ WH) and W ⊙ (X ⊘ WH)Hᵀ, renormalised). Without penalties this is exactly
     EM, so the KL divergence never increases, at one ratio per step instead of the two of
-    alternating updates. Penalties divide the H step by 1 + l1 + l2·H as in :func:`update_h_kl`."""
+    alternating updates. Penalties divide the H step by 1 + l1 + l2·H as in :func:`update_h_kl`.
+    Computed a block of samples at a time (:mod:`.blocks`)."""
     eps = tiny(H.dtype)
-    ratio = X / (W @ H + eps)
-    H_next = H * (W.transpose(-2, -1) @ ratio)
+    Wt = W.transpose(-2, -1)
+    H_next = torch.empty_like(H)
+    W_next = torch.zeros_like(W)
+    for block in _blocks(W, H):
+        h = H[..., block]
+        ratio = X[..., block] / (W @ h + eps)
+        H_next[..., block] = h * (Wt @ ratio)
+        W_next += ratio @ h.transpose(-2, -1)
     if l1 or l2:
         H_next = H_next / (1 + l1 + l2 * H)
-    W_next = W * (ratio @ H.transpose(-2, -1))
+    W_next = W * W_next
     return W_next / W_next.sum(dim=-2, keepdim=True).clamp_min(eps), H_next
+
+
+def _blocks(W: torch.Tensor, H: torch.Tensor) -> list[slice]:
+    """Blocks of H's samples sized for the (replicates, channels, samples) temporaries of W·H."""
+    return sample_blocks(H.shape[-1], W.numel() // W.shape[-1])
+
+
+def _ratios(X, W, H):
+    """(X ⊘ WH, H) of each block of samples."""
+    eps = tiny(H.dtype)
+    for block in _blocks(W, H):
+        h = H[..., block]
+        yield X[..., block] / (W @ h + eps), h
 
 
 def update_h_gram(AX, B, H, l1=0.0, l2=0.0):

@@ -1,0 +1,21 @@
+"""Blocks of samples for the KL kernels, which build (R, 96, N) temporaries such as X ⊘ WH.
+
+Whole-catalog temporaries of a large cohort (385 MB for 10 replicates of 10⁵ samples in float32)
+are slow twice over: they leave the CPU's caches, and every one is fresh memory the kernel has to map
+and zero (most of the time of an EM step at 10⁵ samples went to page faults). Taken a block of
+samples at a time, each temporary holds about :data:`BLOCK_ELEMENTS` values; the results are
+unchanged (every sample's terms are computed alone, and sums over samples add the blocks' sums).
+"""
+
+from __future__ import annotations
+
+#: Values in one block's (R, 96, samples) temporary: 4 MB in float32, measured fastest on 2 cores
+#: (an EM step of 10 replicates × 10⁵ samples at K = 10: 175 ms at 2¹⁰ samples a block, 229 ms at 2¹²).
+BLOCK_ELEMENTS = 2**20
+
+
+def sample_blocks(samples: int, values_per_sample: int) -> list[slice]:
+    """Consecutive slices covering ``samples`` samples, each of about :data:`BLOCK_ELEMENTS` values
+    when a sample holds ``values_per_sample`` values (replicates × channels)."""
+    size = max(1, BLOCK_ELEMENTS // max(1, values_per_sample))
+    return [slice(start, min(start + size, samples)) for start in range(0, samples, size)]
