@@ -1,0 +1,146 @@
+"""De novo extraction on cohorts with many signatures (issue 18): 20–40 signatures, rare and similar ones.
+
+Each cohort is simulated from the bundled COSMIC v3.4 SBS-96 reference (GRCh37, the possible
+sequencing artefacts left out), harder than the shared SynSig sets:
+- K signatures drawn at random (seeded), among them ``--similar-pairs`` pairs whose cosine lies in
+  0.8–0.9; no two chosen signatures closer than 0.9 (the scoring's TP threshold);
+- prevalence: SBS1 and SBS5 (clock-like) in 90 % of samples; ``--rare`` signatures in 2–10 % of
+  samples; the others in 10–40 %;
+- each sample carries the signatures its prevalences draw (at least one), with log-normal weights
+  (log-sd 1: uneven, as real exposures are) and a log-normal total (median ``--median-total``,
+  log-sd 0.8); counts are Poisson around W·h.
+Every cohort is run through the real command (``python -m unfoldnmf train``, K from 1 to ``--k-max``)
+and scored exactly as ../shared/BENCHMARK.md: K chosen, TP / FP / FN, composite, and the true
+signatures carrying ≥ 2 % of the cohort's mutations that no extracted signature matches.
+
+    python scripts/bench_many_signatures.py                        # K 20, 30, 40; seeds 1, 2
+    python scripts/bench_many_signatures.py --ks 30 --seeds 1 --oracle   # and the true K given
+    python scripts/bench_many_signatures.py --set extraction.min_gain=2 --baseline HEAD~3
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from baseline import worktree  # scripts/baseline.py
+from bench_synsig import run_train  # scripts/bench_synsig.py
+
+from unfoldnmf.io.tables import read_signatures
+from unfoldnmf.io.writing import to_text
+from unfoldnmf.nmf.scores import cosine_matrix
+from unfoldnmf.reference.cosmic import ARTEFACTS, cosmic_signatures
+from unfoldnmf.reference.scoring import score_signatures
+
+CLOCK_LIKE = ("SBS1", "SBS5")
+SIMILAR = (0.8, 0.9)  #: cosine range of the deliberately similar pairs
+RARE = (0.02, 0.10)  #: share of samples carrying a rare signature
+COMMON = (0.10, 0.40)  #: share of samples carrying any other signature
+MAJOR_SHARE = 0.02  #: a true signature with this share of the mutations must be found
+
+
+def choose_signatures(reference: pd.DataFrame, k: int, similar_pairs: int, rng: np.random.Generator) -> list[str]:
+    """K signature names: SBS1, SBS5, ``similar_pairs`` pairs at cosine 0.8–0.9, then random others,
+    never two above cosine 0.9."""
+    names = list(reference.columns)
+    cos = pd.DataFrame(cosine_matrix(reference.to_numpy(), reference.to_numpy()), index=names, columns=names)
+
+    def fits(name: str, chosen: list[str]) -> bool:
+        return name not in chosen and all(cos.loc[name, other] <= SIMILAR[1] for other in chosen)
+
+    chosen, added = list(CLOCK_LIKE), 0
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:] if SIMILAR[0] <= cos.loc[a, b] <= SIMILAR[1]]
+    for index in rng.permutation(len(pairs)):
+        a, b = pairs[index]
+        if added == similar_pairs or len(chosen) + 2 > k:
+            break
+        if fits(a, chosen) and fits(b, chosen + [a]):
+            chosen, added = chosen + [a, b], added + 1
+    for index in rng.permutation(len(names)):
+        if len(chosen) == k:
+            break
+        if fits(names[index], chosen):
+            chosen.append(names[index])
+    if len(chosen) < k:
+        raise SystemExit(f"only {len(chosen)} reference signatures are pairwise below cosine {SIMILAR[1]}")
+    return chosen
+
+
+def simulate(k: int, samples: int, similar_pairs: int, rare: int, median_total: float,
+             seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """(catalog 96 × samples of Poisson counts, true signatures 96 × K, each one's share of the
+    mutations) of one cohort."""
+    rng = np.random.default_rng([seed, k])
+    reference = cosmic_signatures()
+    reference = reference.drop(columns=[name for name in ARTEFACTS if name in reference.columns])
+    names = choose_signatures(reference, k, similar_pairs, rng)
+    signatures = reference[names]
+    others = [name for name in names if name not in CLOCK_LIKE]
+    rare_names = set(rng.choice(others, size=min(rare, len(others)), replace=False))
+    prevalence = np.array([0.9 if name in CLOCK_LIKE else rng.uniform(*(RARE if name in rare_names else COMMON))
+                           for name in names])
+    present = rng.random((samples, k)) < prevalence
+    empty = ~present.any(axis=1)
+    present[empty, rng.integers(k, size=int(empty.sum()))] = True
+    weights = present * rng.lognormal(0.0, 1.0, size=(samples, k))
+    totals = rng.lognormal(np.log(median_total), 0.8, size=samples)
+    exposures = weights / weights.sum(axis=1, keepdims=True) * totals[:, None]
+    counts = rng.poisson(signatures.to_numpy() @ exposures.T)
+    catalog = pd.DataFrame(counts, index=signatures.index, columns=[f"s{i + 1}" for i in range(samples)])
+    shares = pd.Series(exposures.sum(axis=0) / exposures.sum(), index=names)
+    return catalog, signatures, shares
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ks", type=int, nargs="+", default=[20, 30, 40], help="true numbers of signatures")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--samples", type=int, default=600)
+    parser.add_argument("--similar-pairs", type=int, default=3)
+    parser.add_argument("--rare", type=int, default=5, help="signatures present in only 2-10 %% of samples")
+    parser.add_argument("--median-total", type=float, default=3000.0)
+    parser.add_argument("--k-max", type=int, default=45)
+    parser.add_argument("--oracle", action="store_true", help="also run with the true K given")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--baseline", metavar="REV", help="also run the code of this git revision, beside each run")
+    args = parser.parse_args()
+
+    print(f"| true K | seed | code | K given | K chosen | TP / FP / FN | composite | missed (≥ {MAJOR_SHARE:.0%} of "
+          f"mutations) | wall s |\n|---|---|---|---|---|---|---|---|---|", flush=True)
+    composites: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp, worktree(args.baseline) as baseline:
+        codes = {"current": None, **({args.baseline: baseline} if baseline else {})}
+        for k in args.ks:
+            for seed in args.seeds:
+                work = Path(tmp) / f"K{k}.seed{seed}"
+                work.mkdir()
+                catalog, truth, shares = simulate(k, args.samples, args.similar_pairs, args.rare, args.median_total, seed)
+                path = work / "catalog.tsv"
+                path.write_text(to_text(catalog, "MutationType", "%d"))
+                major = set(shares.index[shares >= MAJOR_SHARE])
+                runs = [("auto", ["--k-min", "1", "--k-max", str(args.k_max)])]
+                runs += [(str(k), ["--k", str(k)])] if args.oracle else []
+                for given, options in runs:
+                    for label, code in codes.items():
+                        out = work / f"out.{label}.{given}"
+                        extra = [*options, "--no-plots", *(f"--set={o}" for o in args.overrides)]
+                        wall, _, _, status = run_train(path, out, extra, code)
+                        if status != 0:
+                            print(f"| {k} | {seed} | {label} | {given} | train failed ({status}) | | | | |")
+                            continue
+                        found = read_signatures(out / "signatures.tsv")
+                        score = score_signatures(truth, found)
+                        missed = sorted(major - {match[0] for match in score.matches})
+                        composites.setdefault(f"{label}, K {given}", []).append(score.composite)
+                        print(f"| {k} | {seed} | {label} | {given} | {found.shape[1]} | {score.tp} / {score.fp} / "
+                              f"{score.fn} | {score.composite:.3f} | {', '.join(missed) or '-'} | {wall:.0f} |",
+                              flush=True)
+    for name, values in composites.items():
+        print(f"{name}: mean composite {np.mean(values):.3f}, worst {np.min(values):.3f} over {len(values)} cohorts")
+
+
+if __name__ == "__main__":
+    main()
