@@ -19,3 +19,9 @@ def sample_blocks(samples: int, values_per_sample: int) -> list[slice]:
     when a sample holds ``values_per_sample`` values (replicates × channels)."""
     size = max(1, BLOCK_ELEMENTS // max(1, values_per_sample))
     return [slice(start, min(start + size, samples)) for start in range(0, samples, size)]
+
+
+def factor_blocks(W, H) -> list[slice]:
+    """Blocks of H's samples (last axis) sized for the (replicates, channels, samples) temporaries
+    of W·H, W being (…, channels, K)."""
+    return sample_blocks(H.shape[-1], W.numel() // W.shape[-1])

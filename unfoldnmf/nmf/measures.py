@@ -9,7 +9,7 @@ from typing import Callable
 
 import torch
 
-from .blocks import sample_blocks
+from .blocks import factor_blocks
 
 
 def tiny(dtype: torch.dtype) -> float:
@@ -47,7 +47,7 @@ def objective_of(X, objective: str, l1: float = 0.0, l2: float = 0.0) -> Callabl
     def value(W: torch.Tensor, H: torch.Tensor) -> torch.Tensor:
         eps = tiny(H.dtype)
         loss = 0.0
-        for block in sample_blocks(H.shape[-1], W.numel() // W.shape[-1]):
+        for block in factor_blocks(W, H):
             x, fit = X[..., block], W @ H[..., block]
             if own_terms is None:
                 part = frobenius(x, fit)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from .blocks import sample_blocks
+from .blocks import factor_blocks
 from .measures import tiny
 
 
@@ -20,7 +20,7 @@ def update_h_kl(X, W, H, l1=0.0, l2=0.0, guard=None):
     Wt = W.transpose(-2, -1)
     denominator = W.sum(dim=-2).unsqueeze(-1) + l1
     steps = []
-    for block in _blocks(W, H):
+    for block in factor_blocks(W, H):
         h = H[..., block]
         steps.append(h * (Wt @ (X[..., block] / (W @ h + guard))) / (denominator + l2 * h + eps))
     return torch.cat(steps, dim=-1)
@@ -29,7 +29,10 @@ def update_h_kl(X, W, H, l1=0.0, l2=0.0, guard=None):
 def update_w_kl(X, W, H):
     """One KL multiplicative step for W: W ⊙ [(X ⊘ WH)Hᵀ] ⊘ [1Hᵀ]."""
     eps = tiny(W.dtype)
-    numerator = sum(ratio @ h.transpose(-2, -1) for ratio, h in _ratios(X, W, H))
+    numerator = 0.0
+    for block in factor_blocks(W, H):
+        h = H[..., block]
+        numerator = numerator + (X[..., block] / (W @ h + eps)) @ h.transpose(-2, -1)
     return W * numerator / (H.sum(dim=-1).unsqueeze(-2) + eps)
 
 
@@ -42,29 +45,16 @@ def em_step_kl(X, W, H, l1=0.0, l2=0.0):
     eps = tiny(H.dtype)
     Wt = W.transpose(-2, -1)
     H_next = torch.empty_like(H)
-    W_next = torch.zeros_like(W)
-    for block in _blocks(W, H):
+    ratio_ht = torch.zeros_like(W)  # (X ⊘ WH)Hᵀ, summed over the blocks
+    for block in factor_blocks(W, H):
         h = H[..., block]
         ratio = X[..., block] / (W @ h + eps)
         H_next[..., block] = h * (Wt @ ratio)
-        W_next += ratio @ h.transpose(-2, -1)
+        ratio_ht += ratio @ h.transpose(-2, -1)
     if l1 or l2:
         H_next = H_next / (1 + l1 + l2 * H)
-    W_next = W * W_next
+    W_next = W * ratio_ht
     return W_next / W_next.sum(dim=-2, keepdim=True).clamp_min(eps), H_next
-
-
-def _blocks(W: torch.Tensor, H: torch.Tensor) -> list[slice]:
-    """Blocks of H's samples sized for the (replicates, channels, samples) temporaries of W·H."""
-    return sample_blocks(H.shape[-1], W.numel() // W.shape[-1])
-
-
-def _ratios(X, W, H):
-    """(X ⊘ WH, H) of each block of samples."""
-    eps = tiny(H.dtype)
-    for block in _blocks(W, H):
-        h = H[..., block]
-        yield X[..., block] / (W @ h + eps), h
 
 
 def update_h_gram(AX, B, H, l1=0.0, l2=0.0):
