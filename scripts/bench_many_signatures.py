@@ -27,13 +27,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from baseline import worktree  # scripts/baseline.py
-from bench_synsig import run_train  # scripts/bench_synsig.py
+from bench_synsig import TrainFailed, train_and_score  # scripts/bench_synsig.py
 
-from unfoldnmf.io.tables import read_signatures
 from unfoldnmf.io.writing import to_text
 from unfoldnmf.nmf.scores import cosine_matrix
 from unfoldnmf.reference.cosmic import ARTEFACTS, cosmic_signatures
-from unfoldnmf.reference.scoring import score_signatures
 
 CLOCK_LIKE = ("SBS1", "SBS5")
 SIMILAR = (0.8, 0.9)  #: cosine range of the deliberately similar pairs
@@ -127,12 +125,11 @@ def main() -> None:
                     for label, code in codes.items():
                         out = work / f"out.{label}.{given}"
                         extra = [*options, "--no-plots", *(f"--set={o}" for o in args.overrides)]
-                        wall, _, _, status = run_train(path, out, extra, code)
-                        if status != 0:
-                            print(f"| {k} | {seed} | {label} | {given} | train failed ({status}) | | | | |")
+                        try:
+                            score, found, wall, _, _ = train_and_score(path, out, extra, truth, code)
+                        except TrainFailed as failed:
+                            print(f"| {k} | {seed} | {label} | {given} | train failed ({failed}) | | | | |")
                             continue
-                        found = read_signatures(out / "signatures.tsv")
-                        score = score_signatures(truth, found)
                         missed = sorted(major - {match[0] for match in score.matches})
                         composites.setdefault(f"{label}, K {given}", []).append(score.composite)
                         print(f"| {k} | {seed} | {label} | {given} | {found.shape[1]} | {score.tp} / {score.fp} / "

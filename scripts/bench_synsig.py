@@ -32,7 +32,7 @@ from baseline import worktree  # scripts/baseline.py
 
 from unfoldnmf.io.tables import read_catalog, read_signatures
 from unfoldnmf.io.writing import to_text
-from unfoldnmf.reference.scoring import score_signatures
+from unfoldnmf.reference.scoring import Score, score_signatures
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNSIG = ROOT.parent / "shared" / "data" / "synsig"
@@ -68,6 +68,21 @@ def run_train(catalog: Path, out: Path, extra: list[str], code: Path | None = No
             os.waitstatus_to_exitcode(status))
 
 
+class TrainFailed(Exception):
+    """``train`` exited with a non-zero status (the exception's argument)."""
+
+
+def train_and_score(catalog: Path, out: Path, extra: list[str], truth: pd.DataFrame,
+                    code: Path | None = None) -> tuple[Score, pd.DataFrame, float, float, float]:
+    """Run :func:`run_train` and score its signatures against ``truth``: (score, extracted signatures,
+    wall seconds, CPU seconds, peak RSS in MB); :class:`TrainFailed` when train fails."""
+    wall, cpu, peak, status = run_train(catalog, out, extra, code)
+    if status != 0:
+        raise TrainFailed(status)
+    found = read_signatures(out / "signatures.tsv")
+    return score_signatures(truth, found), found, wall, cpu, peak
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", nargs="*", help="dataset folder names (default: all)")
@@ -99,12 +114,11 @@ def main() -> None:
                 extra += ["--k", str(truth.shape[1])] if args.oracle else ["--k-min", "1", "--k-max", str(args.k_max)]
                 for label, code in codes.items():
                     out = work / f"out.{label}"
-                    wall, cpu, peak, status = run_train(catalog, out, extra, code)
-                    if status != 0:
-                        print(f"{name:<38}{noise:<7}{label:<9} train failed with exit code {status}")
+                    try:
+                        score, found, wall, cpu, peak = train_and_score(catalog, out, extra, truth, code)
+                    except TrainFailed as failed:
+                        print(f"{name:<38}{noise:<7}{label:<9} train failed with exit code {failed}")
                         continue
-                    found = read_signatures(out / "signatures.tsv")
-                    score = score_signatures(truth, found)
                     nmf = score_signatures(truth, read_signatures(out / "solutions" / f"K{found.shape[1]}" /
                                                                   "signatures.tsv")).composite
                     max_k = max(json.loads((out / "run.json").read_text())["k_values"])
