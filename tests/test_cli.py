@@ -80,6 +80,16 @@ def test_resume_reuses_finished_k_values(tmp_path, catalog_file):
     assert (out / "signatures.tsv").read_text() == first
 
 
+def test_resume_ignores_max_samples_unless_it_draws_subsets(tmp_path, catalog_file):
+    out = tmp_path / "out"
+    assert run("train", catalog_file, "-o", out, *FAST).exit_code == 0  # 60 samples: no subsets
+    larger = run("train", catalog_file, "-o", out, *FAST, "--set", "extraction.max_samples=100", "--resume")
+    assert larger.exit_code == 0, larger.output
+    subsets = run("train", catalog_file, "-o", out, *FAST, "--set", "extraction.max_samples=30", "--resume")
+    assert subsets.exit_code == 2
+    assert "extraction.max_samples was null for the finished K values and is now 30" in subsets.output
+
+
 def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path):
     bad = tmp_path / "bad.tsv"
     bad.write_text("MutationType\tS1\nA[C>U]A\t3\n")

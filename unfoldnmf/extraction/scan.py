@@ -121,14 +121,17 @@ def extract_signatures(
     return scan_catalog(catalog, config, checkpoint_dir, progress)
 
 
-def solution_settings(config: Config, device: torch.device) -> dict[str, object]:
+def solution_settings(config: Config, device: torch.device, n_samples: int) -> dict[str, object]:
     """The settings one K's solution depends on, by name: a checkpoint is reused only when they are
     unchanged. The K range and the rule's thresholds (``min_gain``, ``min_stability``, ``patience``)
-    are not among them, so raising ``--k-max`` or changing the rule reuses every finished K."""
+    are not among them, so raising ``--k-max`` or changing the rule reuses every finished K; nor is
+    ``max_samples`` when the catalog's ``n_samples`` are not more (no subset is drawn)."""
     extraction = config.extraction
+    subsets = extraction.max_samples is not None and n_samples > extraction.max_samples
     return {"seed": config.seed, "dtype": config.dtype, "device": device.type,
             **{f"solver.{name}": value for name, value in asdict(config.solver).items()},
-            "extraction.replicates": extraction.replicates, "extraction.max_samples": extraction.max_samples,
+            "extraction.replicates": extraction.replicates,
+            "extraction.max_samples": extraction.max_samples if subsets else None,
             "extraction.resample": extraction.resample,
             "extraction.hypermutation_cap": extraction.hypermutation_cap}
 
@@ -163,7 +166,8 @@ def scan_catalog(
         log.info("%d hypermutated sample(s) scaled down to %.0f mutations for extraction", int((scale < 1).sum()), cap)
     store = None
     if checkpoint_dir is not None:
-        store = CheckpointStore(Path(checkpoint_dir), catalog_digest(counts), solution_settings(config, device))
+        store = CheckpointStore(Path(checkpoint_dir), catalog_digest(counts),
+                                solution_settings(config, device, n_samples))
 
     stages: dict[str, float] = {}
     # an error on one process ends the run on all of them
