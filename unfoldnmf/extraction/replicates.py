@@ -86,7 +86,7 @@ def extract_k(counts: np.ndarray, scale: np.ndarray, k: int, config: Config, dev
     replicates = distributed.replicate_block(ext.replicates) if split_replicates else range(ext.replicates)
     base = torch.as_tensor(counts, dtype=torch.float64)
     size = base.shape[1] if ext.max_samples is None else min(base.shape[1], ext.max_samples)
-    X = torch.empty((len(replicates), base.shape[0], size), dtype=dtype, device=device)  # R × 96 × N, no float64 copy
+    X = torch.empty((len(replicates), base.shape[0], size), dtype=dtype, device=device)  # R × 96 × size, no float64 copy
     reference = torch.empty_like(X)  # each replicate's samples as they are, to judge its fit on
     starts_w, starts_h = [], []
     for index, replicate in enumerate(replicates):
@@ -103,7 +103,7 @@ def extract_k(counts: np.ndarray, scale: np.ndarray, k: int, config: Config, dev
     # Each replicate was fitted to its own resampled catalog: judge them all on the catalog itself,
     # per mutation (replicates of a subsampled catalog each see their own samples).
     objectives = objective_value(reference, fit.W, fit.H, solver.objective, solver.l1, solver.l2).double()
-    objectives = (objectives / reference.double().sum(dim=(-2, -1)).clamp_min(1.0)).cpu().numpy()
+    objectives = (objectives / reference.sum(dim=(-2, -1), dtype=torch.float64).clamp_min(1.0)).cpu().numpy()
     if split_replicates:
         replicate_w, objectives = distributed.concatenate(replicate_w), distributed.concatenate(objectives)
     agreed = consensus(replicate_w, objectives)

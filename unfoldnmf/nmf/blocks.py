@@ -2,7 +2,7 @@
 
 Whole-catalog temporaries of a large cohort (385 MB for 10 replicates of 10⁵ samples in float32)
 are slow twice over: they leave the CPU's caches, and every one is fresh memory the kernel has to map
-and zero (most of the time of an EM step at 10⁵ samples went to page faults). Taken a block of
+and zero (an EM step at 10⁵ samples spent two thirds of its CPU time in the kernel). Taken a block of
 samples at a time, each temporary holds about :data:`BLOCK_ELEMENTS` values; the results are
 unchanged (every sample's terms are computed alone, and sums over samples add the blocks' sums).
 """
@@ -10,8 +10,8 @@ unchanged (every sample's terms are computed alone, and sums over samples add th
 from __future__ import annotations
 
 #: Values in one block's (R, 96, samples) temporary: 4 MB in float32. In a torch micro-benchmark on 2
-#: cores (10 replicates × 10⁵ samples, K = 10, glibc's memory mapping off) an EM step took 175 ms with
-#: blocks of 2¹⁰ samples, 186 ms at 2¹¹, 229 ms at 2¹²; unblocked, with the default allocator, 677 ms.
+#: cores (10 replicates × 10⁵ samples, K = 10, glibc's memory mapping off, consecutive runs) an EM step
+#: took 175 ms with blocks of 2¹⁰ samples, 186 ms at 2¹¹, 229 ms at 2¹²; unblocked, default allocator, 677 ms.
 BLOCK_ELEMENTS = 2**20
 
 

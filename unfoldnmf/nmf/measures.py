@@ -19,9 +19,12 @@ def tiny(dtype: torch.dtype) -> float:
 
 def kl_divergence(X: torch.Tensor, WH: torch.Tensor) -> torch.Tensor:
     """Generalised KL divergence D(X || WH), summed over channels and samples: shape (R,)."""
-    eps = tiny(WH.dtype)
-    terms = torch.xlogy(X, X) - X * torch.log(WH + eps) - X + WH
-    return terms.sum(dim=(-2, -1))
+    return _kl_sum(torch.xlogy(X, X) - X, X, WH)
+
+
+def _kl_sum(own_terms: torch.Tensor, X: torch.Tensor, WH: torch.Tensor) -> torch.Tensor:
+    """D(X || WH) from X's own terms xlogy(X, X) − X, added element by element."""
+    return (own_terms - X * torch.log(WH + tiny(WH.dtype)) + WH).sum(dim=(-2, -1))
 
 
 def frobenius(X: torch.Tensor, WH: torch.Tensor) -> torch.Tensor:
@@ -45,14 +48,10 @@ def objective_of(X, objective: str, l1: float = 0.0, l2: float = 0.0) -> Callabl
     own_terms = torch.xlogy(X, X) - X if objective == "kl" else None
 
     def value(W: torch.Tensor, H: torch.Tensor) -> torch.Tensor:
-        eps = tiny(H.dtype)
         loss = 0.0
         for block in factor_blocks(W, H):
             x, fit = X[..., block], W @ H[..., block]
-            if own_terms is None:
-                part = frobenius(x, fit)
-            else:
-                part = (own_terms[..., block] - x * torch.log(fit + eps) + fit).sum(dim=(-2, -1))
+            part = frobenius(x, fit) if own_terms is None else _kl_sum(own_terms[..., block], x, fit)
             loss = loss + part.double()
         loss = loss.to(H.dtype)
         if l1:
