@@ -18,7 +18,8 @@ refit (``fit --cosmic``), the unfolded network trained as a user trains it (``tr
 --signatures COSMIC`` with default settings, then ``fit --model``), and SigProfilerAssignment when
 ``--spa-python`` names the Python of a venv holding it and ``--spa-driver`` its driver script.
 
-    python scripts/bench_refit.py --datasets test [--spa-python /work/spa_venv/bin/python --spa-driver /work/spa/run_spa.py]
+    bash scripts/spa/setup.sh /work/spa_venv     # once: SigProfilerAssignment in a venv of its own
+    python scripts/bench_refit.py --datasets test [--spa-python /work/spa_venv/bin/python --spa-driver scripts/spa/run_spa.py]
 
 ``--datasets tune`` are the cohorts the defaults were tuned on; ``test`` the others (held out).
 """
@@ -69,14 +70,20 @@ def cohort(folder: Path, depth: int, samples: int, seed: int) -> tuple[pd.DataFr
             pd.DataFrame(expected, index=names, columns=signatures.columns))
 
 
-def score(truth: pd.DataFrame, found: pd.DataFrame) -> dict[str, float]:
-    """Per-sample TAE, FP, FN, FP weight (means) and presence F1, truth mapped to v3.4 successors."""
+def mapped_estimates(truth: pd.DataFrame, found: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(estimates under the truth's signature names, v3.4 successors summed; estimates of the other
+    reference signatures), both with the truth's sample order."""
     groups = {name: [r for r in SUCCESSORS.get(name, [name]) if r in found.columns] for name in truth.columns}
     mapped = pd.DataFrame({name: found[refs].sum(axis=1) for name, refs in groups.items()}, index=found.index)
     claimed = {r for refs in groups.values() for r in refs}
     others = found[[c for c in found.columns if c not in claimed]]
-    t, e = truth.to_numpy(), mapped.loc[truth.index].to_numpy()
-    extra = others.loc[truth.index].to_numpy()
+    return mapped.loc[truth.index], others.loc[truth.index]
+
+
+def score(truth: pd.DataFrame, found: pd.DataFrame) -> dict[str, float]:
+    """Per-sample TAE, FP, FN, FP weight (means) and presence F1, truth mapped to v3.4 successors."""
+    mapped, others = mapped_estimates(truth, found)
+    t, e, extra = truth.to_numpy(), mapped.to_numpy(), others.to_numpy()
     depth = t.sum(axis=1)
     tae = (np.abs(e - t).sum(axis=1) + extra.sum(axis=1)) / (2 * depth)
     fp = ((e > 0) & (t == 0)).sum(axis=1) + (extra > 0).sum(axis=1)
@@ -87,6 +94,17 @@ def score(truth: pd.DataFrame, found: pd.DataFrame) -> dict[str, float]:
     recall = tp.sum() / max(tp.sum() + fn.sum(), 1)
     return {"TAE": tae.mean(), "FP": fp.mean(), "FN": fn.mean(), "F1": 2 * precision * recall / max(precision + recall, 1e-12),
             "FP weight": fp_weight.mean()}
+
+
+def breakdown(truth: pd.DataFrame, found: pd.DataFrame, most: int = 6) -> str:
+    """The signatures most often false (given mutations where absent) and missed, with sample counts."""
+    mapped, others = mapped_estimates(truth, found)
+    false = pd.concat([((mapped > 0) & (truth == 0)).sum(), (others > 0).sum()])
+    missed = ((mapped == 0) & (truth > 0)).sum()
+    def top(counts: pd.Series) -> str:
+        counts = counts[counts > 0].sort_values(ascending=False).head(most)
+        return ", ".join(f"{name} {count}" for name, count in counts.items()) or "none"
+    return f"false: {top(false)}; missed: {top(missed)}"
 
 
 def spa_runner(python: str, driver: str):
@@ -127,6 +145,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--grid", action="store_true", help="also the refit settings around the default (how it was tuned)")
     parser.add_argument("--network", action="store_true", help="also the supervised network (trains first)")
+    parser.add_argument("--breakdown", action="store_true", help="also the signatures most often false and missed")
     parser.add_argument("--spa-python", help="python of a venv with SigProfilerAssignment")
     parser.add_argument("--spa-driver", help="its driver script (CATALOG OUTDIR -> prints exposures.tsv path)")
     args = parser.parse_args()
@@ -149,7 +168,7 @@ def main() -> int:
         methods["unfolded network (fit --model)"] = network_runner(reference)
     if args.spa_python:
         methods["SigProfilerAssignment"] = spa_runner(args.spa_python, args.spa_driver)
-    rows = []
+    rows, notes = [], []
     for depth in DEPTHS:
         cohorts = [cohort(args.data / f"{name}.sp", depth, args.samples, args.seed) for name in names]
         catalog = pd.concat([c for c, _ in cohorts], axis=1)
@@ -160,9 +179,13 @@ def main() -> int:
             seconds = time.perf_counter() - tick
             rows.append({"mutations": depth, "method": method, **score(truth, found), "spl/s": catalog.shape[1] / seconds})
             print(f"  {depth} {method}: {seconds:.1f} s", file=sys.stderr)
+            if args.breakdown:
+                notes.append(f"{depth} {method}: {breakdown(truth, found)}")
     table = pd.DataFrame(rows)
     print(f"\n{len(names)} cohorts ({args.datasets}: {', '.join(names)}), {args.samples} samples each, seed {args.seed}\n")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}" if abs(v) < 100 else f"{v:.0f}"))
+    if notes:
+        print("\nSamples with each false / missed signature (most frequent first):\n" + "\n".join(notes))
     return 0
 
 
