@@ -16,10 +16,11 @@ F1 of presence over all samples. spl/s: samples fitted per second (wall clock, 2
 Methods: plain NNLS (the baseline), the sparse refit with the old fixed deviance rule, the default
 refit (``fit --cosmic``), the unfolded network trained as a user trains it (``train --mode supervised
 --signatures COSMIC`` with default settings, then ``fit --model``), and SigProfilerAssignment when
-``--spa-python`` names the Python of a venv holding it and ``--spa-driver`` its driver script.
+``--spa-python`` names the Python of a venv holding it (``--spa-driver``: its driver, by default
+``scripts/spa/run_spa.py``).
 
     bash scripts/spa/setup.sh /work/spa_venv     # once: SigProfilerAssignment in a venv of its own
-    python scripts/bench_refit.py --datasets test [--spa-python /work/spa_venv/bin/python --spa-driver scripts/spa/run_spa.py]
+    python scripts/bench_refit.py --datasets test [--breakdown] [--spa-python /work/spa_venv/bin/python]
 
 ``--datasets tune`` are the cohorts the defaults were tuned on; ``test`` the others (held out).
 """
@@ -147,7 +148,8 @@ def main() -> int:
     parser.add_argument("--network", action="store_true", help="also the supervised network (trains first)")
     parser.add_argument("--breakdown", action="store_true", help="also the signatures most often false and missed")
     parser.add_argument("--spa-python", help="python of a venv with SigProfilerAssignment")
-    parser.add_argument("--spa-driver", help="its driver script (CATALOG OUTDIR -> prints exposures.tsv path)")
+    parser.add_argument("--spa-driver", default=str(Path(__file__).resolve().parent / "spa" / "run_spa.py"),
+                        help="its driver script (CATALOG OUTDIR -> prints the activities table's path)")
     args = parser.parse_args()
     names = {"tune": TUNE, "test": TEST, "all": TUNE + TEST}[args.datasets]
     reference = cosmic_signatures()

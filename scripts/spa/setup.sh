@@ -5,4 +5,4 @@ set -euo pipefail
 venv="${1:-/work/spa_venv}"
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet SigProfilerAssignment==1.1.5
-echo "python scripts/bench_refit.py --spa-python $venv/bin/python --spa-driver $(dirname "$0")/run_spa.py"
+echo "python scripts/bench_refit.py --spa-python $venv/bin/python"
