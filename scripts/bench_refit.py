@@ -12,6 +12,8 @@ estimates are summed before scoring, and they are no false positives there).
 Per sample: TAE = Σ|estimated − true| / (2 · mutations); FP = signatures with any mutations that the
 sample lacks; FN = present signatures given none; FP weight = share of mutations on FP signatures.
 F1 of presence over all samples. spl/s: samples fitted per second (wall clock, 2 cores shared).
+Each cohort is fitted by a call of its own, as a user fits a cohort (the cohort preselection sees
+one cohort); ``--pooled`` fits all cohorts of a depth in one call (the protocol before 2026-12-03).
 
 Methods: plain NNLS (the baseline), the sparse refit with the old fixed deviance rule, the default
 refit (``fit --cosmic``), the unfolded network trained as a user trains it (``train --mode supervised
@@ -22,7 +24,8 @@ refit (``fit --cosmic``), the unfolded network trained as a user trains it (``tr
     bash scripts/spa/setup.sh /work/spa_venv     # once: SigProfilerAssignment in a venv of its own
     python scripts/bench_refit.py --datasets test [--breakdown] [--spa-python /work/spa_venv/bin/python]
 
-``--datasets tune`` are the cohorts the defaults were tuned on; ``test`` the others (held out).
+``--datasets tune`` are the SynSig cohorts the defaults were tuned on; ``test`` the others (held out);
+``tissue`` eight tumour types simulated from COSMIC v3.4 with signature drift (scripts/tissue_cohorts.py).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
 
 from unfoldnmf.config import RefitConfig, load_config  # noqa: E402
 from unfoldnmf.exposures.fit import fit_signatures  # noqa: E402
@@ -45,6 +48,7 @@ from unfoldnmf.io.tables import read_exposures, read_signatures  # noqa: E402
 from unfoldnmf.io.writing import to_text  # noqa: E402
 from unfoldnmf.network.supervised import predict_exposures, train_supervised  # noqa: E402
 from unfoldnmf.reference.cosmic import cosmic_signatures  # noqa: E402
+from tissue_cohorts import TUMOUR_TYPES, tissue_cohort  # noqa: E402
 
 DEPTHS = (100, 2000, 50000)
 MIN_EXPECTED = 10
@@ -141,17 +145,18 @@ def network_runner(reference: pd.DataFrame):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/synsig")
-    parser.add_argument("--datasets", choices=["tune", "test", "all"], default="test")
+    parser.add_argument("--datasets", choices=["tune", "test", "all", "tissue"], default="test")
     parser.add_argument("--samples", type=int, default=100, help="samples per cohort")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--grid", action="store_true", help="also the refit settings around the default (how it was tuned)")
     parser.add_argument("--network", action="store_true", help="also the supervised network (trains first)")
+    parser.add_argument("--pooled", action="store_true", help="fit all cohorts of a depth in one call")
     parser.add_argument("--breakdown", action="store_true", help="also the signatures most often false and missed")
     parser.add_argument("--spa-python", help="python of a venv with SigProfilerAssignment")
     parser.add_argument("--spa-driver", default=str(Path(__file__).resolve().parent / "spa" / "run_spa.py"),
                         help="its driver script (CATALOG OUTDIR -> prints the activities table's path)")
     args = parser.parse_args()
-    names = {"tune": TUNE, "test": TEST, "all": TUNE + TEST}[args.datasets]
+    names = {"tune": TUNE, "test": TEST, "all": TUNE + TEST, "tissue": tuple(TUMOUR_TYPES)}[args.datasets]
     reference = cosmic_signatures()
     methods = {
         "NNLS": lambda c, r: fit_signatures(c, r, RefitConfig(method="nnls")),
@@ -172,12 +177,13 @@ def main() -> int:
         methods["SigProfilerAssignment"] = spa_runner(args.spa_python, args.spa_driver)
     rows, notes = [], []
     for depth in DEPTHS:
-        cohorts = [cohort(args.data / f"{name}.sp", depth, args.samples, args.seed) for name in names]
+        cohorts = [tissue_cohort(reference, name, depth, args.samples, args.seed) if args.datasets == "tissue"
+                   else cohort(args.data / f"{name}.sp", depth, args.samples, args.seed) for name in names]
         catalog = pd.concat([c for c, _ in cohorts], axis=1)
         truth = pd.concat([t for _, t in cohorts]).fillna(0.0)
         for method, run in methods.items():
             tick = time.perf_counter()
-            found = run(catalog, reference)
+            found = run(catalog, reference) if args.pooled else pd.concat([run(c, reference) for c, _ in cohorts])
             seconds = time.perf_counter() - tick
             rows.append({"mutations": depth, "method": method, **score(truth, found), "spl/s": catalog.shape[1] / seconds})
             print(f"  {depth} {method}: {seconds:.1f} s", file=sys.stderr)

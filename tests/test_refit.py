@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from unfoldnmf.cli import cli
 from unfoldnmf.config import RefitConfig
+from unfoldnmf.exposures import refit as refit_module
 from unfoldnmf.exposures.fit import fit_signatures
 from unfoldnmf.exposures.quality import fit_quality
 from unfoldnmf.io.writing import to_text
@@ -100,25 +101,32 @@ def test_evaluate_refuses_half_an_exposure_pair(tmp_path):
     assert result.exit_code == 2 and "--exposures" in result.output
 
 
-def _eliminate_one_sample(signatures, x, gain):
-    """The rule written plainly, one sample and one scipy NNLS per trial: the reference for the batched code."""
+def _eliminate_one_sample(signatures, x, gain, background=None, background_gain=0.0):
+    """The rule written plainly, one sample and one scipy NNLS per trial: the reference for the
+    batched code. Signatures in ``background`` are tested only once the others are settled."""
     from scipy.optimize import nnls
 
     from unfoldnmf.nmf.scores import poisson_deviance
 
+    background = np.zeros(signatures.shape[1], dtype=bool) if background is None else background
     exposures = np.zeros(signatures.shape[1])
     if not x.any():
         return exposures
     weights, _ = nnls(signatures, x)
     active, weights = np.flatnonzero(weights > 0), weights[weights > 0]
     deviance = poisson_deviance(x, signatures[:, active] @ weights)
-    while len(active) > 1:
-        trial = np.delete(active, int(np.argmin(weights)))
-        trial_weights, _ = nnls(signatures[:, trial], x)
-        trial_deviance = poisson_deviance(x, signatures[:, trial] @ trial_weights)
-        if trial_deviance - deviance >= gain * max(1.0, deviance / (96 - len(active))):
-            break
-        active, weights, deviance = trial[trial_weights > 0], trial_weights[trial_weights > 0], trial_deviance
+    for phase_is_background, phase_gain in ((False, gain), (True, background_gain)):
+        while len(active) > 1:
+            testable = background[active] == phase_is_background
+            if not testable.any():
+                break
+            drop = np.flatnonzero(testable)[int(np.argmin(weights[testable]))]
+            trial = np.delete(active, drop)
+            trial_weights, _ = nnls(signatures[:, trial], x)
+            trial_deviance = poisson_deviance(x, signatures[:, trial] @ trial_weights)
+            if trial_deviance - deviance >= phase_gain * max(1.0, deviance / (96 - len(active))):
+                break
+            active, weights, deviance = trial[trial_weights > 0], trial_weights[trial_weights > 0], trial_deviance
     exposures[active] = weights
     return exposures
 
@@ -138,3 +146,31 @@ def test_batched_elimination_matches_the_plain_rule_and_chunks_do_not_matter(mon
     np.testing.assert_allclose(together, plain, rtol=1e-7, atol=1e-7)
     np.testing.assert_allclose(together, chunked, rtol=1e-8, atol=1e-8)
     assert (together[:, 4] == 0).all() and ((together > 0).sum(axis=0)[[0, 1, 2, 3, 5]] >= 1).all()
+
+
+def test_background_signatures_are_tested_last_with_their_own_gain():
+    reference = cosmic_signatures()
+    rng = np.random.default_rng(7)
+    shares = pd.Series({"SBS1": 0.05, "SBS5": 0.3, "SBS2": 0.3, "SBS13": 0.35})
+    spectra = (reference[shares.index] @ shares).to_numpy()[:, None] * rng.uniform(0.8, 1.2, (96, 6))
+    counts = np.stack([rng.multinomial(depth, spectrum / spectrum.sum())
+                       for depth, spectrum in zip((300, 2000, 5000, 20000, 50000, 100000), spectra.T)], axis=1).astype(float)
+    signatures = reference.to_numpy()
+    background = reference.columns.isin(["SBS1", "SBS5"])
+    config = RefitConfig(background_deviance_gain=4.0)
+    batched = refit_module.sparse_exposures(signatures, counts, config, background)
+    plain = np.stack([_eliminate_one_sample(signatures, counts[:, j], config.min_deviance_gain, background, 4.0)
+                      for j in range(counts.shape[1])], axis=1)
+    np.testing.assert_allclose(batched, plain, rtol=1e-7, atol=1e-7)
+    without = refit_module.sparse_exposures(signatures, counts, config)
+    lost = (without[background] == 0).sum() - (batched[background] == 0).sum()
+    assert lost > 0  # SBS1, a minor share beside APOBEC, is kept more often
+
+
+def test_fit_keeps_a_small_background_share_the_default_gain_would_drop():
+    reference = cosmic_signatures(["SBS1", "SBS5", "SBS7a"])
+    mix = reference.to_numpy() @ np.array([30.0, 150.0, 1820.0])
+    catalog = pd.DataFrame(np.random.default_rng(3).poisson(mix)[:, None].astype(float), index=reference.index, columns=["s"])
+    with_background = fit_signatures(catalog, reference, RefitConfig(cohort_preselect=False))
+    without = fit_signatures(catalog, reference, RefitConfig(cohort_preselect=False, background=[]))
+    assert (with_background.loc["s"] > 0).all() and (without.loc["s", ["SBS1", "SBS5"]] == 0).any()

@@ -93,9 +93,12 @@ class RefitConfig:
     min_deviance_gain: float = 25.0
     scale_by_dispersion: bool = True
     cohort_preselect: bool = True
+    background: list[str] = field(default_factory=lambda: ["SBS1", "SBS5"])
+    background_deviance_gain: float = 4.0
 
     def __post_init__(self) -> None:
         _require(self.min_deviance_gain >= 0, "refit.min_deviance_gain", "must be non-negative")
+        _require(self.background_deviance_gain >= 0, "refit.background_deviance_gain", "must be non-negative")
 
 
 @dataclass
@@ -196,6 +199,11 @@ def _check_value(key: str, value: Any, hint: Any) -> Any:
         allowed = typing.get_args(hint)
         if value not in allowed:
             raise InputError(f"config: {key} is {value!r}; expected one of {', '.join(map(str, allowed))}")
+        return value
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        if not isinstance(value, list) or not all(isinstance(v, item) for v in value):
+            raise InputError(f"config: {key} is {value!r}; expected a list of {item.__name__}")
         return value
     if hint is bool:
         ok = isinstance(value, bool)

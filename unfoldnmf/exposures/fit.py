@@ -19,7 +19,8 @@ def fit_signatures(catalog: pd.DataFrame, signatures: pd.DataFrame, refit: Refit
     (96 × K), rows matched by channel label; ``refit`` picks the sparse refit (default) or plain NNLS."""
     refit = refit or RefitConfig()
     counts = catalog.loc[signatures.index].to_numpy(dtype=float)
-    exposures = refit_exposures(signatures.to_numpy(dtype=float), counts, refit)
+    background = signatures.columns.isin(refit.background)
+    exposures = refit_exposures(signatures.to_numpy(dtype=float), counts, refit, background=background)
     return pd.DataFrame(exposures.T, index=pd.Index(catalog.columns, name="Samples"), columns=signatures.columns)
 
 

@@ -33,23 +33,28 @@ def dispersion(deviance: np.ndarray, channels: int, signatures: np.ndarray) -> n
     return np.maximum(1.0, deviance / np.maximum(channels - signatures, 1))
 
 
-def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig) -> np.ndarray:
+def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
+                     background: np.ndarray | None = None) -> np.ndarray:
     """Backward elimination, every sample of ``counts`` (96 × N) at once: starting from NNLS on all
     signatures (96 × K), repeatedly drop the signature with the smallest exposure while refitting
     without it raises the Poisson deviance of the fit by less than ``refit.min_deviance_gain`` (a
     likelihood-ratio test: 3.84 is the 5 % level of one degree of freedom), times the fit's
     over-dispersion (:func:`dispersion`) with ``refit.scale_by_dispersion``: a spectrum that no mix of
     the signatures fits exactly (another signature version, an artefact) is not explained with extra
-    signatures, however many mutations it has. Returns exposures (K × N) in mutations.
+    signatures, however many mutations it has. ``background`` (K, bool) marks signatures nearly every
+    tumour carries (clock-like SBS1, SBS5): they are tested last, once the others are settled, and
+    dropped only while that costs less than ``refit.background_deviance_gain`` × the dispersion.
+    Returns exposures (K × N) in mutations.
 
     Each round refits all samples still eliminating together (in chunks of :data:`ELIMINATION_CHUNK`
     samples, so memory stays bounded): dropping one signature from a fit with positive weights
     usually leaves an unconstrained least-squares solution with positive weights, which is then the
     NNLS solution (:func:`_subset_least_squares`); the others get NNLS."""
     if counts.shape[1] > ELIMINATION_CHUNK:
-        return np.concatenate([sparse_exposures(signatures, counts[:, start:start + ELIMINATION_CHUNK], refit)
+        return np.concatenate([sparse_exposures(signatures, counts[:, start:start + ELIMINATION_CHUNK], refit, background)
                                for start in range(0, counts.shape[1], ELIMINATION_CHUNK)], axis=1)
     channels, k = signatures.shape
+    background = np.zeros(k, dtype=bool) if background is None else np.asarray(background, dtype=bool)
     exposures = np.zeros((k, counts.shape[1]))
     samples = np.flatnonzero(counts.any(axis=0))
     if not len(samples):
@@ -59,20 +64,29 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     active = weights > 0
     deviance = np.atleast_1d(poisson_deviance(X, signatures @ weights.T))
     gram, projections = signatures.T @ signatures, (signatures.T @ X).T
+    on_background = np.zeros(len(samples), dtype=bool)  # rows whose other signatures are settled
     running = active.sum(axis=1) > 1
     while running.any():
-        rows = np.flatnonzero(running)
-        drop = np.where(active[rows], weights[rows], np.inf).argmin(axis=1)
+        testable = active & np.where(on_background[:, None], background, ~background)
+        settled = running & ~testable.any(axis=1)
+        running[settled & on_background] = False
+        on_background[settled] = True
+        rows = np.flatnonzero(running & testable.any(axis=1))
+        if not len(rows):
+            continue
+        drop = np.where(testable[rows], weights[rows], np.inf).argmin(axis=1)
         trial = active[rows].copy()
         trial[np.arange(len(rows)), drop] = False
         trial_weights = _subset_least_squares(signatures, X[:, rows], gram, projections[rows], trial)
         trial_deviance = np.atleast_1d(poisson_deviance(X[:, rows], signatures @ trial_weights.T))
         scale = dispersion(deviance[rows], channels, active[rows].sum(axis=1)) if refit.scale_by_dispersion else 1.0
-        accepted = trial_deviance - deviance[rows] < refit.min_deviance_gain * scale
+        gain = np.where(on_background[rows], refit.background_deviance_gain, refit.min_deviance_gain)
+        accepted = trial_deviance - deviance[rows] < gain * scale
         dropped, kept = rows[accepted], rows[~accepted]
         weights[dropped], deviance[dropped] = trial_weights[accepted], trial_deviance[accepted]
         active[dropped] = weights[dropped] > 0
-        running[kept] = False
+        running[kept[on_background[kept]]] = False
+        on_background[kept] = True
         running[dropped] = active[dropped].sum(axis=1) > 1
     exposures[:, samples] = np.where(active, weights, 0.0).T
     return exposures
@@ -97,10 +111,11 @@ def _subset_least_squares(signatures: np.ndarray, X: np.ndarray, gram: np.ndarra
     return np.where(subsets, weights, 0.0)
 
 
-def cohort_signatures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig) -> np.ndarray:
+def cohort_signatures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
+                      background: np.ndarray | None = None) -> np.ndarray:
     """Indices of the signatures the cohort as a whole needs: the sparse refit of the pooled catalog
     (all samples' counts added up), where signatures of a few samples still leave a clear trace."""
-    pooled = sparse_exposures(signatures, counts.sum(axis=1, keepdims=True), refit)
+    pooled = sparse_exposures(signatures, counts.sum(axis=1, keepdims=True), refit, background)
     return np.flatnonzero(pooled[:, 0] > 0)
 
 
@@ -136,15 +151,18 @@ def _whole(task: Callable[[np.ndarray], np.ndarray], counts: np.ndarray) -> np.n
     return task(counts)
 
 
-def candidate_signatures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig) -> np.ndarray:
+def candidate_signatures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
+                         background: np.ndarray | None = None) -> np.ndarray:
     """Indices of the signatures the sparse refit may give to a sample of ``counts``: those the cohort
     needs (:func:`cohort_signatures`) with ``refit.cohort_preselect``, else all of them."""
-    return cohort_signatures(signatures, counts, refit) if refit.cohort_preselect else np.arange(signatures.shape[1])
+    if not refit.cohort_preselect:
+        return np.arange(signatures.shape[1])
+    return cohort_signatures(signatures, counts, refit, background)
 
 
 def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
                     per_sample: Callable[[Callable[[np.ndarray], np.ndarray], np.ndarray], np.ndarray] = _whole,
-                    candidates: np.ndarray | None = None) -> np.ndarray:
+                    candidates: np.ndarray | None = None, background: np.ndarray | None = None) -> np.ndarray:
     """Exposures (K × N) by the configured method: ``sparse`` (backward elimination among the
     signatures the cohort needs, then the Poisson fit on the signatures kept) or ``nnls`` (plain
     non-negative least squares).
@@ -153,12 +171,13 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
     processes (:func:`unfoldnmf.hpc.distributed.by_columns`); the cohort's signatures and the Poisson
     fit always see every sample at once, so the result does not depend on the split. ``candidates``
     (indices) replaces :func:`candidate_signatures`, e.g. to refit resampled copies of a cohort on
-    the original cohort's candidates."""
+    the original cohort's candidates. ``background`` (K, bool): see :func:`sparse_exposures`."""
     if refit.method == "nnls":
         return per_sample(lambda part: nnls_exposures(signatures, part), counts)
-    chosen = candidate_signatures(signatures, counts, refit) if candidates is None else candidates
+    background = np.zeros(signatures.shape[1], dtype=bool) if background is None else np.asarray(background, dtype=bool)
+    chosen = candidate_signatures(signatures, counts, refit, background) if candidates is None else candidates
     exposures = np.zeros((signatures.shape[1], counts.shape[1]))
     if len(chosen):
-        support = per_sample(lambda part: sparse_exposures(signatures[:, chosen], part, refit), counts)
+        support = per_sample(lambda part: sparse_exposures(signatures[:, chosen], part, refit, background[chosen]), counts)
         exposures[chosen] = poisson_polish(signatures[:, chosen], counts, support)
     return exposures
