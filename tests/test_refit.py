@@ -1,5 +1,7 @@
 """The default refit on the whole COSMIC reference: sparse, calibrated to misfit, cohort-aware; exclusions and fit quality."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -83,6 +85,28 @@ def test_excluding_an_unknown_signature_is_refused(tmp_path, cohort):
     path.write_text(to_text(cohort.catalog, "MutationType", "%g"))
     result = CliRunner().invoke(cli, ["fit", str(path), "--cosmic", "--exclude", "SBS999", "-o", str(tmp_path / "x")])
     assert result.exit_code == 2 and "SBS999" in result.output and not (tmp_path / "x").exists()
+
+
+def test_fit_background_option_reaches_the_refit_and_its_record(tmp_path):
+    reference = cosmic_signatures(["SBS1", "SBS5", "SBS2", "SBS13"])
+    mix = reference.to_numpy() @ np.array([15.0, 90.0, 90.0, 105.0])
+    counts = np.random.default_rng(7).poisson(mix)[:, None].astype(float)
+    path = tmp_path / "catalog.tsv"
+    path.write_text(to_text(pd.DataFrame(counts, index=reference.index, columns=["s"]), "MutationType", "%g"))
+    found = {}
+    for choice in ("SBS1,SBS5", "none"):
+        out = tmp_path / choice.replace(",", "_")
+        result = CliRunner().invoke(cli, ["fit", str(path), "--cosmic", "SBS1,SBS5,SBS2,SBS13", "--background", choice,
+                                          "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        found[choice] = pd.read_csv(out / "exposures.tsv", sep="\t", index_col=0).loc["s"]
+        recorded = json.loads((out / "run.json").read_text())["config"]["refit"]["background"]
+        assert recorded == ([] if choice == "none" else ["SBS1", "SBS5"])
+    expected = fit_signatures(pd.DataFrame(counts, index=reference.index, columns=["s"]), reference).loc["s"]
+    np.testing.assert_allclose(found["SBS1,SBS5"], expected[found["SBS1,SBS5"].index], atol=0.5)  # table: whole mutations
+    assert found["SBS1,SBS5"]["SBS1"] > 0 and found["none"].get("SBS1", 0) == 0
+    repeated = CliRunner().invoke(cli, ["fit", str(path), "--cosmic", "--background", "SBS1,SBS1", "-o", str(tmp_path / "r")])
+    assert repeated.exit_code == 2 and "given twice" in repeated.output and not (tmp_path / "r").exists()
 
 
 def test_simulate_writes_its_signatures_and_run_record_and_assign_streams(tmp_path):

@@ -288,6 +288,9 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 @click.option("--min-deviance-gain", type=click.FloatRange(min=0),
               help=f"Sparse refit: Poisson deviance, times the fit's over-dispersion, a signature must save to stay "
                    f"(default {RefitConfig.min_deviance_gain:g}).")
+@click.option("--background", metavar="NAMES|none",
+              help="Sparse refit: signatures tested last, kept unless they save less than refit.background_deviance_gain "
+                   f"(default {','.join(RefitConfig().background)}; names not among the fitted signatures are ignored).")
 @_shared.cosmic
 @click.option("--bootstrap", type=click.IntRange(min=0), default=0, metavar="N",
               help="Also write exposures_bootstrap.tsv: intervals from N resampled copies of each sample (e.g. 100).")
@@ -297,16 +300,19 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 @_shared.config
 @_shared.force
 @_shared.quiet
-def fit(catalog, output, signatures, cosmic, model, exclude, exclude_artefacts, method, min_deviance_gain, genome_build,
+def fit(catalog, output, signatures, cosmic, model, exclude, exclude_artefacts, method, min_deviance_gain, background, genome_build,
         exome, bootstrap, confidence, seed, config_file, overrides, device, force, quiet):
     """Exposures of the samples of CATALOG on known signatures (sparse refit) or from a trained network."""
     _configure_logging(quiet)
     from . import run
     from .reference.cosmic import parse_names
 
-    refit = {key: value for key, value in (("method", method), ("min_deviance_gain", min_deviance_gain)) if value is not None}
+    if background is not None:
+        background = [] if background.strip().lower() == "none" else parse_names(background)
+    refit = {key: value for key, value in (("method", method), ("min_deviance_gain", min_deviance_gain),
+                                           ("background", background)) if value is not None}
     if model is not None and refit:
-        raise InputError("--method/--min-deviance-gain choose the refit of --signatures/--cosmic; a model computes "
+        raise InputError("--method/--min-deviance-gain/--background choose the refit of --signatures/--cosmic; a model computes "
                          "exposures with its own network")
     config = _config(config_file, overrides, {"device": device, "seed": seed, "refit": refit,
                                               "cosmic": _cosmic_choice(genome_build, exome)})
