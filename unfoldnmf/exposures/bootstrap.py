@@ -35,17 +35,20 @@ def resample_mutations(rng: np.random.Generator, counts: np.ndarray) -> np.ndarr
 
 
 def bootstrap_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig, replicates: int,
-                        confidence: float = 0.95, seed: int = 0, progress: bool = False) -> BootstrapIntervals:
+                        confidence: float = 0.95, seed: int = 0, progress: bool = False,
+                        background: np.ndarray | None = None) -> BootstrapIntervals:
     """Intervals of the exposures of ``counts`` (96 × N, mutation counts) on ``signatures`` (96 × K)
-    from ``replicates`` resampled copies refitted with ``refit``; the same ``seed`` gives the same intervals."""
+    from ``replicates`` resampled copies refitted with ``refit`` (and ``background``, see
+    :func:`unfoldnmf.exposures.refit.sparse_exposures`); the same ``seed`` gives the same intervals."""
     if not holds_counts(counts):
         raise InputError("--bootstrap resamples mutations: the catalog must hold whole counts, not proportions")
     rng = np.random.default_rng(seed)
-    candidates = None if refit.method == "nnls" else candidate_signatures(signatures, counts, refit)
+    candidates = None if refit.method == "nnls" else candidate_signatures(signatures, counts, refit, background)
     draws = np.empty((replicates, signatures.shape[1], counts.shape[1]))
     for replicate in tqdm(range(replicates), desc="bootstrap", unit="replicate", disable=None if progress else True,
                           leave=False):
-        draws[replicate] = refit_exposures(signatures, resample_mutations(rng, counts), refit, candidates=candidates)
+        draws[replicate] = refit_exposures(signatures, resample_mutations(rng, counts), refit, candidates=candidates,
+                                           background=background)
     tail = (1.0 - confidence) / 2
     lower, upper = np.quantile(draws, [tail, 1.0 - tail], axis=0)
     return BootstrapIntervals(lower=lower, upper=upper, presence=(draws > 0).mean(axis=0))

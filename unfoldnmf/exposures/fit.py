@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..config import Config, RefitConfig
@@ -19,8 +20,7 @@ def fit_signatures(catalog: pd.DataFrame, signatures: pd.DataFrame, refit: Refit
     (96 × K), rows matched by channel label; ``refit`` picks the sparse refit (default) or plain NNLS."""
     refit = refit or RefitConfig()
     counts = catalog.loc[signatures.index].to_numpy(dtype=float)
-    background = signatures.columns.isin(refit.background)
-    exposures = refit_exposures(signatures.to_numpy(dtype=float), counts, refit, background=background)
+    exposures = refit_exposures(signatures.to_numpy(dtype=float), counts, refit, background=_background(signatures, refit))
     return pd.DataFrame(exposures.T, index=pd.Index(catalog.columns, name="Samples"), columns=signatures.columns)
 
 
@@ -29,10 +29,16 @@ def bootstrap_signatures(catalog: pd.DataFrame, signatures: pd.DataFrame, exposu
                          seed: int = 0, progress: bool = False) -> pd.DataFrame:
     """Bootstrap intervals of ``exposures`` (from :func:`fit_signatures` of ``catalog`` on
     ``signatures``) as a long table: see :func:`unfoldnmf.exposures.bootstrap.intervals_table`."""
+    refit = refit or RefitConfig()
     counts = catalog.loc[signatures.index].to_numpy(dtype=float)
-    intervals = bootstrap_exposures(signatures.to_numpy(dtype=float), counts, refit or RefitConfig(), replicates,
-                                    confidence, seed, progress)
+    intervals = bootstrap_exposures(signatures.to_numpy(dtype=float), counts, refit, replicates, confidence, seed,
+                                    progress, background=_background(signatures, refit))
     return intervals_table(exposures, intervals)
+
+
+def _background(signatures: pd.DataFrame, refit: RefitConfig) -> np.ndarray:
+    """Which columns of ``signatures`` are the refit's background signatures (by name)."""
+    return signatures.columns.isin(refit.background)
 
 
 def fit_cosmic(catalog: pd.DataFrame, names: list[str] | None = None, refit: RefitConfig | None = None) -> pd.DataFrame:
