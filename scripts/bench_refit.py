@@ -16,7 +16,7 @@ Each cohort is fitted by a call of its own, as a user fits a cohort (the cohort 
 one cohort); ``--pooled`` fits all cohorts of a depth in one call (the protocol before 2026-12-03).
 
 Methods: plain NNLS (the baseline), the sparse refit with the old fixed deviance rule, the default
-refit (``fit --cosmic``), the unfolded network trained as a user trains it (``train --mode supervised
+refit (``fit --cosmic``) with and without its background signatures (SBS1, SBS5), the unfolded network trained as a user trains it (``train --mode supervised
 --signatures COSMIC`` with default settings, then ``fit --model``), and SigProfilerAssignment when
 ``--spa-python`` names the Python of a venv holding it (``--spa-driver``: its driver, by default
 ``scripts/spa/run_spa.py``).
@@ -48,13 +48,28 @@ from unfoldnmf.io.tables import read_exposures, read_signatures  # noqa: E402
 from unfoldnmf.io.writing import to_text  # noqa: E402
 from unfoldnmf.network.supervised import predict_exposures, train_supervised  # noqa: E402
 from unfoldnmf.reference.cosmic import cosmic_signatures  # noqa: E402
-from tissue_cohorts import TUMOUR_TYPES, tissue_cohort  # noqa: E402
+from tissue_cohorts import TUMOUR_TYPES, tissue_mix  # noqa: E402
 
 DEPTHS = (100, 2000, 50000)
 MIN_EXPECTED = 10
 SUCCESSORS = {"SBS22": ["SBS22a", "SBS22b"], "SBS40": ["SBS40a", "SBS40b", "SBS40c"]}
 TUNE = ("syn.2.7a.7b.abst", "syn.3.5.40.abst", "syn.hyper.low.sa.primary", "syn.pancreas")
 TEST = ("syn.2.7a.7b.bladder.and.melanoma", "syn.3.5.40.rcc.and.ovary", "syn.hyper.low.sa.secondary", "syn.many.types")
+
+
+def at_depth(signatures: pd.DataFrame, weights: pd.DataFrame, depth: int,
+             rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(catalog 96 × samples, true exposures samples × signatures) of exposure ``weights`` (samples ×
+    the columns of ``signatures``) rescaled to ``depth`` mutations: a signature expected to give fewer
+    than ``MIN_EXPECTED`` is set to zero (the largest always stays) and the rest rescaled; counts are
+    drawn multinomially."""
+    expected = weights.to_numpy() / weights.to_numpy().sum(axis=1, keepdims=True) * depth
+    expected[(expected < MIN_EXPECTED) & (expected < expected.max(axis=1, keepdims=True))] = 0
+    expected = expected / expected.sum(axis=1, keepdims=True) * depth
+    mix = signatures[weights.columns].to_numpy() @ (expected / depth).T
+    counts = np.stack([rng.multinomial(depth, column / column.sum()) for column in mix.T], axis=1)
+    return (pd.DataFrame(counts.astype(float), index=signatures.index, columns=weights.index),
+            pd.DataFrame(expected, index=weights.index, columns=weights.columns))
 
 
 def cohort(folder: Path, depth: int, samples: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -64,15 +79,16 @@ def cohort(folder: Path, depth: int, samples: int, seed: int) -> tuple[pd.DataFr
     truth = truth[truth.sum(axis=1) > 0]
     rng = np.random.default_rng(seed)
     chosen = np.sort(rng.choice(len(truth), size=min(samples, len(truth)), replace=False))
-    weights = truth.to_numpy()[chosen]
-    expected = weights / weights.sum(axis=1, keepdims=True) * depth
-    expected[expected < MIN_EXPECTED] = 0
-    expected = expected / expected.sum(axis=1, keepdims=True) * depth
-    mix = signatures.to_numpy() @ (expected / depth).T
-    counts = np.stack([rng.multinomial(depth, column / column.sum()) for column in mix.T], axis=1)
-    names = [f"{folder.name}:{i}" for i in truth.index[chosen]]
-    return (pd.DataFrame(counts.astype(float), index=signatures.index, columns=names),
-            pd.DataFrame(expected, index=names, columns=signatures.columns))
+    weights = pd.DataFrame(truth.to_numpy()[chosen], index=[f"{folder.name}:{i}" for i in truth.index[chosen]],
+                           columns=signatures.columns)
+    return at_depth(signatures, weights, depth, rng)
+
+
+def tissue_cohort(reference: pd.DataFrame, tumour_type: str, depth: int, samples: int,
+                  seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same of one simulated tumour type (scripts/tissue_cohorts.py); the same exposure shares at every depth."""
+    signatures, weights = tissue_mix(reference, tumour_type, samples, seed)
+    return at_depth(signatures, weights, depth, np.random.default_rng([seed, list(TUMOUR_TYPES).index(tumour_type), depth]))
 
 
 def mapped_estimates(truth: pd.DataFrame, found: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -148,7 +164,7 @@ def main() -> int:
     parser.add_argument("--datasets", choices=["tune", "test", "all", "tissue"], default="test")
     parser.add_argument("--samples", type=int, default=100, help="samples per cohort")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--grid", action="store_true", help="also the refit settings around the default (how it was tuned)")
+    parser.add_argument("--grid", action="store_true", help="also the refit settings around the default, background gains included (how it was tuned)")
     parser.add_argument("--network", action="store_true", help="also the supervised network (trains first)")
     parser.add_argument("--pooled", action="store_true", help="fit all cohorts of a depth in one call")
     parser.add_argument("--breakdown", action="store_true", help="also the signatures most often false and missed")
@@ -163,8 +179,12 @@ def main() -> int:
         "sparse, fixed deviance 6 (old default)": lambda c, r: fit_signatures(
             c, r, RefitConfig(min_deviance_gain=6.0, scale_by_dispersion=False, cohort_preselect=False)),
         "unfoldnmf fit (default)": lambda c, r: fit_signatures(c, r),
+        "default without background": lambda c, r: fit_signatures(c, r, RefitConfig(background=[])),
     }
     if args.grid:
+        for gain in (0.0, 2.0, 8.0, 10.0, 16.0, 25.0):
+            refit = RefitConfig(background_deviance_gain=gain)
+            methods[f"background gain {gain:g}"] = lambda c, r, refit=refit: fit_signatures(c, r, refit)
         for gain in (3.0, 6.0, 10.0, 16.0, 25.0):
             for dispersion in (True, False):
                 for preselect in (True, False):

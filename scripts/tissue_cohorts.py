@@ -6,8 +6,8 @@ share of a carrier's mutations. The lists are approximations of PCAWG/COSMIC tis
 written for this benchmark (clock-like SBS1/SBS5 everywhere, SBS40a broad, tobacco in lung, UV in
 skin, APOBEC in breast and bladder-like types, HRD in breast and ovary, rare repair-deficient
 samples), not a published table. Per sample: each signature is present with its prevalence (SBS5
-always), with weight typical share × log-normal(0, 1), normalised to the depth; a signature
-expected to give fewer than 10 mutations is set to zero and the rest rescaled (as for SynSig).
+always), with weight typical share × log-normal(0, 1); ``bench_refit.py`` scales the weights to
+each depth and draws the counts as for the SynSig cohorts.
 
 Real spectra never equal the reference, so the counts are drawn from drifted copies of the
 signatures: each type perturbs each of its signatures once (every channel × exp(σ·z), z standard
@@ -21,7 +21,6 @@ import pandas as pd
 
 #: Log-scale perturbation of every channel of a type's signatures (mean cosine to the reference 0.988, lowest 0.967).
 DRIFT = 0.2
-MIN_EXPECTED = 10
 
 #: Tumour type -> {signature: (share of samples carrying it, typical share of its mutations)}.
 TUMOUR_TYPES: dict[str, dict[str, tuple[float, float]]] = {
@@ -53,10 +52,9 @@ def drifted(signatures: pd.DataFrame, rng: np.random.Generator, sigma: float = D
     return pd.DataFrame(values / values.sum(axis=0), index=signatures.index, columns=signatures.columns)
 
 
-def tissue_cohort(reference: pd.DataFrame, tumour_type: str, depth: int, samples: int,
-                  seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(catalog 96 × samples, true exposures samples × the type's signatures) of one tumour type at
-    ``depth`` mutations per sample; the same seed gives the same exposure shares at every depth."""
+def tissue_mix(reference: pd.DataFrame, tumour_type: str, samples: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(drifted signatures 96 × the type's signatures, exposure weights samples × those signatures)
+    of ``samples`` tumours of one type; the depth and the counts are the benchmark's to draw."""
     composition = TUMOUR_TYPES[tumour_type]
     names = list(composition)
     prevalence, share = (np.array(v) for v in zip(*composition.values()))
@@ -65,12 +63,4 @@ def tissue_cohort(reference: pd.DataFrame, tumour_type: str, depth: int, samples
     present = rng.random((samples, len(names))) < prevalence
     present[:, names.index("SBS5")] = True
     weights = np.where(present, share * rng.lognormal(0.0, 1.0, size=present.shape), 0.0)
-    expected = weights / weights.sum(axis=1, keepdims=True) * depth
-    expected[(expected < MIN_EXPECTED) & (expected < expected.max(axis=1, keepdims=True))] = 0
-    expected = expected / expected.sum(axis=1, keepdims=True) * depth
-    mix = signatures.to_numpy() @ (expected / depth).T
-    draws = np.random.default_rng([seed, list(TUMOUR_TYPES).index(tumour_type), depth])
-    counts = np.stack([draws.multinomial(depth, column / column.sum()) for column in mix.T], axis=1)
-    labels = [f"{tumour_type}:{i}" for i in range(samples)]
-    return (pd.DataFrame(counts.astype(float), index=reference.index, columns=labels),
-            pd.DataFrame(expected, index=labels, columns=names))
+    return signatures, pd.DataFrame(weights, index=[f"{tumour_type}:{i}" for i in range(samples)], columns=names)

@@ -289,8 +289,9 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
               help=f"Sparse refit: Poisson deviance, times the fit's over-dispersion, a signature must save to stay "
                    f"(default {RefitConfig.min_deviance_gain:g}).")
 @click.option("--background", metavar="NAMES|none",
-              help="Sparse refit: signatures tested last, kept unless they save less than refit.background_deviance_gain "
-                   f"(default {','.join(RefitConfig().background)}; names not among the fitted signatures are ignored).")
+              help="Sparse refit: background signatures, tested last and dropped only if that costs less than "
+                   "refit.background_deviance_gain times the over-dispersion; none: no background (default "
+                   f"{','.join(RefitConfig().background)}; names not among the fitted signatures are ignored).")
 @_shared.cosmic
 @click.option("--bootstrap", type=click.IntRange(min=0), default=0, metavar="N",
               help="Also write exposures_bootstrap.tsv: intervals from N resampled copies of each sample (e.g. 100).")
