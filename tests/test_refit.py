@@ -126,33 +126,34 @@ def test_evaluate_refuses_half_an_exposure_pair(tmp_path):
 
 
 def _eliminate_one_sample(signatures, x, gain, background=None, background_gain=0.0):
-    """The rule written plainly, one sample and one scipy NNLS per trial: the reference for the
-    batched code. Signatures in ``background`` are tested only once the others are settled."""
+    """The rule written plainly, one sample and one scipy NNLS per trial on every signature not yet
+    dropped: the reference for the batched code. Signatures in ``background`` are tested only once
+    the others are settled."""
     from scipy.optimize import nnls
 
     from unfoldnmf.nmf.scores import poisson_deviance
 
     background = np.zeros(signatures.shape[1], dtype=bool) if background is None else background
-    exposures = np.zeros(signatures.shape[1])
     if not x.any():
-        return exposures
+        return np.zeros(signatures.shape[1])
+    allowed = np.ones(signatures.shape[1], dtype=bool)
     weights, _ = nnls(signatures, x)
-    active, weights = np.flatnonzero(weights > 0), weights[weights > 0]
-    deviance = poisson_deviance(x, signatures[:, active] @ weights)
+    deviance = poisson_deviance(x, signatures @ weights)
     for phase_is_background, phase_gain in ((False, gain), (True, background_gain)):
-        while len(active) > 1:
-            testable = background[active] == phase_is_background
+        while (weights > 0).sum() > 1:
+            testable = (weights > 0) & (background == phase_is_background)
             if not testable.any():
                 break
-            drop = np.flatnonzero(testable)[int(np.argmin(weights[testable]))]
-            trial = np.delete(active, drop)
-            trial_weights, _ = nnls(signatures[:, trial], x)
-            trial_deviance = poisson_deviance(x, signatures[:, trial] @ trial_weights)
-            if trial_deviance - deviance >= phase_gain * max(1.0, deviance / (96 - len(active))):
+            drop = int(np.argmin(np.where(testable, weights, np.inf)))
+            trial = allowed.copy()
+            trial[drop] = False
+            trial_weights = np.zeros_like(weights)
+            trial_weights[trial] = nnls(signatures[:, trial], x)[0]
+            trial_deviance = poisson_deviance(x, signatures @ trial_weights)
+            if trial_deviance - deviance >= phase_gain * max(1.0, deviance / (96 - (weights > 0).sum())):
                 break
-            active, weights, deviance = trial[trial_weights > 0], trial_weights[trial_weights > 0], trial_deviance
-    exposures[active] = weights
-    return exposures
+            allowed, weights, deviance = trial, trial_weights, trial_deviance
+    return weights
 
 
 def test_batched_elimination_matches_the_plain_rule_and_chunks_do_not_matter(monkeypatch):

@@ -9,6 +9,7 @@ from scipy.optimize import nnls
 
 from ..config import RefitConfig
 from ..nmf.scores import poisson_deviance
+from .active_set import active_set_nnls
 
 #: Iteration cap of the Poisson polish (:func:`poisson_polish`): from the NNLS start it settles within 50
 #: (measured on the tuning cohorts: TAE equal to 4 decimals at 100 and 500 iterations, 5 × the time).
@@ -46,10 +47,10 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     dropped only while that costs less than ``refit.background_deviance_gain`` × the dispersion.
     Returns exposures (K × N) in mutations.
 
-    Each round refits all samples still eliminating together (in chunks of :data:`ELIMINATION_CHUNK`
-    samples, so memory stays bounded): dropping one signature from a fit with positive weights
-    usually leaves an unconstrained least-squares solution with positive weights, which is then the
-    NNLS solution (:func:`_subset_least_squares`); the others get NNLS."""
+    Each trial refits by NNLS on every signature not yet dropped, so a signature the first NNLS
+    left at zero (collinear flat signatures share a spectrum's flat part arbitrarily) comes back
+    when a neighbour goes; the trials of all samples run together (:func:`active_set_nnls`, warm
+    from the current fit), in chunks of :data:`ELIMINATION_CHUNK` samples."""
     if counts.shape[1] > ELIMINATION_CHUNK:
         return np.concatenate([sparse_exposures(signatures, counts[:, start:start + ELIMINATION_CHUNK], refit, background)
                                for start in range(0, counts.shape[1], ELIMINATION_CHUNK)], axis=1)
@@ -60,13 +61,13 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     if not len(samples):
         return exposures
     X = counts[:, samples]
-    weights = nnls_exposures(signatures, X).T  # (n, K)
-    active = weights > 0
+    allowed = np.ones((len(samples), k), dtype=bool)  # not dropped yet
+    weights = active_set_nnls(signatures, X, allowed)  # (n, K)
     deviance = np.atleast_1d(poisson_deviance(X, signatures @ weights.T))
-    gram, projections = signatures.T @ signatures, (signatures.T @ X).T
     on_background = np.zeros(len(samples), dtype=bool)  # rows whose other signatures are settled
-    running = active.sum(axis=1) > 1
+    running = (weights > 0).sum(axis=1) > 1
     while running.any():
+        active = weights > 0
         testable = active & np.where(on_background[:, None], background, ~background)
         settled = running & ~testable.any(axis=1)
         running[settled & on_background] = False
@@ -75,40 +76,22 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
         if not len(rows):
             continue
         drop = np.where(testable[rows], weights[rows], np.inf).argmin(axis=1)
-        trial = active[rows].copy()
+        trial = allowed[rows].copy()
         trial[np.arange(len(rows)), drop] = False
-        trial_weights = _subset_least_squares(signatures, X[:, rows], gram, projections[rows], trial)
+        start = np.where(trial, weights[rows], 0.0)
+        trial_weights = active_set_nnls(signatures, X[:, rows], trial, start)
         trial_deviance = np.atleast_1d(poisson_deviance(X[:, rows], signatures @ trial_weights.T))
         scale = dispersion(deviance[rows], channels, active[rows].sum(axis=1)) if refit.scale_by_dispersion else 1.0
         gain = np.where(on_background[rows], refit.background_deviance_gain, refit.min_deviance_gain)
         accepted = trial_deviance - deviance[rows] < gain * scale
         dropped, kept = rows[accepted], rows[~accepted]
         weights[dropped], deviance[dropped] = trial_weights[accepted], trial_deviance[accepted]
-        active[dropped] = weights[dropped] > 0
+        allowed[dropped] = trial[accepted]
         running[kept[on_background[kept]]] = False
         on_background[kept] = True
-        running[dropped] = active[dropped].sum(axis=1) > 1
-    exposures[:, samples] = np.where(active, weights, 0.0).T
+        running[dropped] = (weights[dropped] > 0).sum(axis=1) > 1
+    exposures[:, samples] = weights.T
     return exposures
-
-
-def _subset_least_squares(signatures: np.ndarray, X: np.ndarray, gram: np.ndarray, projections: np.ndarray,
-                          subsets: np.ndarray) -> np.ndarray:
-    """NNLS weights (n × K, zero outside each row's subset) of the columns of ``X`` (96 × n) on the
-    signatures in ``subsets`` (n × K, bool): the normal equations (``gram`` = WᵀW, ``projections``
-    = (WᵀX)ᵀ) solved for all rows at once, and scipy's NNLS for the rows whose solution is not
-    positive (or whose subset is singular)."""
-    outside = ~subsets
-    systems = gram * (subsets[:, :, None] & subsets[:, None, :]) + outside[:, :, None] * np.eye(gram.shape[0])
-    try:
-        weights = np.linalg.solve(systems, (projections * subsets)[:, :, None])[:, :, 0]
-    except np.linalg.LinAlgError:
-        weights = np.full(subsets.shape, -1.0)
-    for row in np.flatnonzero(((weights <= 0) & subsets).any(axis=1)):
-        columns = np.flatnonzero(subsets[row])
-        weights[row] = 0.0
-        weights[row, columns] = nnls(signatures[:, columns], X[:, row])[0]
-    return np.where(subsets, weights, 0.0)
 
 
 def cohort_signatures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,

@@ -1,0 +1,89 @@
+"""Non-negative least squares for many samples at once: Lawson–Hanson's active-set method on the
+normal equations, vectorised over samples and warm-started from any feasible point."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import nnls
+
+#: A dual entry above this share of the sample's largest projection lets a signature in.
+DUAL_TOLERANCE = 1e-10
+#: Weights at or below this share of the sample's largest projection leave the passive set.
+ZERO_TOLERANCE = 1e-12
+
+
+def active_set_nnls(signatures: np.ndarray, counts: np.ndarray, allowed: np.ndarray,
+                    start: np.ndarray | None = None) -> np.ndarray:
+    """NNLS weights (n × K) of each column of ``counts`` (96 × n) on the signatures (96 × K) that
+    ``allowed`` (n × K, bool) permits to that sample, zero elsewhere.
+
+    ``start`` (n × K, non-negative, zero where not allowed) is a feasible point to begin from, e.g.
+    the solution of a neighbouring problem (one signature fewer): the method then needs only the few
+    steps between the two solutions. Every step solves each unfinished sample's least-squares
+    system on its passive set, all samples in one batched solve of the largest set's size; a sample
+    that has not finished after 3·K steps (degenerate cycling) is handed to scipy's NNLS."""
+    n, k = allowed.shape
+    gram = signatures.T @ signatures
+    projections = (signatures.T @ counts).T
+    scale = np.maximum(np.abs(projections).max(axis=1, initial=0.0), 1.0)
+    weights = np.zeros((n, k)) if start is None else np.where(allowed, start, 0.0)
+    passive = weights > 0
+    pending = np.arange(n)  # samples still stepping
+    solve_first = np.ones(n, dtype=bool)  # their passive set's LS solution is not yet known
+    for _ in range(3 * k + 1):
+        if not len(pending):
+            return weights
+        entering = np.zeros(len(pending), dtype=int) - 1
+        dual = projections[pending] - weights[pending] @ gram
+        free = allowed[pending] & ~passive[pending] & (dual > DUAL_TOLERANCE * scale[pending, None])
+        ready = ~solve_first[pending]
+        entering[ready & free.any(axis=1)] = np.where(free, dual, -np.inf)[ready & free.any(axis=1)].argmax(axis=1)
+        done = ready & (entering < 0)
+        grow = pending[entering >= 0]
+        passive[grow, entering[entering >= 0]] = True
+        pending = pending[~done]
+        if not len(pending):
+            return weights
+        solution = _passive_least_squares(gram, projections[pending], passive[pending])
+        infeasible = ((solution <= ZERO_TOLERANCE * scale[pending, None]) & passive[pending]).any(axis=1)
+        feasible = pending[~infeasible]
+        weights[feasible] = solution[~infeasible]
+        solve_first[feasible] = False
+        rows = pending[infeasible]
+        if len(rows):
+            current, target = weights[rows], solution[infeasible]
+            blocking = passive[rows] & (target <= ZERO_TOLERANCE * scale[rows, None])
+            ratio = np.where(blocking, current / np.maximum(current - target, 1e-300), np.inf)
+            step = np.clip(ratio.min(axis=1), 0.0, 1.0)[:, None]
+            weights[rows] = np.where(passive[rows], current + step * (target - current), 0.0)
+            passive[rows] &= weights[rows] > ZERO_TOLERANCE * scale[rows, None]
+            weights[rows] = np.where(passive[rows], weights[rows], 0.0)
+            solve_first[rows] = True
+    for row in pending:
+        columns = np.flatnonzero(allowed[row])
+        weights[row] = 0.0
+        weights[row, columns] = nnls(signatures[:, columns], counts[:, row])[0]
+    return weights
+
+
+def _passive_least_squares(gram: np.ndarray, projections: np.ndarray, passive: np.ndarray) -> np.ndarray:
+    """Least-squares weights (m × K, zero outside each row's passive set) from the normal equations,
+    each row's system gathered down to the largest passive set's size and solved in one batch."""
+    m, k = passive.shape
+    sizes = passive.sum(axis=1)
+    width = int(sizes.max(initial=0))
+    solution = np.zeros((m, k))
+    if width == 0:
+        return solution
+    columns = np.argsort(~passive, axis=1, kind="stable")[:, :width]  # each row's passive indices first
+    used = np.arange(width)[None, :] < sizes[:, None]
+    systems = gram[columns[:, :, None], columns[:, None, :]] * (used[:, :, None] & used[:, None, :])
+    systems += (~used)[:, :, None] * np.eye(width)
+    rhs = np.take_along_axis(projections, columns, axis=1) * used
+    try:
+        values = np.linalg.solve(systems, rhs[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:
+        values = (np.linalg.pinv(systems) @ rhs[:, :, None])[:, :, 0]
+    rows = np.repeat(np.arange(m), width).reshape(m, width)
+    solution[rows[used], columns[used]] = values[used]
+    return solution
