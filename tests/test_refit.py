@@ -127,7 +127,7 @@ def test_evaluate_refuses_half_an_exposure_pair(tmp_path):
 
 def _eliminate_one_sample(signatures, x, gain, background=None, background_gain=0.0):
     """The rule written plainly, one sample and one scipy NNLS per trial on every signature not yet
-    dropped: the reference for the batched code. Signatures in ``background`` are tested only once
+    dropped, the least significant (Wald) signature tried first: the reference for the batched code. Signatures in ``background`` are tested only once
     the others are settled."""
     from scipy.optimize import nnls
 
@@ -144,7 +144,12 @@ def _eliminate_one_sample(signatures, x, gain, background=None, background_gain=
             testable = (weights > 0) & (background == phase_is_background)
             if not testable.any():
                 break
-            drop = int(np.argmin(np.where(testable, weights, np.inf)))
+            used = np.flatnonzero(weights > 0)
+            fitted = np.maximum(signatures @ weights, 0.5)
+            fisher = signatures[:, used].T @ (signatures[:, used] / fitted[:, None])
+            wald = np.full(len(weights), np.inf)
+            wald[used] = weights[used] ** 2 / np.diag(np.linalg.pinv(fisher))
+            drop = int(np.argmin(np.where(testable, wald, np.inf)))
             trial = allowed.copy()
             trial[drop] = False
             trial_weights = np.zeros_like(weights)
@@ -199,3 +204,28 @@ def test_fit_keeps_a_small_background_share_the_default_gain_would_drop():
     with_background = fit_signatures(catalog, reference, RefitConfig(cohort_preselect=False))
     without = fit_signatures(catalog, reference, RefitConfig(cohort_preselect=False, background=[]))
     assert (with_background.loc["s"] > 0).all() and (without.loc["s", ["SBS1", "SBS5"]] == 0).any()
+
+
+def test_a_deep_sample_gains_a_signature_its_cohort_lacks_and_a_shallow_one_does_not():
+    reference = cosmic_signatures()
+    rng = np.random.default_rng(11)
+    drift = rng.uniform(0.8, 1.2, 96)  # the cohort's spectra fit no mix exactly: the pooled refit is over-dispersed
+    common = (reference[["SBS1", "SBS5", "SBS13"]] @ np.array([0.2, 0.5, 0.3])).to_numpy() * drift
+    rare = (reference[["SBS1", "SBS5", "SBS13", "SBS4"]] @ np.array([0.15, 0.35, 0.2, 0.3])).to_numpy() * drift
+    spectra = [common] * 100 + [rare, rare]
+    depths = [2000] * 100 + [10000, 60]
+    catalog = pd.DataFrame(np.stack([rng.multinomial(d, p / p.sum()) for d, p in zip(depths, spectra)], axis=1).astype(float),
+                           index=reference.index)
+    counts, signatures = catalog.to_numpy(), reference.to_numpy()
+    config = RefitConfig()
+    tobacco = reference.columns.get_loc("SBS4")
+    assert tobacco not in refit_module.cohort_signatures(signatures, counts, config, _background_of(reference))
+    exposures = refit_module.refit_exposures(signatures, counts, config, background=_background_of(reference))
+    assert exposures[tobacco, 100] > 0.2 * 10000 and exposures[tobacco, 101] == 0
+    without = refit_module.refit_exposures(signatures, counts, RefitConfig(addition_deviance_gain=1e12),
+                                           background=_background_of(reference))
+    assert without[tobacco, 100] == 0
+
+
+def _background_of(reference):
+    return reference.columns.isin(RefitConfig().background)

@@ -95,10 +95,12 @@ class RefitConfig:
     cohort_preselect: bool = True
     background: list[str] = field(default_factory=lambda: ["SBS1", "SBS5"])
     background_deviance_gain: float = 4.0
+    addition_deviance_gain: float = 50.0
 
     def __post_init__(self) -> None:
         _require(self.min_deviance_gain >= 0, "refit.min_deviance_gain", "must be non-negative")
         _require(self.background_deviance_gain >= 0, "refit.background_deviance_gain", "must be non-negative")
+        _require(self.addition_deviance_gain >= 0, "refit.addition_deviance_gain", "must be non-negative")
 
 
 @dataclass

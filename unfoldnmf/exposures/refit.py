@@ -16,6 +16,8 @@ from .active_set import active_set_nnls
 POLISH_ITERATIONS = 100
 #: Guard in the polish's denominators and logarithms, and its convergence check's cadence.
 POLISH_GUARD, POLISH_CHECK_EVERY = 1e-30, 25
+#: Most signatures :func:`add_signatures` gives one sample from outside its cohort's set.
+MAX_ADDITIONS = 5
 #: Samples eliminated together by :func:`sparse_exposures` (its K × K systems take 8·K²·chunk bytes).
 ELIMINATION_CHUNK = 1024
 
@@ -37,7 +39,8 @@ def dispersion(deviance: np.ndarray, channels: int, signatures: np.ndarray) -> n
 def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
                      background: np.ndarray | None = None) -> np.ndarray:
     """Backward elimination, every sample of ``counts`` (96 × N) at once: starting from NNLS on all
-    signatures (96 × K), repeatedly drop the signature with the smallest exposure while refitting
+    signatures (96 × K), repeatedly drop the least significant signature (the smallest Wald
+    statistic, :func:`wald_statistics`) while refitting
     without it raises the Poisson deviance of the fit by less than ``refit.min_deviance_gain`` (a
     likelihood-ratio test: 3.84 is the 5 % level of one degree of freedom), times the fit's
     over-dispersion (:func:`dispersion`) with ``refit.scale_by_dispersion``: a spectrum that no mix of
@@ -75,7 +78,7 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
         rows = np.flatnonzero(running & testable.any(axis=1))
         if not len(rows):
             continue
-        drop = np.where(testable[rows], weights[rows], np.inf).argmin(axis=1)
+        drop = np.where(testable[rows], wald_statistics(signatures, X[:, rows], weights[rows]), np.inf).argmin(axis=1)
         trial = allowed[rows].copy()
         trial[np.arange(len(rows)), drop] = False
         start = np.where(trial, weights[rows], 0.0)
@@ -92,6 +95,69 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
         running[dropped] = (weights[dropped] > 0).sum(axis=1) > 1
     exposures[:, samples] = weights.T
     return exposures
+
+
+def wald_statistics(signatures: np.ndarray, X: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Wald statistic (n × K) of each signature a sample's fit uses (``weights``, n × K): weight² over
+    its variance under the Poisson model, from the inverse Fisher information Wᵀdiag(1/μ)W on the
+    signatures used (μ: the fitted counts, floored at half a mutation); inf for unused signatures.
+    A flat signature that a collinear neighbour could replace has a large variance, however large
+    its weight: it is tested before a small but distinct one."""
+    used = weights > 0
+    n, k = used.shape
+    sizes = used.sum(axis=1)
+    width = int(sizes.max(initial=0))
+    statistics = np.full((n, k), np.inf)
+    if width == 0:
+        return statistics
+    columns = np.argsort(~used, axis=1, kind="stable")[:, :width]  # each row's used signatures first
+    filled = np.arange(width)[None, :] < sizes[:, None]
+    fitted = np.maximum(signatures @ weights.T, 0.5)  # 96 × n
+    gathered = signatures[:, columns] * filled[None]  # 96 × n × width
+    fisher = np.einsum("cni,cnj->nij", gathered / fitted[:, :, None], gathered) + (~filled)[:, :, None] * np.eye(width)
+    variances = np.diagonal(np.linalg.pinv(fisher, hermitian=True), axis1=1, axis2=2)
+    values = np.take_along_axis(weights, columns, axis=1) ** 2 / np.maximum(variances, 1e-300)
+    rows = np.repeat(np.arange(n), width).reshape(n, width)
+    statistics[rows[filled], columns[filled]] = values[filled]
+    return statistics
+
+
+def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarray, joinable: np.ndarray,
+                   refit: RefitConfig) -> np.ndarray:
+    """Forward steps after the elimination: each sample of ``counts`` (96 × N) whose fit (``weights``,
+    K × N) misses a ``joinable`` signature (K, bool: those outside the cohort's set) takes the one
+    with the largest Poisson score statistic, and keeps it when the NNLS refit with it lowers the
+    deviance by more than ``refit.addition_deviance_gain`` × the over-dispersion; at most
+    :data:`MAX_ADDITIONS` per sample. A deep sample with a process its cohort lacks gets it; a shallow
+    one rarely carries the evidence. Returns the new weights (K × N)."""
+    weights = weights.copy()
+    samples = np.flatnonzero(counts.any(axis=0))
+    open_ = np.zeros((signatures.shape[1], counts.shape[1]), dtype=bool)
+    open_[:, samples] = np.asarray(joinable, dtype=bool)[:, None]
+    deviance = np.atleast_1d(poisson_deviance(counts, signatures @ weights))
+    for _ in range(MAX_ADDITIONS):
+        rows = np.flatnonzero(open_.any(axis=0))
+        if not len(rows):
+            break
+        fitted = np.maximum(signatures @ weights[:, rows], 0.5)
+        score = signatures.T @ (counts[:, rows] / fitted - 1.0)
+        statistic = np.where(open_[:, rows] & (score > 0), score ** 2 / ((signatures ** 2).T @ (1.0 / fitted)), -np.inf)
+        pick = statistic.argmax(axis=0)
+        hopeful = np.isfinite(statistic[pick, np.arange(len(rows))])
+        open_[:, rows[~hopeful]] = False
+        rows, pick = rows[hopeful], pick[hopeful]
+        if not len(rows):
+            break
+        allowed = (weights[:, rows] > 0).T
+        allowed[np.arange(len(rows)), pick] = True
+        trial = active_set_nnls(signatures, counts[:, rows], allowed, weights[:, rows].T).T
+        trial_deviance = np.atleast_1d(poisson_deviance(counts[:, rows], signatures @ trial))
+        scale = dispersion(trial_deviance, signatures.shape[0], (trial > 0).sum(axis=0)) if refit.scale_by_dispersion else 1.0
+        accepted = (deviance[rows] - trial_deviance > refit.addition_deviance_gain * scale) & (trial[pick, np.arange(len(rows))] > 0)
+        weights[:, rows[accepted]], deviance[rows[accepted]] = trial[:, accepted], trial_deviance[accepted]
+        open_[pick, rows] = False
+        open_[:, rows[~accepted]] = False
+    return weights
 
 
 def cohort_signatures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
@@ -147,8 +213,8 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
                     per_sample: Callable[[Callable[[np.ndarray], np.ndarray], np.ndarray], np.ndarray] = _whole,
                     candidates: np.ndarray | None = None, background: np.ndarray | None = None) -> np.ndarray:
     """Exposures (K × N) by the configured method: ``sparse`` (backward elimination among the
-    signatures the cohort needs, then the Poisson fit on the signatures kept) or ``nnls`` (plain
-    non-negative least squares).
+    signatures the cohort needs, forward steps from the others (:func:`add_signatures`), then the
+    Poisson fit on the signatures kept) or ``nnls`` (plain non-negative least squares).
 
     ``per_sample(task, counts)`` runs the per-sample part over the sample columns, e.g. split among
     processes (:func:`unfoldnmf.hpc.distributed.by_columns`); the cohort's signatures and the Poisson
@@ -157,10 +223,20 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
     the original cohort's candidates. ``background`` (K, bool): see :func:`sparse_exposures`."""
     if refit.method == "nnls":
         return per_sample(lambda part: nnls_exposures(signatures, part), counts)
-    background = np.zeros(signatures.shape[1], dtype=bool) if background is None else np.asarray(background, dtype=bool)
+    k = signatures.shape[1]
+    background = np.zeros(k, dtype=bool) if background is None else np.asarray(background, dtype=bool)
     chosen = candidate_signatures(signatures, counts, refit, background) if candidates is None else candidates
-    exposures = np.zeros((signatures.shape[1], counts.shape[1]))
-    if len(chosen):
-        support = per_sample(lambda part: sparse_exposures(signatures[:, chosen], part, refit, background[chosen]), counts)
-        exposures[chosen] = poisson_polish(signatures[:, chosen], counts, support)
+    joinable = ~np.isin(np.arange(k), chosen)
+
+    def fit_part(part: np.ndarray) -> np.ndarray:
+        weights = np.zeros((k, part.shape[1]))
+        if len(chosen):
+            weights[chosen] = sparse_exposures(signatures[:, chosen], part, refit, background[chosen])
+        return add_signatures(signatures, part, weights, joinable, refit) if joinable.any() else weights
+
+    support = per_sample(fit_part, counts)
+    used = np.flatnonzero(support.any(axis=1))
+    exposures = np.zeros((k, counts.shape[1]))
+    if len(used):
+        exposures[used] = poisson_polish(signatures[:, used], counts, support[used])
     return exposures
