@@ -15,7 +15,8 @@ F1 of presence over all samples. spl/s: samples fitted per second (wall clock, 2
 Each cohort is fitted by a call of its own, as a user fits a cohort (the cohort preselection sees
 one cohort); ``--pooled`` fits all cohorts of a depth in one call (the protocol before 2026-12-03).
 
-Methods: plain NNLS (the baseline), the sparse refit with the old fixed deviance rule, the default
+Methods: plain NNLS (the baseline), the sparse refit with a fixed deviance gain of 6 and neither
+dispersion scaling nor cohort step (the rule's settings before 2026-11-28), the default
 refit (``fit --cosmic``) with and without its background signatures (SBS1, SBS5), the unfolded network trained as a user trains it (``train --mode supervised
 --signatures COSMIC`` with default settings, then ``fit --model``), and SigProfilerAssignment when
 ``--spa-python`` names the Python of a venv holding it (``--spa-driver``: its driver, by default
@@ -176,7 +177,7 @@ def main() -> int:
     reference = cosmic_signatures()
     methods = {
         "NNLS": lambda c, r: fit_signatures(c, r, RefitConfig(method="nnls")),
-        "sparse, fixed deviance 6 (old default)": lambda c, r: fit_signatures(
+        "fixed gain 6, no dispersion, no cohort step": lambda c, r: fit_signatures(
             c, r, RefitConfig(min_deviance_gain=6.0, scale_by_dispersion=False, cohort_preselect=False)),
         "unfoldnmf fit (default)": lambda c, r: fit_signatures(c, r),
         "default without background": lambda c, r: fit_signatures(c, r, RefitConfig(background=[])),
@@ -185,6 +186,9 @@ def main() -> int:
         for gain in (0.0, 2.0, 8.0, 10.0, 16.0, 25.0):
             refit = RefitConfig(background_deviance_gain=gain)
             methods[f"background gain {gain:g}"] = lambda c, r, refit=refit: fit_signatures(c, r, refit)
+        for gain in (25.0, 100.0, 200.0, float("inf")):
+            refit = RefitConfig(addition_deviance_gain=gain)
+            methods[f"addition gain {gain:g}"] = lambda c, r, refit=refit: fit_signatures(c, r, refit)
         for gain in (3.0, 6.0, 10.0, 16.0, 25.0):
             for dispersion in (True, False):
                 for preselect in (True, False):
