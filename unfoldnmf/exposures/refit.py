@@ -113,9 +113,12 @@ def wald_statistics(signatures: np.ndarray, X: np.ndarray, weights: np.ndarray) 
     columns = np.argsort(~used, axis=1, kind="stable")[:, :width]  # each row's used signatures first
     filled = np.arange(width)[None, :] < sizes[:, None]
     fitted = np.maximum(signatures @ weights.T, 0.5)  # 96 × n
-    gathered = signatures[:, columns] * filled[None]  # 96 × n × width
-    fisher = np.einsum("cni,cnj->nij", gathered / fitted[:, :, None], gathered) + (~filled)[:, :, None] * np.eye(width)
-    variances = np.diagonal(np.linalg.pinv(fisher, hermitian=True), axis1=1, axis2=2)
+    gathered = np.moveaxis(signatures[:, columns], 0, 1) * filled[:, None, :]  # n × 96 × width
+    fisher = np.swapaxes(gathered / fitted.T[:, :, None], 1, 2) @ gathered + (~filled)[:, :, None] * np.eye(width)
+    try:
+        variances = np.diagonal(np.linalg.inv(fisher), axis1=1, axis2=2)
+    except np.linalg.LinAlgError:  # collinear signatures in one fit: the pseudo-inverse
+        variances = np.diagonal(np.linalg.pinv(fisher, hermitian=True), axis1=1, axis2=2)
     values = np.take_along_axis(weights, columns, axis=1) ** 2 / np.maximum(variances, 1e-300)
     rows = np.repeat(np.arange(n), width).reshape(n, width)
     statistics[rows[filled], columns[filled]] = values[filled]
