@@ -40,9 +40,9 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
                      background: np.ndarray | None = None) -> np.ndarray:
     """Backward elimination, every sample of ``counts`` (96 × N) at once: starting from NNLS on all
     signatures (96 × K), repeatedly drop the least significant signature (the smallest Wald
-    statistic, :func:`wald_statistics`) while refitting
-    without it raises the Poisson deviance of the fit by less than ``refit.min_deviance_gain`` (a
-    likelihood-ratio test: 3.84 is the 5 % level of one degree of freedom), times the fit's
+    statistic, :func:`wald_statistics`) while refitting without it raises the Poisson deviance of
+    the fit by less than ``refit.min_deviance_gain`` (a likelihood-ratio test: 3.84 is the 5 % level
+    of one degree of freedom), times the fit's
     over-dispersion (:func:`dispersion`) with ``refit.scale_by_dispersion``: a spectrum that no mix of
     the signatures fits exactly (another signature version, an artefact) is not explained with extra
     signatures, however many mutations it has. ``background`` (K, bool) marks signatures nearly every
