@@ -1,7 +1,8 @@
 """Per-sample uncertainty of refitted exposures: a bootstrap over each sample's mutations.
 
-Each replicate redraws every sample's mutations from its own spectrum (multinomial, the same total)
-and refits the copy with the same method, on the candidate signatures of the original cohort. The
+Each replicate counts every mutation of a sample a Poisson(1) number of times (so the total varies,
+as between sequencing runs) and refits the copy with the same method, on the candidate signatures
+of the original cohort. The
 interval of an exposure is the central ``confidence`` share of its replicates (percentile
 bootstrap); its presence is the share of replicates that gave the signature any mutations.
 """
