@@ -27,3 +27,12 @@ def test_matches_scipy_on_every_allowed_subset_cold_and_warm():
     fewer[np.arange(len(fewer)), np.where(cold > 0, cold, np.inf).argmin(axis=1)] = False
     warm = active_set_nnls(signatures, counts, fewer, np.where(fewer, cold, 0.0))
     np.testing.assert_allclose(warm, active_set_nnls(signatures, counts, fewer), rtol=1e-6, atol=1e-6)
+
+
+def test_float32_inputs_are_solved_in_float64():
+    signatures = cosmic_signatures().to_numpy()
+    counts = _samples(signatures, [500, 20000], np.random.default_rng(1))
+    allowed = np.ones((2, signatures.shape[1]), dtype=bool)
+    single = active_set_nnls(signatures.astype(np.float32), counts.astype(np.float32), allowed)
+    assert single.dtype == np.float64
+    np.testing.assert_allclose(single, active_set_nnls(signatures, counts, allowed), rtol=1e-4, atol=1e-3)

@@ -127,8 +127,9 @@ def test_evaluate_refuses_half_an_exposure_pair(tmp_path):
 
 def _eliminate_one_sample(signatures, x, gain, background=None, background_gain=0.0):
     """The rule written plainly, one sample and one scipy NNLS per trial on every signature not yet
-    dropped, the least significant (Wald) signature tried first: the reference for the batched code. Signatures in ``background`` are tested only once
-    the others are settled."""
+    dropped, the least significant (Wald) signature tried first: the reference for the batched code.
+    Signatures in ``background`` are tested only once the others are settled, and a signature that
+    comes back while a background one goes sends the sample back to testing the others."""
     from scipy.optimize import nnls
 
     from unfoldnmf.nmf.scores import poisson_deviance
@@ -139,25 +140,34 @@ def _eliminate_one_sample(signatures, x, gain, background=None, background_gain=
     allowed = np.ones(signatures.shape[1], dtype=bool)
     weights, _ = nnls(signatures, x)
     deviance = poisson_deviance(x, signatures @ weights)
-    for phase_is_background, phase_gain in ((False, gain), (True, background_gain)):
-        while (weights > 0).sum() > 1:
-            testable = (weights > 0) & (background == phase_is_background)
-            if not testable.any():
+    on_background = False
+    while (weights > 0).sum() > 1:
+        testable = (weights > 0) & (background == on_background)
+        if not testable.any():
+            if on_background:
                 break
-            used = np.flatnonzero(weights > 0)
-            fitted = np.maximum(signatures @ weights, 0.5)
-            fisher = signatures[:, used].T @ (signatures[:, used] / fitted[:, None])
-            wald = np.full(len(weights), np.inf)
-            wald[used] = weights[used] ** 2 / np.diag(np.linalg.pinv(fisher))
-            drop = int(np.argmin(np.where(testable, wald, np.inf)))
-            trial = allowed.copy()
-            trial[drop] = False
-            trial_weights = np.zeros_like(weights)
-            trial_weights[trial] = nnls(signatures[:, trial], x)[0]
-            trial_deviance = poisson_deviance(x, signatures @ trial_weights)
-            if trial_deviance - deviance >= phase_gain * max(1.0, deviance / (96 - (weights > 0).sum())):
+            on_background = True
+            continue
+        used = np.flatnonzero(weights > 0)
+        fitted = np.maximum(signatures @ weights, 0.5)
+        fisher = signatures[:, used].T @ (signatures[:, used] / fitted[:, None])
+        wald = np.full(len(weights), np.inf)
+        wald[used] = weights[used] ** 2 / np.diag(np.linalg.pinv(fisher))
+        drop = int(np.argmin(np.where(testable, wald, np.inf)))
+        trial = allowed.copy()
+        trial[drop] = False
+        trial_weights = np.zeros_like(weights)
+        trial_weights[trial] = nnls(signatures[:, trial], x)[0]
+        trial_deviance = poisson_deviance(x, signatures @ trial_weights)
+        phase_gain = background_gain if on_background else gain
+        if trial_deviance - deviance >= phase_gain * max(1.0, deviance / (96 - (weights > 0).sum())):
+            if on_background:
                 break
-            allowed, weights, deviance = trial, trial_weights, trial_deviance
+            on_background = True
+            continue
+        if ((trial_weights > 0) & (weights == 0) & ~background).any():
+            on_background = False
+        allowed, weights, deviance = trial, trial_weights, trial_deviance
     return weights
 
 
@@ -176,6 +186,19 @@ def test_batched_elimination_matches_the_plain_rule_and_chunks_do_not_matter(mon
     np.testing.assert_allclose(together, plain, rtol=1e-7, atol=1e-7)
     np.testing.assert_allclose(together, chunked, rtol=1e-8, atol=1e-8)
     assert (together[:, 4] == 0).all() and ((together > 0).sum(axis=0)[[0, 1, 2, 3, 5]] >= 1).all()
+
+
+def test_a_signature_back_in_while_the_background_goes_is_tested_too():
+    reference = cosmic_signatures()
+    rng = np.random.default_rng(0)
+    counts = np.stack([rng.multinomial(1000, reference["SBS5"].to_numpy()) for _ in range(40)], axis=1).astype(float)
+    background = reference.columns.isin(["SBS1", "SBS5"])
+    config = RefitConfig(cohort_preselect=False)
+    batched = refit_module.sparse_exposures(reference.to_numpy(), counts, config, background)
+    plain = np.stack([_eliminate_one_sample(reference.to_numpy(), counts[:, j], config.min_deviance_gain, background,
+                                            config.background_deviance_gain) for j in range(counts.shape[1])], axis=1)
+    np.testing.assert_allclose(batched, plain, rtol=1e-7, atol=1e-7)
+    assert (batched[~background] == 0).all()  # pure SBS5: no signature besides the background, not even one that came back
 
 
 def test_background_signatures_are_tested_last_with_their_own_gain():

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import nnls
 
-#: A dual entry above this share of the sample's largest projection lets a signature in.
+#: A dual entry above this share of the sample's largest projection (at least 1) lets a signature in.
 DUAL_TOLERANCE = 1e-10
-#: Weights at or below this share of the sample's largest projection leave the passive set.
+#: Weights at or below this share of the sample's largest projection (at least 1) leave the passive
+#: set (weights and projections compare for signatures that sum to 1, as all of ours do).
 ZERO_TOLERANCE = 1e-12
 
 
@@ -21,12 +22,16 @@ def active_set_nnls(signatures: np.ndarray, counts: np.ndarray, allowed: np.ndar
     the solution of a neighbouring problem (one signature fewer): the method then needs only the few
     steps between the two solutions. Every step solves each unfinished sample's least-squares
     system on its passive set, all samples in one batched solve of the largest set's size; a sample
-    that has not finished after 3·K steps (degenerate cycling) is handed to scipy's NNLS."""
+    that has not finished after 3·K + 1 steps (degenerate cycling) is handed to scipy's NNLS.
+    Computes in float64 whatever the inputs' dtype."""
     n, k = allowed.shape
+    if k == 0:
+        return np.zeros((n, 0))
+    signatures, counts = np.asarray(signatures, dtype=float), np.asarray(counts, dtype=float)
     gram = signatures.T @ signatures
     projections = (signatures.T @ counts).T
     scale = np.maximum(np.abs(projections).max(axis=1, initial=0.0), 1.0)
-    weights = np.zeros((n, k)) if start is None else np.where(allowed, start, 0.0)
+    weights = np.zeros((n, k)) if start is None else np.where(allowed, start, 0.0).astype(float)
     passive = weights > 0
     pending = np.arange(n)  # samples still stepping
     solve_first = np.ones(n, dtype=bool)  # their passive set's LS solution is not yet known

@@ -1,4 +1,5 @@
-"""Exposures for known signatures: plain NNLS and a sparse refit that drops signatures a sample lacks."""
+"""Exposures for known signatures: plain NNLS and a sparse refit that gives each sample only the
+signatures it needs (backward elimination, then forward steps from outside the cohort's set)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ POLISH_ITERATIONS = 100
 POLISH_GUARD, POLISH_CHECK_EVERY = 1e-30, 25
 #: Most signatures :func:`add_signatures` gives one sample from outside its cohort's set.
 MAX_ADDITIONS = 5
-#: Samples eliminated together by :func:`sparse_exposures` (its K × K systems take 8·K²·chunk bytes).
+#: Samples eliminated together by :func:`sparse_exposures` (its largest temporaries, in
+#: :func:`wald_statistics`, take about 3 × 8·96·K·chunk bytes: 200 MB at K = 86).
 ELIMINATION_CHUNK = 1024
 
 
@@ -47,7 +49,8 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     the signatures fits exactly (another signature version, an artefact) is not explained with extra
     signatures, however many mutations it has. ``background`` (K, bool) marks signatures nearly every
     tumour carries (clock-like SBS1, SBS5): they are tested last, once the others are settled, and
-    dropped only while that costs less than ``refit.background_deviance_gain`` × the dispersion.
+    dropped only while that costs less than ``refit.background_deviance_gain`` × the dispersion (a
+    signature that comes back as one of them goes sends the sample back to testing the others).
     Returns exposures (K × N) in mutations.
 
     Each trial refits by NNLS on every signature not yet dropped, so a signature the first NNLS
@@ -55,8 +58,9 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     when a neighbour goes; the trials of all samples run together (:func:`active_set_nnls`, warm
     from the current fit), in chunks of :data:`ELIMINATION_CHUNK` samples."""
     if counts.shape[1] > ELIMINATION_CHUNK:
+        chunks = range(0, counts.shape[1], ELIMINATION_CHUNK)
         return np.concatenate([sparse_exposures(signatures, counts[:, start:start + ELIMINATION_CHUNK], refit, background)
-                               for start in range(0, counts.shape[1], ELIMINATION_CHUNK)], axis=1)
+                               for start in chunks], axis=1)
     channels, k = signatures.shape
     background = np.zeros(k, dtype=bool) if background is None else np.asarray(background, dtype=bool)
     exposures = np.zeros((k, counts.shape[1]))
@@ -78,7 +82,7 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
         rows = np.flatnonzero(running & testable.any(axis=1))
         if not len(rows):
             continue
-        drop = np.where(testable[rows], wald_statistics(signatures, X[:, rows], weights[rows]), np.inf).argmin(axis=1)
+        drop = np.where(testable[rows], wald_statistics(signatures, weights[rows]), np.inf).argmin(axis=1)
         trial = allowed[rows].copy()
         trial[np.arange(len(rows)), drop] = False
         start = np.where(trial, weights[rows], 0.0)
@@ -88,6 +92,8 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
         gain = np.where(on_background[rows], refit.background_deviance_gain, refit.min_deviance_gain)
         accepted = trial_deviance - deviance[rows] < gain * scale
         dropped, kept = rows[accepted], rows[~accepted]
+        entered = ((trial_weights[accepted] > 0) & ~active[dropped] & ~background).any(axis=1)
+        on_background[dropped[entered]] = False  # a signature came back while a background one went: test it
         weights[dropped], deviance[dropped] = trial_weights[accepted], trial_deviance[accepted]
         allowed[dropped] = trial[accepted]
         running[kept[on_background[kept]]] = False
@@ -97,7 +103,7 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     return exposures
 
 
-def wald_statistics(signatures: np.ndarray, X: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def wald_statistics(signatures: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Wald statistic (n × K) of each signature a sample's fit uses (``weights``, n × K): weight² over
     its variance under the Poisson model, from the inverse Fisher information Wᵀdiag(1/μ)W on the
     signatures used (μ: the fitted counts, floored at half a mutation); inf for unused signatures.
@@ -130,9 +136,11 @@ def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarr
     """Forward steps after the elimination: each sample of ``counts`` (96 × N) whose fit (``weights``,
     K × N) misses a ``joinable`` signature (K, bool: those outside the cohort's set) takes the one
     with the largest Poisson score statistic, and keeps it when the NNLS refit with it lowers the
-    deviance by more than ``refit.addition_deviance_gain`` × the over-dispersion; at most
-    :data:`MAX_ADDITIONS` per sample. A deep sample with a process its cohort lacks gets it; a shallow
-    one rarely carries the evidence. Returns the new weights (K × N)."""
+    deviance by more than ``refit.addition_deviance_gain`` × the over-dispersion (of the fit with it);
+    at most :data:`MAX_ADDITIONS` per sample, and a sample's first rejected signature ends its steps.
+    Each trial refits by NNLS on the sample's signatures and the new one (a signature the elimination
+    dropped does not come back; one the trial puts at zero leaves). A deep sample with a process its
+    cohort lacks gets it; a shallow one rarely carries the evidence. Returns the new weights (K × N)."""
     weights = weights.copy()
     samples = np.flatnonzero(counts.any(axis=0))
     open_ = np.zeros((signatures.shape[1], counts.shape[1]), dtype=bool)
@@ -144,7 +152,8 @@ def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarr
             break
         fitted = np.maximum(signatures @ weights[:, rows], 0.5)
         score = signatures.T @ (counts[:, rows] / fitted - 1.0)
-        statistic = np.where(open_[:, rows] & (score > 0), score ** 2 / ((signatures ** 2).T @ (1.0 / fitted)), -np.inf)
+        information = np.maximum((signatures ** 2).T @ (1.0 / fitted), 1e-300)  # a zero signature has none
+        statistic = np.where(open_[:, rows] & (score > 0), score ** 2 / information, -np.inf)
         pick = statistic.argmax(axis=0)
         hopeful = np.isfinite(statistic[pick, np.arange(len(rows))])
         open_[:, rows[~hopeful]] = False
@@ -155,8 +164,10 @@ def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarr
         allowed[np.arange(len(rows)), pick] = True
         trial = active_set_nnls(signatures, counts[:, rows], allowed, weights[:, rows].T).T
         trial_deviance = np.atleast_1d(poisson_deviance(counts[:, rows], signatures @ trial))
-        scale = dispersion(trial_deviance, signatures.shape[0], (trial > 0).sum(axis=0)) if refit.scale_by_dispersion else 1.0
-        accepted = (deviance[rows] - trial_deviance > refit.addition_deviance_gain * scale) & (trial[pick, np.arange(len(rows))] > 0)
+        scale = (dispersion(trial_deviance, signatures.shape[0], (trial > 0).sum(axis=0))
+                 if refit.scale_by_dispersion else 1.0)
+        gained = deviance[rows] - trial_deviance > refit.addition_deviance_gain * scale
+        accepted = gained & (trial[pick, np.arange(len(rows))] > 0)
         weights[:, rows[accepted]], deviance[rows[accepted]] = trial[:, accepted], trial_deviance[accepted]
         open_[pick, rows] = False
         open_[:, rows[~accepted]] = False
