@@ -36,3 +36,14 @@ def test_float32_inputs_are_solved_in_float64():
     single = active_set_nnls(signatures.astype(np.float32), counts.astype(np.float32), allowed)
     assert single.dtype == np.float64
     np.testing.assert_allclose(single, active_set_nnls(signatures, counts, allowed), rtol=1e-4, atol=1e-3)
+
+
+def test_samples_that_run_out_of_steps_are_solved_by_scipy(monkeypatch):
+    from unfoldnmf.exposures import active_set
+
+    signatures = cosmic_signatures().to_numpy()
+    counts = _samples(signatures, [300, 5000, 80000], np.random.default_rng(2))
+    allowed = np.ones((3, signatures.shape[1]), dtype=bool)
+    full = active_set_nnls(signatures, counts, allowed)
+    monkeypatch.setattr(active_set, "STEPS_PER_SIGNATURE", 0)  # one step: every sample falls back
+    np.testing.assert_allclose(active_set_nnls(signatures, counts, allowed), full, rtol=1e-6, atol=1e-6)

@@ -11,6 +11,8 @@ DUAL_TOLERANCE = 1e-10
 #: Weights at or below this share of the sample's largest projection (at least 1) leave the passive
 #: set (weights and projections compare for signatures that sum to 1, as all of ours do).
 ZERO_TOLERANCE = 1e-12
+#: Steps per signature after which a sample still stepping (degenerate cycling) goes to scipy's NNLS.
+STEPS_PER_SIGNATURE = 3
 
 
 def active_set_nnls(signatures: np.ndarray, counts: np.ndarray, allowed: np.ndarray,
@@ -22,7 +24,7 @@ def active_set_nnls(signatures: np.ndarray, counts: np.ndarray, allowed: np.ndar
     the solution of a neighbouring problem (one signature fewer): the method then needs only the few
     steps between the two solutions. Every step solves each unfinished sample's least-squares
     system on its passive set, all samples in one batched solve of the largest set's size; a sample
-    that has not finished after 3·K + 1 steps (degenerate cycling) is handed to scipy's NNLS.
+    that has not finished after :data:`STEPS_PER_SIGNATURE` · K + 1 steps is handed to scipy's NNLS.
     Computes in float64 whatever the inputs' dtype."""
     n, k = allowed.shape
     if k == 0:
@@ -35,7 +37,7 @@ def active_set_nnls(signatures: np.ndarray, counts: np.ndarray, allowed: np.ndar
     passive = weights > 0
     pending = np.arange(n)  # samples still stepping
     solve_first = np.ones(n, dtype=bool)  # their passive set's LS solution is not yet known
-    for _ in range(3 * k + 1):
+    for _ in range(STEPS_PER_SIGNATURE * k + 1):
         if not len(pending):
             return weights
         entering = np.zeros(len(pending), dtype=int) - 1
