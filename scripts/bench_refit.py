@@ -17,8 +17,9 @@ one cohort); ``--pooled`` fits all cohorts of a depth in one call (the protocol 
 
 Methods: plain NNLS (the baseline), the sparse refit with a fixed deviance gain of 6 and neither
 dispersion scaling nor cohort step (the rule's settings before 2026-11-28), the default
-refit (``fit --cosmic``) with and without its background signatures (SBS1, SBS5), the unfolded network trained as a user trains it (``train --mode supervised
---signatures COSMIC`` with default settings, then ``fit --model``), and SigProfilerAssignment when
+refit (``fit --cosmic``) with and without its background signatures (SBS1, SBS5), the unfolded network trained
+as a user trains it (``train CATALOG --mode supervised --signatures COSMIC`` with default settings on each
+cohort's catalog, then ``fit --model``; its samples/s include the training), and SigProfilerAssignment when
 ``--spa-python`` names the Python of a venv holding it (``--spa-driver``: its driver, by default
 ``scripts/spa/run_spa.py``).
 
@@ -32,6 +33,7 @@ refit (``fit --cosmic``) with and without its background signatures (SBS1, SBS5)
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 import subprocess
 import sys
 import tempfile
@@ -47,7 +49,7 @@ from unfoldnmf.config import RefitConfig, load_config  # noqa: E402
 from unfoldnmf.exposures.fit import fit_signatures  # noqa: E402
 from unfoldnmf.io.tables import read_exposures, read_signatures  # noqa: E402
 from unfoldnmf.io.writing import to_text  # noqa: E402
-from unfoldnmf.network.supervised import predict_exposures, train_supervised  # noqa: E402
+from unfoldnmf.exposures.learned import gated_predictions, model_gate, train_on_catalog  # noqa: E402
 from unfoldnmf.reference.cosmic import cosmic_signatures  # noqa: E402
 from tissue_cohorts import TUMOUR_TYPES, tissue_mix  # noqa: E402
 
@@ -144,18 +146,26 @@ def spa_runner(python: str, driver: str):
     return run
 
 
-def network_runner(reference: pd.DataFrame):
-    """Train the default network as ``train --mode supervised --signatures REF`` does, then predict."""
+def network_runner():
+    """Train the default network on each cohort's own catalog as ``train CATALOG --mode supervised
+    --signatures REF`` does (its first-pass refit redrawn across depths), then predict as ``fit
+    --model`` does (gate and Poisson fit included); training and prediction times go to stderr."""
+    import torch  # noqa: PLC0415
+
     config = load_config(None, [{"device": "cpu"}])
-    tick = time.perf_counter()
-    fit = train_supervised(reference, config)
-    print(f"network trained in {time.perf_counter() - tick:.0f} s: best epoch {fit.info['best_epoch']}, held-out loss "
-          f"{fit.info['held_out_loss']} (untrained {fit.info['held_out_loss_untrained']})", file=sys.stderr)
+    dtype = getattr(torch, config.dtype)
 
     def run(catalog: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
-        import torch  # noqa: PLC0415
-        return predict_exposures(fit.network, catalog.loc[reference.index], list(reference.columns),
-                                 torch.device("cpu"), getattr(torch, config.dtype))
+        counts = catalog.loc[reference.index]
+        tick = time.perf_counter()
+        fit = train_on_catalog(reference, counts, config)
+        trained = time.perf_counter()
+        gate = model_gate(reference.to_numpy(), asdict(config.network))
+        found = gated_predictions(fit.network, counts, list(reference.columns), torch.device("cpu"), dtype, gate)
+        print(f"    network: trained in {trained - tick:.1f} s (best epoch {fit.info['best_epoch']}, held-out loss "
+              f"{fit.info['held_out_loss']:.3f}, untrained {fit.info['held_out_loss_untrained']:.3f}); predicted "
+              f"{counts.shape[1] / (time.perf_counter() - trained):.0f} samples/s", file=sys.stderr)
+        return found
     return run
 
 
@@ -196,7 +206,7 @@ def main() -> int:
                     methods[f"gain {gain:g}, dispersion {dispersion:d}, cohort {preselect:d}"] = (
                         lambda c, r, refit=refit: fit_signatures(c, r, refit))
     if args.network:
-        methods["unfolded network (fit --model)"] = network_runner(reference)
+        methods["unfolded network (train CATALOG, fit --model)"] = network_runner()
     if args.spa_python:
         methods["SigProfilerAssignment"] = spa_runner(args.spa_python, args.spa_driver)
     rows, notes = [], []

@@ -15,6 +15,8 @@ from unfoldnmf.errors import InputError
 from unfoldnmf.io.channels import CHANNELS
 from unfoldnmf.io.writing import to_text
 from unfoldnmf.network.model_file import load_model, save_model
+from unfoldnmf.exposures.learned import Gate
+from unfoldnmf.reference.cosmic import cosmic_signatures
 from unfoldnmf.network.unfolded import UnfoldedNMF
 
 from .test_cli import run
@@ -109,3 +111,35 @@ def test_supervised_training_needs_no_catalog_and_fit_uses_the_models_dtype(tmp_
     assert json.loads((fitted / "run.json").read_text())["dtype"] == "float64"  # the default config says float32
     result = run("train", "-o", tmp_path / "none", "--quiet")
     assert result.exit_code == 2 and "missing CATALOG" in result.output
+
+
+def test_train_on_a_catalog_alone_learns_its_first_pass_refit_and_fit_gates(tmp_path, catalog_file, cohort):
+    reference = cosmic_signatures(["SBS1", "SBS2", "SBS5", "SBS13", "SBS4", "SBS7a"])  # 3 the cohort lacks
+    sigs = tmp_path / "sigs.tsv"
+    sigs.write_text(to_text(reference, "MutationType", "%.8g"))
+    out = tmp_path / "out"
+    result = run("train", catalog_file, "-o", out, "--signatures", sigs, *SUPERVISED, "--set", "network.redraws=1")
+    assert result.exit_code == 0, result.output
+    facts = json.loads((out / "run.json").read_text())
+    assert facts["training_data"].startswith("first-pass refit of the catalog (60 samples) redrawn at 7 depths")
+    assert facts["training_samples"] + facts["held_out_samples"] == 60 * 7
+    fitted = tmp_path / "fitted"
+    assert run("fit", catalog_file, "--model", out / "model.pt", "-o", fitted, "--quiet").exit_code == 0
+    exposures = pd.read_csv(fitted / "exposures.tsv", sep="\t", index_col=0)
+    assert exposures.equals(pd.read_csv(out / "exposures.tsv", sep="\t", index_col=0))
+    assert json.loads((fitted / "run.json").read_text())["gate"] == {"share": 1.0, "floor": 0.01}
+    absent = exposures[["SBS2", "SBS4", "SBS7a"]]
+    assert (absent == 0).mean().mean() > 0.9  # exact zeros where the cohort has none
+    np.testing.assert_allclose(exposures.sum(axis=1), cohort.catalog.sum(axis=0), rtol=1e-3)
+
+
+def test_the_gate_zeroes_small_shares_by_depth_and_keeps_the_largest():
+    reference = cosmic_signatures(["SBS1", "SBS5", "SBS13"]).to_numpy()
+    gate = Gate(reference, share=1.0, floor=0.01)
+    counts = np.stack([np.random.default_rng(0).multinomial(n, reference @ [0.2, 0.75, 0.05]) for n in (100, 10000)], axis=1)
+    raw = np.array([[0.2, 0.2], [0.75, 0.75], [0.05, 0.05]]) * counts.sum(axis=0)
+    gated = gate.apply(raw, counts.astype(float))
+    assert gated[2, 0] == 0 and gated[2, 1] > 0  # 5 % is under 1/sqrt(100) = 10 %, over 1/sqrt(10 000) = 1 %
+    assert (gated[1] > 0).all()
+    np.testing.assert_allclose(gated.sum(axis=0), counts.sum(axis=0), rtol=1e-6)
+    assert (Gate(reference, share=100.0, floor=0.01).apply(raw, counts.astype(float))[[0, 2]] == 0).all()

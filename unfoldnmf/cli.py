@@ -213,7 +213,8 @@ def attribute(calls, fasta, signatures, exposures, output, all_filters, force, q
               help="denovo: extract signatures from CATALOG; supervised: train a network on --signatures.")
 @click.option("--signatures", type=click.Path(dir_okay=False), help="Supervised: the signatures (channels × K) to fit.")
 @click.option("--exposures", type=click.Path(dir_okay=False),
-              help="Supervised: true exposures of CATALOG (samples × signatures or transposed); else a simulated cohort.")
+              help="Supervised: true exposures of CATALOG (samples × signatures or transposed); else CATALOG's "
+                   "first-pass refit, redrawn across depths (no CATALOG: a simulated cohort).")
 @click.option("--fasta", type=click.Path(dir_okay=False),
               help="CATALOG is mutation calls (VCF/MAF): count them against this genome first (see catalog).")
 @click.option("--channels", type=click.Choice(["SBS96", "DBS78", "ID83"]), default="SBS96", show_default=True,
@@ -237,7 +238,8 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
     exposures.tsv, fit_quality.tsv, selection.tsv, solutions/, report.html, plots/, the tables under
     COSMIC names and run.json.
     With --mode supervised, train a network that fits --signatures instead (writes model.pt; CATALOG is
-    then optional: without --exposures the network learns from a simulated cohort).
+    then optional: without --exposures the network learns from CATALOG's first-pass refit, or from a
+    simulated cohort when there is no CATALOG).
 
     Under torchrun (e.g. torchrun --nproc_per_node=4 -m unfoldnmf train ...) the K values are
     shared among the processes and rank 0 writes the same outputs as a single process would.

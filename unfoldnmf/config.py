@@ -131,7 +131,7 @@ class CosmicConfig:
 class NetworkConfig:
     """The unfolded network: depth, weight tying and training schedule."""
 
-    layers: int = 10
+    layers: int = 40
     tied: bool = False
     start: Literal["learned", "flat"] = "learned"
     prune_share: float = 0.01
@@ -141,6 +141,9 @@ class NetworkConfig:
     batch_size: int = 256
     simulated_samples: int = 2000
     learn_penalties: bool = False
+    redraws: int = 4  #: copies of each share vector per depth in a first-pass training cohort
+    gate: float = 1.0  #: exposures under gate / sqrt(mutations) of a sample are zeroed (0: no gate)
+    gate_floor: float = 0.01  #: ... and always those under this share
 
     def __post_init__(self) -> None:
         _require(self.layers >= 1, "network.layers", "must be at least 1")
@@ -150,6 +153,8 @@ class NetworkConfig:
         _require(self.epochs >= 0, "network.epochs", "must be non-negative (0: the untrained network)")
         _require(self.batch_size >= 1, "network.batch_size", "must be at least 1")
         _require(self.simulated_samples >= 10, "network.simulated_samples", "must be at least 10")
+        _require(self.redraws >= 1, "network.redraws", "must be at least 1")
+        _require(self.gate >= 0 and 0 <= self.gate_floor < 1, "network.gate", "gate must be >= 0 and gate_floor in [0, 1)")
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,7 +76,8 @@ def train(
 
     ``denovo``: extract signatures de novo (:func:`unfoldnmf.extraction.scan.scan_catalog`).
     ``supervised``: train an unfolded network on the ``signatures`` file, learning from the catalog's
-    true ``exposures`` file if given, else from a simulated cohort; writes ``model.pt``,
+    true ``exposures`` file if given, else from the catalog's first-pass refit redrawn across depths
+    (:func:`unfoldnmf.exposures.learned.first_pass_cohort`), else from a simulated cohort; writes ``model.pt``,
     ``exposures.tsv`` (the network's exposures of the catalog, when one is given) and ``run.json``.
     Unless ``config.assignment.enabled`` is false, the chosen signatures are also assigned to the
     reference set (:mod:`unfoldnmf.reference.assign`) and written under reference names.
@@ -194,7 +196,6 @@ def _claim(output: str | Path, lock: OutputLock, force: bool, resume: bool, resu
 
 def _train_supervised(catalog, output, config, force, progress, signatures, exposures, takeover) -> SupervisedFit:
     from .network.model_file import save_model  # noqa: PLC0415
-    from .network.supervised import train_supervised  # noqa: PLC0415
 
     if signatures is None:
         raise InputError("--mode supervised needs --signatures SIGS (the signatures the network fits)")
@@ -205,16 +206,17 @@ def _train_supervised(catalog, output, config, force, progress, signatures, expo
     sigs = read_signatures(signatures)
     truth = read_exposures(exposures, list(sigs.columns), list(table.columns)) if exposures is not None else None
     if str(output) == STDOUT:
-        fit = train_supervised(sigs, config, table, truth, progress=progress)
+        fit = _trained_network(sigs, config, table, truth, progress)
         sys.stdout.write(exposures_text(_network_exposures(fit, table, config)))
         return fit
     lock = OutputLock(output, takeover)
     directory = _claim(output, lock, force, resume=False)
     try:
-        fit = train_supervised(sigs, config, table, truth, progress=progress)
+        fit = _trained_network(sigs, config, table, truth, progress)
         inputs = {"catalog": None if catalog is None else str(catalog), "signatures": str(signatures),
                   "exposures": str(exposures) if exposures else None}
-        save_model(directory / "model.pt", fit.network, list(sigs.index), list(sigs.columns), config.to_dict(), fit.info)
+        save_model(directory / "model.pt", fit.network, list(sigs.index), list(sigs.columns), config.to_dict(), fit.info,
+                   sigs.to_numpy(dtype=float))
         if table is not None:
             write_atomic(directory / "exposures.tsv", exposures_text(_network_exposures(fit, table, config)))
         write_json(directory / "run.json", provenance(config, {"mode": "supervised", **fit.info}, inputs))
@@ -223,12 +225,24 @@ def _train_supervised(catalog, output, config, force, progress, signatures, expo
     return fit
 
 
+def _trained_network(signatures: pd.DataFrame, config: Config, catalog: pd.DataFrame | None,
+                     truth: pd.DataFrame | None, progress: bool) -> SupervisedFit:
+    """A network trained on the true exposures, else on the catalog's first-pass refit, else on simulation."""
+    from .exposures.learned import train_on_catalog  # noqa: PLC0415
+    from .network.supervised import train_supervised  # noqa: PLC0415
+
+    if catalog is not None and truth is None:
+        return train_on_catalog(signatures, catalog, config, progress)
+    return train_supervised(signatures, config, catalog, truth, progress=progress)
+
+
 def _network_exposures(fit: SupervisedFit, catalog: pd.DataFrame, config: Config) -> pd.DataFrame:
     from .hpc.device import resolve_device, resolve_dtype  # noqa: PLC0415
-    from .network.supervised import predict_exposures  # noqa: PLC0415
+    from .exposures.learned import gated_predictions, model_gate  # noqa: PLC0415
 
-    return counted(catalog, predict_exposures(fit.network, catalog, list(fit.signatures.columns),
-                                              resolve_device(config.device), resolve_dtype(config.dtype)))
+    gate = model_gate(fit.signatures.to_numpy(dtype=float), asdict(config.network))
+    return counted(catalog, gated_predictions(fit.network, catalog.loc[fit.signatures.index], list(fit.signatures.columns),
+                                              resolve_device(config.device), resolve_dtype(config.dtype), gate))
 
 
 def catalog(calls: list[str | Path], fasta: str | Path, output: str | Path, all_filters: bool = False,

@@ -49,18 +49,21 @@ def fit_cosmic(catalog: pd.DataFrame, names: list[str] | None = None, refit: Ref
 
 def exposures_from_model(catalog: pd.DataFrame, model_path: str | Path, config: Config | None = None) -> tuple[pd.DataFrame, dict]:
     """Exposures (samples × K, in mutations) of ``catalog`` (96 × N) from a trained ``model.pt``:
-    one forward pass of its network, in the dtype it was trained in, on ``config.device``. Returns
+    one forward pass of its network, in the dtype it was trained in, on ``config.device``, then the
+    gate it was trained with (:class:`unfoldnmf.exposures.learned.Gate`; none in older files). Returns
     the table and the facts for ``run.json``."""
     from ..hpc.device import resolve_device, resolve_dtype  # noqa: PLC0415  (torch: only a model needs it)
     from ..network.model_file import load_model  # noqa: PLC0415
-    from ..network.supervised import predict_exposures  # noqa: PLC0415
+    from .learned import gated_predictions, model_gate  # noqa: PLC0415
 
     config = config or Config()
     model = load_model(model_path, list(catalog.index))
     device, dtype = resolve_device(config.device), resolve_dtype(model.dtype)
     started = time.perf_counter()
-    exposures = predict_exposures(model.network, catalog, model.signatures, device, dtype)
+    gate = model_gate(model.reference, (model.metadata.get("config") or {}).get("network") or {})
+    exposures = gated_predictions(model.network, catalog, model.signatures, device, dtype, gate)
     info = {"source": "model", "model_architecture": model.metadata["architecture"],
             "model_version": model.metadata["unfoldnmf_version"], "samples": int(catalog.shape[1]),
-            "device": str(device), "dtype": str(dtype).removeprefix("torch."), "seconds_fit": round(time.perf_counter() - started, 3)}
+            "device": str(device), "dtype": str(dtype).removeprefix("torch."), "gate": None if gate is None else
+            {"share": gate.share, "floor": gate.floor}, "seconds_fit": round(time.perf_counter() - started, 3)}
     return exposures, info

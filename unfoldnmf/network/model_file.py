@@ -1,8 +1,8 @@
 """``model.pt``: a trained unfolded network with what is needed to use it safely.
 
 The file is ``torch.save`` of a plain dict — ``format``, ``weights`` (name → tensor) and ``metadata``
-(a JSON string: architecture, channel labels, signature names, config, package version, training
-facts) — and is read with ``torch.load(weights_only=True)``, which never executes pickled code.
+(a JSON string: architecture, channel labels, signature names and, from 2026-12-03, the reference
+signatures themselves, config, package version, training facts) — and is read with ``torch.load(weights_only=True)``, which never executes pickled code.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from .._version import __version__
@@ -34,13 +35,16 @@ class SavedModel:
     signatures: list[str]  #: the K signature names, in the network's exposure order
     dtype: str  #: float32 or float64, the dtype it was trained in (float64 for files that do not say)
     metadata: dict
+    reference: np.ndarray | None = None  #: the signatures (channels × K) it fits; None in older files
 
 
 def save_model(path: str | Path, network: UnfoldedNMF, channels: list[str], signatures: list[str],
-               config: dict, info: dict | None = None) -> None:
-    """Write ``network`` and its metadata to ``path`` atomically."""
+               config: dict, info: dict | None = None, reference: np.ndarray | None = None) -> None:
+    """Write ``network`` and its metadata (with the ``reference`` signatures, channels × K) to ``path`` atomically."""
     metadata = {"architecture": network.architecture(), "channels": list(channels), "signatures": list(signatures),
                 "unfoldnmf_version": __version__, "config": config, "training": info or {}}
+    if reference is not None:
+        metadata["reference_signatures"] = np.asarray(reference, dtype=float).tolist()
     payload = {"format": FORMAT, "metadata": json.dumps(metadata),
                "weights": {name: tensor.detach().cpu().clone() for name, tensor in network.state_dict().items()}}
     buffer = io.BytesIO()
@@ -105,4 +109,19 @@ def load_model(path: str | Path, channels: list[str], signatures: list[str] | No
     network.load_state_dict({name: tensor.to(torch.float64) for name, tensor in weights.items()})
     network.project_()
     return SavedModel(network=network, channels=metadata["channels"], signatures=metadata["signatures"],
-                      dtype=(metadata.get("config") or {}).get("dtype", "float64"), metadata=metadata)
+                      dtype=(metadata.get("config") or {}).get("dtype", "float64"), metadata=metadata,
+                      reference=_reference(metadata, path))
+
+
+def _reference(metadata: dict, path: Path) -> np.ndarray | None:
+    """The stored reference signatures (channels × K), None if the file has none; checked finite and of the right shape."""
+    if "reference_signatures" not in metadata:
+        return None
+    arch = metadata["architecture"]
+    try:
+        reference = np.asarray(metadata["reference_signatures"], dtype=float)
+    except (TypeError, ValueError):
+        reference = np.zeros(0)
+    if reference.shape != (arch["channels"], arch["k"]) or not np.isfinite(reference).all() or (reference < 0).any():
+        raise InputError(f"{path}: the model's reference signatures are damaged")
+    return reference

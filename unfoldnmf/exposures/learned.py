@@ -1,0 +1,95 @@
+"""Exposures from an unfolded network trained on the user's own catalog: the training cohort drawn
+from a first-pass refit, and the gate that turns the network's output into exact zeros."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..config import Config
+from ..errors import InputError
+from ..network.supervised import SupervisedFit, predict_exposures, train_supervised
+from .fit import fit_signatures
+from .refit import poisson_polish
+
+#: Depths (mutations per sample) at which :func:`first_pass_cohort` redraws each sample's shares.
+TRAINING_DEPTHS = (50, 100, 300, 1000, 3000, 10000, 50000)
+#: Samples of the catalog a first-pass cohort draws from (a random subset of larger catalogs).
+FIRST_PASS_SAMPLES = 2500
+
+
+def first_pass_cohort(signatures: pd.DataFrame, catalog: pd.DataFrame,
+                      config: Config) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """A training cohort shaped like the user's own, and where it came from: the sparse refit of
+    ``catalog`` on ``signatures`` (``config.refit``) gives each sample's exposure shares (which
+    signatures occur together, how sparse they are), and each share vector is redrawn
+    multinomially at every depth of :data:`TRAINING_DEPTHS`, ``config.network.redraws`` times
+    (samples without mutations left out; of more than :data:`FIRST_PASS_SAMPLES`, a random subset)."""
+    first = fit_signatures(catalog, signatures, config.refit)
+    first = first[first.sum(axis=1) > 0]
+    if first.empty:
+        raise InputError("supervised training: the catalog has no sample with mutations on the signatures")
+    rng = np.random.default_rng(config.seed)
+    if len(first) > FIRST_PASS_SAMPLES:
+        first = first.iloc[np.sort(rng.choice(len(first), FIRST_PASS_SAMPLES, replace=False))]
+    shares = first.to_numpy() / first.to_numpy().sum(axis=1, keepdims=True)
+    spectra = shares @ signatures.to_numpy().T
+    spectra /= spectra.sum(axis=1, keepdims=True)
+    copies = [(depth, copy) for depth in TRAINING_DEPTHS for copy in range(config.network.redraws)]
+    counts = np.concatenate([rng.multinomial(depth, spectra) for depth, _ in copies]).T.astype(float)
+    names = [f"{sample}@{depth}.{copy}" for depth, copy in copies for sample in first.index]
+    table = pd.DataFrame(counts, index=signatures.index, columns=names)
+    truth = pd.DataFrame(np.concatenate([shares * depth for depth, _ in copies]), index=names, columns=signatures.columns)
+    source = (f"first-pass refit of the catalog ({len(first)} samples) redrawn at {len(TRAINING_DEPTHS)} depths "
+              f"({TRAINING_DEPTHS[0]}-{TRAINING_DEPTHS[-1]} mutations) x {config.network.redraws}")
+    return table, truth, source
+
+
+def train_on_catalog(signatures: pd.DataFrame, catalog: pd.DataFrame, config: Config,
+                     progress: bool = False) -> SupervisedFit:
+    """:func:`unfoldnmf.network.supervised.train_supervised` on :func:`first_pass_cohort` of ``catalog``."""
+    table, truth, source = first_pass_cohort(signatures, catalog, config)
+    fit = train_supervised(signatures, config, table, truth, progress=progress)
+    fit.info["training_data"] = source
+    return fit
+
+
+@dataclass
+class Gate:
+    """Exact zeros for the signatures a sample lacks: a predicted exposure below ``share`` / √mutations
+    of the sample (at least ``floor``) is zeroed (the sample's largest always stays), and the Poisson
+    fit on the reference ``signatures`` (96 × K) moves the rest to the maximum-likelihood exposures on
+    that support. The threshold falls with depth as the noise of a share does (~ 1/√mutations)."""
+
+    signatures: np.ndarray
+    share: float
+    floor: float
+
+    def apply(self, exposures: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Gated exposures (K × N) of network ``exposures`` (K × N) of ``counts`` (96 × N)."""
+        totals = counts.sum(axis=0, keepdims=True)
+        shares = exposures / np.maximum(exposures.sum(axis=0, keepdims=True), 1e-300)
+        threshold = np.maximum(self.share / np.sqrt(np.maximum(totals, 1.0)), self.floor)
+        keep = (shares >= threshold) | (shares == shares.max(axis=0, keepdims=True))
+        return poisson_polish(self.signatures, counts, np.where(keep & (totals > 0), exposures, 0.0))
+
+
+def model_gate(reference: np.ndarray | None, network_config: dict) -> Gate | None:
+    """The gate a model was trained with (its config's ``network.gate``, ``gate_floor``), or None:
+    a model file without reference signatures (written before 2026-12-03) or with gate 0."""
+    if reference is None or not network_config.get("gate"):
+        return None
+    return Gate(reference, float(network_config["gate"]), float(network_config.get("gate_floor", 0.0)))
+
+
+def gated_predictions(network, catalog: pd.DataFrame, signature_names: list[str], device: torch.device,
+                      dtype: torch.dtype, gate: Gate | None) -> pd.DataFrame:
+    """:func:`unfoldnmf.network.supervised.predict_exposures`, then ``gate`` when there is one."""
+    exposures = predict_exposures(network, catalog, signature_names, device, dtype)
+    if gate is None:
+        return exposures
+    gated = gate.apply(exposures.to_numpy().T, catalog.to_numpy(dtype=float)).T
+    return pd.DataFrame(gated, index=exposures.index, columns=exposures.columns)
