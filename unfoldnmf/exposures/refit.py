@@ -182,11 +182,12 @@ def cohort_signatures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCo
     return np.flatnonzero(pooled[:, 0] > 0)
 
 
-def poisson_polish(signatures: np.ndarray, counts: np.ndarray, exposures: np.ndarray) -> np.ndarray:
+def poisson_polish(signatures: np.ndarray, counts: np.ndarray, exposures: np.ndarray,
+                   iterations: int = POLISH_ITERATIONS) -> np.ndarray:
     """Move least-squares exposures (K × N) to the Poisson maximum-likelihood fit on the same support.
 
     KL multiplicative updates of the exposures (numpy: the refit never needs torch), at most
-    :data:`POLISH_ITERATIONS`, stopping when the KL divergence changes by less than 1e-9 (relative)
+    ``iterations``, stopping when the KL divergence changes by less than 1e-9 (relative)
     over 25 iterations. The updates keep zero exposures at zero, so the signatures a sample was
     given stay the only ones; at convergence each sample's exposures add up to its mutation count."""
     W = np.ascontiguousarray(signatures, dtype=float)
@@ -194,7 +195,7 @@ def poisson_polish(signatures: np.ndarray, counts: np.ndarray, exposures: np.nda
     H = np.where(exposures > 0, np.maximum(exposures, 1e-3), 0.0)
     column_sums = W.sum(axis=0)[:, None] + POLISH_GUARD
     previous = _kl_divergence(X, W @ H)
-    for done in range(1, POLISH_ITERATIONS + 1):
+    for done in range(1, iterations + 1):
         H = H * (W.T @ (X / (W @ H + POLISH_GUARD))) / column_sums
         if done % POLISH_CHECK_EVERY == 0:
             current = _kl_divergence(X, W @ H)
