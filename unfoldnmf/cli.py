@@ -282,7 +282,8 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 @click.option("--signatures", type=click.Path(dir_okay=False), help="Signature table to fit (channels × K, of the catalog's kind).")
 @click.option("--cosmic", is_flag=False, flag_value="all", metavar="[NAMES]",
               help="Fit COSMIC v3.4 signatures: a comma-separated list (SBS1,SBS5) or, alone, all of them.")
-@click.option("--model", type=click.Path(dir_okay=False), help="A model.pt written by train --mode supervised (one network pass).")
+@click.option("--model", type=click.Path(dir_okay=False), help="A model.pt written by train --mode supervised (one network pass, then its gate: exact zeros "
+                   "and a Poisson fit on the signatures kept).")
 @click.option("--exclude", metavar="NAMES", help="Leave out these signatures, e.g. SBS27,SBS43.")
 @click.option("--exclude-artefacts", is_flag=True, help="Leave out COSMIC's possible sequencing artefacts (SBS27, SBS43, SBS45-60, SBS95).")
 @click.option("--method", type=click.Choice(["sparse", "nnls"]), help=f"sparse (default: {RefitConfig.method}): drop "

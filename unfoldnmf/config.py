@@ -154,7 +154,8 @@ class NetworkConfig:
         _require(self.batch_size >= 1, "network.batch_size", "must be at least 1")
         _require(self.simulated_samples >= 10, "network.simulated_samples", "must be at least 10")
         _require(self.redraws >= 1, "network.redraws", "must be at least 1")
-        _require(self.gate >= 0 and 0 <= self.gate_floor < 1, "network.gate", "gate must be >= 0 and gate_floor in [0, 1)")
+        _require(self.gate >= 0, "network.gate", "must be non-negative (0: no gate)")
+        _require(0 <= self.gate_floor < 1, "network.gate_floor", "must lie in [0, 1)")
 
 
 @dataclass

@@ -73,17 +73,31 @@ def active_set_nnls(signatures: np.ndarray, counts: np.ndarray, allowed: np.ndar
     return weights
 
 
+def gathered_columns(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's True columns of ``mask`` (m × K) first, padded to the widest row: (columns m × width,
+    filled m × width, True where a column is the row's own), so per-row systems on a subset of the
+    signatures can be stacked and solved in one batch."""
+    sizes = mask.sum(axis=1)
+    width = int(sizes.max(initial=0))
+    columns = np.argsort(~mask, axis=1, kind="stable")[:, :width]
+    return columns, np.arange(width)[None, :] < sizes[:, None]
+
+
+def scattered(values: np.ndarray, columns: np.ndarray, filled: np.ndarray, k: int, empty: float = 0.0) -> np.ndarray:
+    """The m × ``k`` array holding ``values`` (m × width) at :func:`gathered_columns`' positions, ``empty`` elsewhere."""
+    result = np.full((len(values), k), empty)
+    rows = np.broadcast_to(np.arange(len(values))[:, None], columns.shape)
+    result[rows[filled], columns[filled]] = values[filled]
+    return result
+
+
 def _passive_least_squares(gram: np.ndarray, projections: np.ndarray, passive: np.ndarray) -> np.ndarray:
     """Least-squares weights (m × K, zero outside each row's passive set) from the normal equations,
     each row's system gathered down to the largest passive set's size and solved in one batch."""
-    m, k = passive.shape
-    sizes = passive.sum(axis=1)
-    width = int(sizes.max(initial=0))
-    solution = np.zeros((m, k))
+    columns, used = gathered_columns(passive)
+    width = columns.shape[1]
     if width == 0:
-        return solution
-    columns = np.argsort(~passive, axis=1, kind="stable")[:, :width]  # each row's passive indices first
-    used = np.arange(width)[None, :] < sizes[:, None]
+        return np.zeros(passive.shape)
     systems = gram[columns[:, :, None], columns[:, None, :]] * (used[:, :, None] & used[:, None, :])
     systems += (~used)[:, :, None] * np.eye(width)
     rhs = np.take_along_axis(projections, columns, axis=1) * used
@@ -91,6 +105,4 @@ def _passive_least_squares(gram: np.ndarray, projections: np.ndarray, passive: n
         values = np.linalg.solve(systems, rhs[:, :, None])[:, :, 0]
     except np.linalg.LinAlgError:
         values = (np.linalg.pinv(systems) @ rhs[:, :, None])[:, :, 0]
-    rows = np.repeat(np.arange(m), width).reshape(m, width)
-    solution[rows[used], columns[used]] = values[used]
-    return solution
+    return scattered(values, columns, used, passive.shape[1])

@@ -2,9 +2,9 @@
 
 Each replicate counts every mutation of a sample a Poisson(1) number of times (so the total varies,
 as between sequencing runs) and refits the copy with the same method, on the candidate signatures
-of the original cohort. The
-interval of an exposure is the central ``confidence`` share of its replicates (percentile
-bootstrap); its presence is the share of replicates that gave the signature any mutations.
+of the original cohort. The interval of an exposure is the central ``confidence`` share of its
+replicates (percentile bootstrap); its presence is the share of replicates that gave the signature
+any mutations.
 """
 
 from __future__ import annotations

@@ -10,13 +10,16 @@ from scipy.optimize import nnls
 
 from ..config import RefitConfig
 from ..nmf.scores import poisson_deviance
-from .active_set import active_set_nnls
+from .active_set import active_set_nnls, gathered_columns, scattered
 
 #: Iteration cap of the Poisson polish (:func:`poisson_polish`): from the NNLS start it settles within 50
 #: (measured on the tuning cohorts: TAE equal to 4 decimals at 100 and 500 iterations, 5 × the time).
 POLISH_ITERATIONS = 100
 #: Guard in the polish's denominators and logarithms, and its convergence check's cadence.
 POLISH_GUARD, POLISH_CHECK_EVERY = 1e-30, 25
+#: Floor (in mutations) of the fitted counts in the Poisson variances of :func:`wald_statistics` and the
+#: score statistics of :func:`add_signatures`: a channel no signature of the fit reaches still counts.
+FITTED_FLOOR = 0.5
 #: Most signatures :func:`add_signatures` gives one sample from outside its cohort's set.
 MAX_ADDITIONS = 5
 #: Samples eliminated together by :func:`sparse_exposures` (its largest temporaries, in
@@ -106,19 +109,14 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
 def wald_statistics(signatures: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Wald statistic (n × K) of each signature a sample's fit uses (``weights``, n × K): weight² over
     its variance under the Poisson model, from the inverse Fisher information Wᵀdiag(1/μ)W on the
-    signatures used (μ: the fitted counts, floored at half a mutation); inf for unused signatures.
+    signatures used (μ: the fitted counts, floored at :data:`FITTED_FLOOR`); inf for unused signatures.
     A flat signature that a collinear neighbour could replace has a large variance, however large
     its weight: it is tested before a small but distinct one."""
-    used = weights > 0
-    n, k = used.shape
-    sizes = used.sum(axis=1)
-    width = int(sizes.max(initial=0))
-    statistics = np.full((n, k), np.inf)
+    columns, filled = gathered_columns(weights > 0)
+    width = columns.shape[1]
     if width == 0:
-        return statistics
-    columns = np.argsort(~used, axis=1, kind="stable")[:, :width]  # each row's used signatures first
-    filled = np.arange(width)[None, :] < sizes[:, None]
-    fitted = np.maximum(signatures @ weights.T, 0.5)  # 96 × n
+        return np.full(weights.shape, np.inf)
+    fitted = np.maximum(signatures @ weights.T, FITTED_FLOOR)  # 96 × n
     gathered = np.moveaxis(signatures[:, columns], 0, 1) * filled[:, None, :]  # n × 96 × width
     fisher = np.swapaxes(gathered / fitted.T[:, :, None], 1, 2) @ gathered + (~filled)[:, :, None] * np.eye(width)
     try:
@@ -126,9 +124,7 @@ def wald_statistics(signatures: np.ndarray, weights: np.ndarray) -> np.ndarray:
     except np.linalg.LinAlgError:  # collinear signatures in one fit: the pseudo-inverse
         variances = np.diagonal(np.linalg.pinv(fisher, hermitian=True), axis1=1, axis2=2)
     values = np.take_along_axis(weights, columns, axis=1) ** 2 / np.maximum(variances, 1e-300)
-    rows = np.repeat(np.arange(n), width).reshape(n, width)
-    statistics[rows[filled], columns[filled]] = values[filled]
-    return statistics
+    return scattered(values, columns, filled, weights.shape[1], empty=np.inf)
 
 
 def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarray, joinable: np.ndarray,
@@ -146,13 +142,14 @@ def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarr
     open_ = np.zeros((signatures.shape[1], counts.shape[1]), dtype=bool)
     open_[:, samples] = np.asarray(joinable, dtype=bool)[:, None]
     deviance = np.atleast_1d(poisson_deviance(counts, signatures @ weights))
+    squared = (signatures ** 2).T
     for _ in range(MAX_ADDITIONS):
         rows = np.flatnonzero(open_.any(axis=0))
         if not len(rows):
             break
-        fitted = np.maximum(signatures @ weights[:, rows], 0.5)
+        fitted = np.maximum(signatures @ weights[:, rows], FITTED_FLOOR)
         score = signatures.T @ (counts[:, rows] / fitted - 1.0)
-        information = np.maximum((signatures ** 2).T @ (1.0 / fitted), 1e-300)  # a zero signature has none
+        information = np.maximum(squared @ (1.0 / fitted), 1e-300)  # a zero signature has none
         statistic = np.where(open_[:, rows] & (score > 0), score ** 2 / information, -np.inf)
         pick = statistic.argmax(axis=0)
         hopeful = np.isfinite(statistic[pick, np.arange(len(rows))])

@@ -2,7 +2,8 @@
 
 The file is ``torch.save`` of a plain dict — ``format``, ``weights`` (name → tensor) and ``metadata``
 (a JSON string: architecture, channel labels, signature names and, from 2026-12-03, the reference
-signatures themselves, config, package version, training facts) — and is read with ``torch.load(weights_only=True)``, which never executes pickled code.
+signatures themselves, config, package version, training facts) — and is read with
+``torch.load(weights_only=True)``, which never executes pickled code.
 """
 
 from __future__ import annotations
