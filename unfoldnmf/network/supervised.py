@@ -95,7 +95,9 @@ def train_supervised(signatures: pd.DataFrame, config: Config | None = None, cat
     """Train an unfolded network on ``signatures`` (96 × K).
 
     With ``exposures`` (samples × K, true exposures of ``catalog``'s samples) it learns from that
-    catalog; otherwise from a simulated cohort. The network's objective and penalties come from
+    catalog; otherwise from a simulated cohort (a catalog without exposures is not used here: to learn
+    from its first-pass refit, as ``train CATALOG --mode supervised`` does, call
+    :func:`unfoldnmf.exposures.learned.train_on_catalog`). The network's objective and penalties come from
     ``config.solver``, its depth and schedule from ``config.network``. A random
     :data:`VALIDATION_SHARE` of the samples is held out, and the weights of the epoch (the untrained
     network counting as epoch 0) with the lowest held-out error are kept.
