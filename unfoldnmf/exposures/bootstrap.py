@@ -3,8 +3,11 @@
 Each replicate counts every mutation of a sample a Poisson(1) number of times (so the total varies,
 as between sequencing runs) and refits the copy with the same method, on the candidate signatures
 of the original cohort. The interval of an exposure is the central ``confidence`` share of its
-replicates (percentile bootstrap); its presence is the share of replicates that gave the signature
-any mutations.
+replicates (percentile bootstrap); for the sparse refit it is widened to hold the same share of the
+replicates' fits without the selection as well (the Poisson fit on every candidate,
+:func:`unselected_exposures`): dropping a signature moves its mutations to its neighbours, a bias
+the copies share with the estimate, and the union covers it. The presence of an exposure is the
+share of the sparse refit's replicates that gave the signature any mutations.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from tqdm import tqdm
 from ..config import RefitConfig
 from ..errors import InputError
 from ..io.tables import holds_counts
-from .refit import candidate_signatures, refit_exposures
+from .active_set import active_set_nnls
+from .refit import candidate_signatures, poisson_polish, refit_exposures
 
 
 @dataclass
 class BootstrapIntervals:
-    """Percentile intervals of exposures (K × N, in mutations) and the share of replicates keeping each."""
+    """Bootstrap intervals of exposures (K × N, in mutations) and the share of replicates keeping each."""
 
     lower: np.ndarray
     upper: np.ndarray
@@ -35,23 +39,42 @@ def resample_mutations(rng: np.random.Generator, counts: np.ndarray) -> np.ndarr
     return rng.poisson(counts).astype(float)
 
 
+def unselected_exposures(signatures: np.ndarray, counts: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Exposures (K × N) of ``counts`` (96 × N) by the Poisson fit on all ``candidates`` (indices of
+    the columns of ``signatures``, 96 × K), none dropped: the sparse refit without its selection."""
+    exposures = np.zeros((signatures.shape[1], counts.shape[1]))
+    if len(candidates):
+        chosen = signatures[:, candidates]
+        start = active_set_nnls(chosen, counts, np.ones((counts.shape[1], len(candidates)), dtype=bool))
+        exposures[candidates] = poisson_polish(chosen, counts, start.T)
+    return exposures
+
+
 def bootstrap_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig, replicates: int,
                         confidence: float = 0.95, seed: int = 0, progress: bool = False,
                         background: np.ndarray | None = None) -> BootstrapIntervals:
     """Intervals of the exposures of ``counts`` (96 × N, mutation counts) on ``signatures`` (96 × K)
     from ``replicates`` resampled copies refitted with ``refit`` (and ``background``, see
-    :func:`unfoldnmf.exposures.refit.sparse_exposures`); the same ``seed`` gives the same intervals."""
+    :func:`unfoldnmf.exposures.refit.sparse_exposures`); the same ``seed`` gives the same intervals.
+    With the sparse method each interval also holds the ``confidence`` share of the copies' fits on
+    every candidate (:func:`unselected_exposures`)."""
     if not holds_counts(counts):
         raise InputError("--bootstrap resamples mutations: the catalog must hold whole counts, not proportions")
     rng = np.random.default_rng(seed)
     candidates = None if refit.method == "nnls" else candidate_signatures(signatures, counts, refit, background)
     draws = np.empty((replicates, signatures.shape[1], counts.shape[1]))
+    unselected = np.empty_like(draws) if candidates is not None else None
     for replicate in tqdm(range(replicates), desc="bootstrap", unit="replicate", disable=None if progress else True,
                           leave=False):
-        draws[replicate] = refit_exposures(signatures, resample_mutations(rng, counts), refit, candidates=candidates,
-                                           background=background)
+        copy = resample_mutations(rng, counts)
+        draws[replicate] = refit_exposures(signatures, copy, refit, candidates=candidates, background=background)
+        if unselected is not None:
+            unselected[replicate] = unselected_exposures(signatures, copy, candidates)
     tail = (1.0 - confidence) / 2
     lower, upper = np.quantile(draws, [tail, 1.0 - tail], axis=0)
+    if unselected is not None:
+        free_lower, free_upper = np.quantile(unselected, [tail, 1.0 - tail], axis=0)
+        lower, upper = np.minimum(lower, free_lower), np.maximum(upper, free_upper)
     return BootstrapIntervals(lower=lower, upper=upper, presence=(draws > 0).mean(axis=0))
 
 
