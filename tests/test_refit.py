@@ -242,7 +242,7 @@ def test_a_deep_sample_gains_a_signature_its_cohort_lacks_and_a_shallow_one_does
     counts, signatures = catalog.to_numpy(), reference.to_numpy()
     config = RefitConfig()
     tobacco = reference.columns.get_loc("SBS4")
-    assert tobacco not in refit_module.cohort_signatures(signatures, counts, config, _background_of(reference))
+    assert tobacco not in refit_module.cohort_choice(signatures, counts, config, _background_of(reference)).candidates
     exposures = refit_module.refit_exposures(signatures, counts, config, background=_background_of(reference))
     assert exposures[tobacco, 100] > 0.2 * 10000 and exposures[tobacco, 101] == 0
     without = refit_module.refit_exposures(signatures, counts, RefitConfig(addition_deviance_gain=1e12),
@@ -252,3 +252,24 @@ def test_a_deep_sample_gains_a_signature_its_cohort_lacks_and_a_shallow_one_does
 
 def _background_of(reference):
     return reference.columns.isin(RefitConfig().background)
+
+
+def test_a_cohorts_major_signatures_stay_in_more_of_its_shallow_samples():
+    """Two flat signatures (SBS40a, SBS3) carry 70 % of every sample's 100 mutations: as the cohort's
+    major signatures (background, gain 12 instead of 25) they stay in more samples than under the plain
+    rule and the exposures come closer to the truth (mean TAE 0.39 against 0.46), with no signature the
+    cohort lacks."""
+    reference = cosmic_signatures()
+    names = ["SBS40a", "SBS3", "SBS2", "SBS13"]
+    rng = np.random.default_rng(5)
+    truth = np.stack([np.r_[0.4, 0.3, rng.dirichlet(np.ones(2)) * 0.3] for _ in range(200)])
+    spectra = reference[names].to_numpy() @ truth.T
+    catalog = pd.DataFrame(np.stack([rng.multinomial(100, p / p.sum()) for p in spectra.T], axis=1).astype(float),
+                           index=reference.index)
+    results = {}
+    for label, refit in (("cohort", RefitConfig()), ("plain", RefitConfig(cohort_background_share=None))):
+        found = fit_signatures(catalog, reference, refit)
+        assert set(found.columns[found.gt(0).any()]) <= set(names)
+        tae = np.abs(found[names].to_numpy() / 100 - truth).sum(axis=1).mean() / 2
+        results[label] = ((found[["SBS40a", "SBS3"]] > 0).to_numpy().mean(), tae)
+    assert results["cohort"][0] > results["plain"][0] and results["cohort"][1] < results["plain"][1] - 0.03

@@ -22,7 +22,7 @@ from ..config import RefitConfig
 from ..errors import InputError
 from ..io.tables import holds_counts
 from .active_set import active_set_nnls
-from .refit import candidate_signatures, poisson_polish, refit_exposures
+from .refit import cohort_choice, poisson_polish, refit_exposures
 
 
 @dataclass
@@ -61,15 +61,15 @@ def bootstrap_exposures(signatures: np.ndarray, counts: np.ndarray, refit: Refit
     if not holds_counts(counts):
         raise InputError("--bootstrap resamples mutations: the catalog must hold whole counts, not proportions")
     rng = np.random.default_rng(seed)
-    candidates = None if refit.method == "nnls" else candidate_signatures(signatures, counts, refit, background)
+    cohort = None if refit.method == "nnls" else cohort_choice(signatures, counts, refit, background)
     draws = np.empty((replicates, signatures.shape[1], counts.shape[1]))
-    unselected = np.empty_like(draws) if candidates is not None else None
+    unselected = np.empty_like(draws) if cohort is not None else None
     for replicate in tqdm(range(replicates), desc="bootstrap", unit="replicate", disable=None if progress else True,
                           leave=False):
         copy = resample_mutations(rng, counts)
-        draws[replicate] = refit_exposures(signatures, copy, refit, candidates=candidates, background=background)
+        draws[replicate] = refit_exposures(signatures, copy, refit, cohort=cohort, background=background)
         if unselected is not None:
-            unselected[replicate] = unselected_exposures(signatures, copy, candidates)
+            unselected[replicate] = unselected_exposures(signatures, copy, cohort.candidates)
     tail = (1.0 - confidence) / 2
     lower, upper = np.quantile(draws, [tail, 1.0 - tail], axis=0)
     if unselected is not None:

@@ -3,6 +3,7 @@ signatures it needs (backward elimination, then forward steps from outside the c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -42,7 +43,7 @@ def dispersion(deviance: np.ndarray, channels: int, signatures: np.ndarray) -> n
 
 
 def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
-                     background: np.ndarray | None = None) -> np.ndarray:
+                     background: np.ndarray | None = None, background_gains: np.ndarray | None = None) -> np.ndarray:
     """Backward elimination, every sample of ``counts`` (96 × N) at once: starting from NNLS on all
     signatures (96 × K), repeatedly drop the least significant signature (the smallest Wald
     statistic, :func:`wald_statistics`) while refitting without it raises the Poisson deviance of
@@ -52,9 +53,9 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     the signatures fits exactly (another signature version, an artefact) is not explained with extra
     signatures, however many mutations it has. ``background`` (K, bool) marks signatures nearly every
     tumour carries (clock-like SBS1, SBS5): they are tested last, once the others are settled, and
-    dropped only while that costs less than ``refit.background_deviance_gain`` × the dispersion (a
-    signature that comes back as one of them goes sends the sample back to testing the others).
-    Returns exposures (K × N) in mutations.
+    dropped only while that costs less than their gain × the dispersion: ``background_gains`` (K),
+    by default ``refit.background_deviance_gain`` for all (a signature that comes back as one of them
+    goes sends the sample back to testing the others). Returns exposures (K × N) in mutations.
 
     Each trial refits by NNLS on every signature not yet dropped, so a signature the first NNLS
     left at zero (collinear flat signatures share a spectrum's flat part arbitrarily) comes back
@@ -62,10 +63,12 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     from the current fit), in chunks of :data:`ELIMINATION_CHUNK` samples."""
     if counts.shape[1] > ELIMINATION_CHUNK:
         chunks = range(0, counts.shape[1], ELIMINATION_CHUNK)
-        return np.concatenate([sparse_exposures(signatures, counts[:, start:start + ELIMINATION_CHUNK], refit, background)
-                               for start in chunks], axis=1)
+        return np.concatenate([sparse_exposures(signatures, counts[:, start:start + ELIMINATION_CHUNK], refit, background,
+                                                background_gains) for start in chunks], axis=1)
     channels, k = signatures.shape
     background = np.zeros(k, dtype=bool) if background is None else np.asarray(background, dtype=bool)
+    if background_gains is None:
+        background_gains = np.full(k, refit.background_deviance_gain)
     exposures = np.zeros((k, counts.shape[1]))
     samples = np.flatnonzero(counts.any(axis=0))
     if not len(samples):
@@ -92,7 +95,7 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
         trial_weights = active_set_nnls(signatures, X[:, rows], trial, start)
         trial_deviance = np.atleast_1d(poisson_deviance(X[:, rows], signatures @ trial_weights.T))
         scale = dispersion(deviance[rows], channels, active[rows].sum(axis=1)) if refit.scale_by_dispersion else 1.0
-        gain = np.where(on_background[rows], refit.background_deviance_gain, refit.min_deviance_gain)
+        gain = np.where(on_background[rows], background_gains[drop], refit.min_deviance_gain)
         accepted = trial_deviance - deviance[rows] < gain * scale
         dropped, kept = rows[accepted], rows[~accepted]
         entered = ((trial_weights[accepted] > 0) & ~active[dropped] & ~background).any(axis=1)
@@ -171,12 +174,29 @@ def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarr
     return weights
 
 
-def cohort_signatures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
-                      background: np.ndarray | None = None) -> np.ndarray:
-    """Indices of the signatures the cohort as a whole needs: the sparse refit of the pooled catalog
-    (all samples' counts added up), where signatures of a few samples still leave a clear trace."""
-    pooled = sparse_exposures(signatures, counts.sum(axis=1, keepdims=True), refit, background)
-    return np.flatnonzero(pooled[:, 0] > 0)
+@dataclass(frozen=True)
+class CohortChoice:
+    """What the pooled cohort (all samples' counts added up, where signatures of a few samples still
+    leave a clear trace) tells the per-sample refit: ``candidates``, the indices of the signatures a
+    sample may get, and ``major`` (K, bool), those carrying at least ``refit.cohort_background_share``
+    of the pooled cohort's mutations, which join the background of shallow samples."""
+
+    candidates: np.ndarray
+    major: np.ndarray
+
+
+def cohort_choice(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
+                  background: np.ndarray | None = None) -> CohortChoice:
+    """The :class:`CohortChoice` of ``counts`` (96 × N) from the sparse refit of the pooled catalog:
+    its signatures are the candidates with ``refit.cohort_preselect`` (else all of them are)."""
+    k = signatures.shape[1]
+    if not refit.cohort_preselect and refit.cohort_background_share is None:
+        return CohortChoice(np.arange(k), np.zeros(k, dtype=bool))
+    pooled = sparse_exposures(signatures, counts.sum(axis=1, keepdims=True), refit, background)[:, 0]
+    share = pooled / max(pooled.sum(), 1e-300)
+    major = (share >= refit.cohort_background_share if refit.cohort_background_share is not None
+             else np.zeros(k, dtype=bool))
+    return CohortChoice(np.flatnonzero(pooled > 0) if refit.cohort_preselect else np.arange(k), major)
 
 
 def poisson_polish(signatures: np.ndarray, counts: np.ndarray, exposures: np.ndarray,
@@ -212,38 +232,38 @@ def _whole(task: Callable[[np.ndarray], np.ndarray], counts: np.ndarray) -> np.n
     return task(counts)
 
 
-def candidate_signatures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
-                         background: np.ndarray | None = None) -> np.ndarray:
-    """Indices of the signatures the sparse refit may give to a sample of ``counts``: those the cohort
-    needs (:func:`cohort_signatures`) with ``refit.cohort_preselect``, else all of them."""
-    if not refit.cohort_preselect:
-        return np.arange(signatures.shape[1])
-    return cohort_signatures(signatures, counts, refit, background)
-
-
 def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
                     per_sample: Callable[[Callable[[np.ndarray], np.ndarray], np.ndarray], np.ndarray] = _whole,
-                    candidates: np.ndarray | None = None, background: np.ndarray | None = None) -> np.ndarray:
+                    cohort: CohortChoice | None = None, background: np.ndarray | None = None) -> np.ndarray:
     """Exposures (K × N) by the configured method: ``sparse`` (backward elimination among the
-    signatures the cohort needs, forward steps from the others (:func:`add_signatures`), then the
-    Poisson fit on the signatures kept) or ``nnls`` (plain non-negative least squares).
+    signatures the cohort needs (in samples with fewer than ``refit.cohort_background_depth``
+    mutations, its major signatures join the background with gain ``refit.cohort_background_gain``:
+    there a sample's own counts hardly tell flat signatures apart, and the cohort is the better
+    guess), forward steps from the others (:func:`add_signatures`), then
+    the Poisson fit on the signatures kept) or ``nnls`` (plain non-negative least squares).
 
     ``per_sample(task, counts)`` runs the per-sample part over the sample columns, e.g. split among
     processes (:func:`unfoldnmf.hpc.distributed.by_columns`); the cohort's signatures and the Poisson
-    fit always see every sample at once, so the result does not depend on the split. ``candidates``
-    (indices) replaces :func:`candidate_signatures`, e.g. to refit resampled copies of a cohort on
-    the original cohort's candidates. ``background`` (K, bool): see :func:`sparse_exposures`."""
+    fit always see every sample at once, so the result does not depend on the split. ``cohort``
+    replaces :func:`cohort_choice`, e.g. to refit resampled copies of a cohort as the original
+    cohort. ``background`` (K, bool): see :func:`sparse_exposures`; the signatures in it keep
+    ``refit.background_deviance_gain``."""
     if refit.method == "nnls":
         return per_sample(lambda part: nnls_exposures(signatures, part), counts)
     k = signatures.shape[1]
     background = np.zeros(k, dtype=bool) if background is None else np.asarray(background, dtype=bool)
-    chosen = candidate_signatures(signatures, counts, refit, background) if candidates is None else candidates
+    cohort = cohort_choice(signatures, counts, refit, background) if cohort is None else cohort
+    chosen = cohort.candidates
     joinable = ~np.isin(np.arange(k), chosen)
+    gains = np.where(background, refit.background_deviance_gain, refit.cohort_background_gain)
 
     def fit_part(part: np.ndarray) -> np.ndarray:
         weights = np.zeros((k, part.shape[1]))
-        if len(chosen):
-            weights[chosen] = sparse_exposures(signatures[:, chosen], part, refit, background[chosen])
+        shallow = part.sum(axis=0) < refit.cohort_background_depth
+        for columns, extra in ((shallow, cohort.major), (~shallow, False)):
+            if len(chosen) and columns.any():
+                weights[np.ix_(chosen, columns)] = sparse_exposures(signatures[:, chosen], part[:, columns], refit,
+                                                                    (background | extra)[chosen], gains[chosen])
         return add_signatures(signatures, part, weights, joinable, refit) if joinable.any() else weights
 
     support = per_sample(fit_part, counts)
