@@ -188,7 +188,8 @@ def main() -> int:
     methods = {
         "NNLS": lambda c, r: fit_signatures(c, r, RefitConfig(method="nnls")),
         "fixed gain 6, no dispersion, no cohort step": lambda c, r: fit_signatures(
-            c, r, RefitConfig(min_deviance_gain=6.0, scale_by_dispersion=False, cohort_preselect=False)),
+            c, r, RefitConfig(min_deviance_gain=6.0, scale_by_dispersion=False, cohort_preselect=False,
+                              cohort_background_share=None)),
         "unfoldnmf fit (default)": lambda c, r: fit_signatures(c, r),
         "default without background": lambda c, r: fit_signatures(c, r, RefitConfig(background=[])),
     }
