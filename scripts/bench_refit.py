@@ -17,7 +17,8 @@ one cohort); ``--pooled`` fits all cohorts of a depth in one call (the protocol 
 
 Methods: plain NNLS (the baseline), the sparse refit with a fixed deviance gain of 6 and neither
 dispersion scaling nor cohort step (the rule's settings before 2026-11-28), the default
-refit (``fit --cosmic``) with and without its background signatures (SBS1, SBS5), the unfolded network trained
+refit (``fit --cosmic``) with and without its background signatures (SBS1, SBS5) and without the cohort
+background of shallow samples, the unfolded network trained
 as a user trains it (``train CATALOG --mode supervised --signatures COSMIC`` with default settings on each
 cohort's catalog, then ``fit --model``; its samples/s include the training), and SigProfilerAssignment when
 ``--spa-python`` names the Python of a venv holding it (``--spa-driver``: its driver, by default
@@ -175,6 +176,7 @@ def main() -> int:
     parser.add_argument("--datasets", choices=["tune", "test", "all", "tissue"], default="test")
     parser.add_argument("--samples", type=int, default=100, help="samples per cohort")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--depths", type=int, nargs="+", default=list(DEPTHS), help="mutations per sample")
     parser.add_argument("--grid", action="store_true", help="also the refit settings around the default, background gains included (how it was tuned)")
     parser.add_argument("--network", action="store_true", help="also the supervised network (trains first)")
     parser.add_argument("--pooled", action="store_true", help="fit all cohorts of a depth in one call")
@@ -192,6 +194,7 @@ def main() -> int:
                               cohort_background_share=None)),
         "unfoldnmf fit (default)": lambda c, r: fit_signatures(c, r),
         "default without background": lambda c, r: fit_signatures(c, r, RefitConfig(background=[])),
+        "default without the cohort background": lambda c, r: fit_signatures(c, r, RefitConfig(cohort_background_share=None)),
     }
     if args.grid:
         for gain in (0.0, 2.0, 8.0, 10.0, 16.0, 25.0):
@@ -211,7 +214,7 @@ def main() -> int:
     if args.spa_python:
         methods["SigProfilerAssignment"] = spa_runner(args.spa_python, args.spa_driver)
     rows, notes = [], []
-    for depth in DEPTHS:
+    for depth in args.depths:
         cohorts = [tissue_cohort(reference, name, depth, args.samples, args.seed) if args.datasets == "tissue"
                    else cohort(args.data / f"{name}.sp", depth, args.samples, args.seed) for name in names]
         catalog = pd.concat([c for c, _ in cohorts], axis=1)
