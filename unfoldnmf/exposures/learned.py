@@ -12,8 +12,8 @@ import torch
 from ..config import Config
 from ..errors import InputError
 from ..network.supervised import SupervisedFit, predict_exposures, train_supervised
+from ..nmf.updates import update_h_kl
 from .fit import fit_signatures
-from .refit import poisson_polish
 
 #: Depths (mutations per sample) at which :func:`first_pass_cohort` redraws each sample's shares.
 TRAINING_DEPTHS = (50, 100, 300, 1000, 3000, 10000, 50000)
@@ -22,6 +22,8 @@ FIRST_PASS_SAMPLES = 2500
 #: KL iterations of the gate's Poisson fit: from the network's exposures 25 give the TAE of 100 to
 #: 0.001 (SynSig tuning cohorts, 100 / 2 000 / 50 000 mutations) in a quarter of the time.
 GATE_ITERATIONS = 25
+#: Samples per chunk of the gate's Poisson fit, and the smallest exposure it starts a kept signature at.
+GATE_CHUNK, GATE_START_FLOOR = 16384, 1e-3
 
 
 def first_pass_cohort(signatures: pd.DataFrame, catalog: pd.DataFrame,
@@ -71,13 +73,27 @@ class Gate:
     share: float
     floor: float
 
-    def apply(self, exposures: np.ndarray, counts: np.ndarray) -> np.ndarray:
-        """Gated exposures (K × N) of network ``exposures`` (K × N) of ``counts`` (96 × N)."""
+    def apply(self, exposures: np.ndarray, counts: np.ndarray, device: torch.device = torch.device("cpu"),
+              dtype: torch.dtype = torch.float64) -> np.ndarray:
+        """Gated exposures (K × N) of network ``exposures`` (K × N) of ``counts`` (96 × N); the Poisson
+        fit (:data:`GATE_ITERATIONS` KL steps, zeros stay zero) runs in torch on ``device`` and ``dtype``,
+        :data:`GATE_CHUNK` samples at a time."""
         totals = counts.sum(axis=0, keepdims=True)
         shares = exposures / np.maximum(exposures.sum(axis=0, keepdims=True), 1e-300)
         threshold = np.maximum(self.share / np.sqrt(np.maximum(totals, 1.0)), self.floor)
-        keep = (shares >= threshold) | (shares == shares.max(axis=0, keepdims=True))
-        return poisson_polish(self.signatures, counts, np.where(keep & (totals > 0), exposures, 0.0), GATE_ITERATIONS)
+        keep = ((shares >= threshold) | (shares == shares.max(axis=0, keepdims=True))) & (totals > 0) & (exposures > 0)
+        start = np.where(keep, np.maximum(exposures, GATE_START_FLOOR), 0.0)
+        W = torch.tensor(self.signatures, dtype=dtype, device=device)
+        gated = np.empty_like(start)
+        with torch.no_grad():
+            for first in range(0, counts.shape[1], GATE_CHUNK):
+                columns = slice(first, first + GATE_CHUNK)
+                X = torch.tensor(counts[:, columns], dtype=dtype, device=device)
+                H = torch.tensor(start[:, columns], dtype=dtype, device=device)
+                for _ in range(GATE_ITERATIONS):
+                    H = update_h_kl(X, W, H)
+                gated[:, columns] = H.cpu().double().numpy()
+        return gated
 
 
 def model_gate(reference: np.ndarray | None, network_config: dict) -> Gate | None:
@@ -94,5 +110,5 @@ def gated_predictions(network, catalog: pd.DataFrame, signature_names: list[str]
     exposures = predict_exposures(network, catalog, signature_names, device, dtype)
     if gate is None:
         return exposures
-    gated = gate.apply(exposures.to_numpy().T, catalog.to_numpy(dtype=float)).T
+    gated = gate.apply(exposures.to_numpy().T, catalog.to_numpy(dtype=float), device, dtype).T
     return pd.DataFrame(gated, index=exposures.index, columns=exposures.columns)
