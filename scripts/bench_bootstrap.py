@@ -2,8 +2,8 @@
 true exposure, by the signature's share of the sample, for the default sparse refit and for NNLS.
 
 Each cohort: 100 samples of 6 COSMIC v3.4 signatures (SBS1, SBS2, SBS5, SBS13, SBS18, SBS40a), 3 per
-sample, log-normal totals around the median given; 100 copies, seed 1 (as tests/test_bootstrap.py,
-whose cohort is the first row).
+sample, log-normal totals around the median given; 100 copies, seed 1, SBS1 and SBS5 as background
+(as `fit --bootstrap`; tests/test_bootstrap.py's cohort is the first row).
 
     python scripts/bench_bootstrap.py [--replicates 100]
 """
@@ -44,7 +44,9 @@ def main() -> None:
                    "present": H > 0, "absent": H == 0}
         for method in ("sparse", "nnls"):
             tick = time.perf_counter()
-            intervals = bootstrap_exposures(W, X, RefitConfig(method=method), replicates=args.replicates, seed=1)
+            refit = RefitConfig(method=method)
+            intervals = bootstrap_exposures(W, X, refit, replicates=args.replicates, seed=1,
+                                            background=signatures.columns.isin(refit.background))
             seconds = time.perf_counter() - tick
             rows.append({"seed": seed, "median mutations": median, "method": method,
                          **{name: coverage(intervals.lower, intervals.upper, H, mask) for name, mask in classes.items()},

@@ -273,3 +273,22 @@ def test_a_cohorts_major_signatures_stay_in_more_of_its_shallow_samples():
         tae = np.abs(found[names].to_numpy() / 100 - truth).sum(axis=1).mean() / 2
         results[label] = ((found[["SBS40a", "SBS3"]] > 0).to_numpy().mean(), tae)
     assert results["cohort"][0] > results["plain"][0] and results["cohort"][1] < results["plain"][1] - 0.03
+
+
+def test_the_cohort_background_leaves_deep_samples_alone():
+    """Half the samples at 100 mutations, half at 1 500: only the shallow ones change (applied at every
+    depth, the rule changes 4 supports of the deep ones here)."""
+    reference = cosmic_signatures()
+    names = ["SBS40a", "SBS3", "SBS2", "SBS13"]
+    rng = np.random.default_rng(8)
+    truth = np.stack([np.r_[0.4, 0.3, rng.dirichlet(np.ones(2)) * 0.3] for _ in range(60)])
+    spectra = reference[names].to_numpy() @ truth.T
+    depths = np.where(np.arange(60) % 2 == 0, 100, 1500)
+    counts = np.stack([rng.multinomial(d, p / p.sum()) for d, p in zip(depths, spectra.T)], axis=1).astype(float)
+    W, plain = reference.to_numpy(), RefitConfig(cohort_background_share=None)
+    with_it, without = refit_module.refit_exposures(W, counts, RefitConfig()), refit_module.refit_exposures(W, counts, plain)
+    deep = depths >= RefitConfig().cohort_background_depth
+    np.testing.assert_array_equal(with_it[:, deep], without[:, deep])
+    assert not np.array_equal(with_it[:, ~deep] > 0, without[:, ~deep] > 0)
+    everywhere = refit_module.refit_exposures(W, counts, RefitConfig(cohort_background_depth=1e12))
+    assert ((everywhere[:, deep] > 0) != (without[:, deep] > 0)).sum() == 4

@@ -1,8 +1,10 @@
 """Per-sample uncertainty of refitted exposures: a bootstrap over each sample's mutations.
 
 Each replicate counts every mutation of a sample a Poisson(1) number of times (so the total varies,
-as between sequencing runs) and refits the copy with the same method, on the candidate signatures
-of the original cohort. The interval of an exposure is the central ``confidence`` share of its
+as between sequencing runs) and refits the copy with the same method, as a sample of the original
+cohort (its candidates and major signatures, :class:`unfoldnmf.exposures.refit.CohortChoice`; the
+shallow-sample rule goes by the copy's own total, so near its limit copies may differ in rule and
+the interval widens). The interval of an exposure is the central ``confidence`` share of its
 replicates (percentile bootstrap); for the sparse refit it is widened to hold the same share of the
 replicates' fits without the selection as well (the Poisson fit on every candidate,
 :func:`unselected_exposures`): dropping a signature moves its mutations to its neighbours, a bias
@@ -80,8 +82,9 @@ def bootstrap_exposures(signatures: np.ndarray, counts: np.ndarray, refit: Refit
 
 def intervals_table(exposures: pd.DataFrame, intervals: BootstrapIntervals) -> pd.DataFrame:
     """Long table indexed by ``Samples``, columns ``Signature, Exposure, Lower, Upper, Presence``, for
-    the pairs that have mutations in the fit or in any replicate (the others are 0 throughout), in
-    the order of ``exposures`` (samples × K)."""
+    the pairs that have mutations in the fit or in any sparse replicate (the others have Presence 0
+    and Lower 0; their Upper may be positive, from the fits without the selection), in the order of
+    ``exposures`` (samples × K)."""
     samples, signatures = exposures.index, exposures.columns
     sample_index, signature_index = np.nonzero((exposures.to_numpy() > 0) | (intervals.presence.T > 0))
     return pd.DataFrame({

@@ -10,6 +10,7 @@ import numpy as np
 from scipy.optimize import nnls
 
 from ..config import RefitConfig
+from ..io.tables import holds_counts
 from ..nmf.scores import poisson_deviance
 from .active_set import active_set_nnls, gathered_columns, scattered
 
@@ -178,8 +179,9 @@ def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarr
 class CohortChoice:
     """What the pooled cohort (all samples' counts added up, where signatures of a few samples still
     leave a clear trace) tells the per-sample refit: ``candidates``, the indices of the signatures a
-    sample may get, and ``major`` (K, bool), those carrying at least ``refit.cohort_background_share``
-    of the pooled cohort's mutations, which join the background of shallow samples."""
+    sample may get, and ``major`` (K, bool), those whose weight in the pooled sparse refit (NNLS of the
+    summed counts, so deep samples weigh most) is at least ``refit.cohort_background_share`` of the
+    total; they join the background of shallow samples."""
 
     candidates: np.ndarray
     major: np.ndarray
@@ -237,7 +239,7 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
                     cohort: CohortChoice | None = None, background: np.ndarray | None = None) -> np.ndarray:
     """Exposures (K × N) by the configured method: ``sparse`` (backward elimination among the
     signatures the cohort needs (in samples with fewer than ``refit.cohort_background_depth``
-    mutations, its major signatures join the background with gain ``refit.cohort_background_gain``:
+    mutations, in catalogs of whole counts, its major signatures join the background with gain ``refit.cohort_background_gain``:
     there a sample's own counts hardly tell flat signatures apart, and the cohort is the better
     guess), forward steps from the others (:func:`add_signatures`), then
     the Poisson fit on the signatures kept) or ``nnls`` (plain non-negative least squares).
@@ -256,10 +258,11 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
     chosen = cohort.candidates
     joinable = ~np.isin(np.arange(k), chosen)
     gains = np.where(background, refit.background_deviance_gain, refit.cohort_background_gain)
+    whole_counts = holds_counts(counts)  # proportions or rates have no depth: no shallow samples
 
     def fit_part(part: np.ndarray) -> np.ndarray:
         weights = np.zeros((k, part.shape[1]))
-        shallow = part.sum(axis=0) < refit.cohort_background_depth
+        shallow = (part.sum(axis=0) < refit.cohort_background_depth) & whole_counts
         for columns, extra in ((shallow, cohort.major), (~shallow, False)):
             if len(chosen) and columns.any():
                 weights[np.ix_(chosen, columns)] = sparse_exposures(signatures[:, chosen], part[:, columns], refit,
