@@ -294,10 +294,13 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 @click.option("--background", metavar="NAMES|none",
               help="Sparse refit: background signatures, tested last and dropped only if that costs less than "
                    "refit.background_deviance_gain times the over-dispersion; none: no background (default "
-                   f"{','.join(RefitConfig().background)}; names not among the fitted signatures are ignored).")
+                   f"{','.join(RefitConfig().background)}; names not among the fitted signatures are ignored). Samples "
+                   "under refit.cohort_background_depth mutations also get the cohort's major signatures "
+                   "(refit.cohort_background_share of it) as background, with refit.cohort_background_gain.")
 @_shared.cosmic
 @click.option("--bootstrap", type=click.IntRange(min=0), default=0, metavar="N",
-              help="Also write exposures_bootstrap.tsv: intervals from N resampled copies of each sample (e.g. 100).")
+              help="Also write exposures_bootstrap.tsv: intervals from N resampled copies of each sample (e.g. 100), "
+                   "each refitted with and without the sparse refit's selection.")
 @click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
               show_default=True, help="Coverage of the --bootstrap intervals.")
 @click.option("--seed", type=int, help="Random seed of --bootstrap; the same seed gives the same intervals.")

@@ -14,6 +14,7 @@ from ..errors import InputError
 from ..network.supervised import SupervisedFit, predict_exposures, train_supervised
 from ..nmf.updates import update_h_kl
 from .fit import fit_signatures
+from .refit import POLISH_START_FLOOR
 
 #: Depths (mutations per sample) at which :func:`first_pass_cohort` redraws each sample's shares.
 TRAINING_DEPTHS = (50, 100, 300, 1000, 3000, 10000, 50000)
@@ -22,8 +23,8 @@ FIRST_PASS_SAMPLES = 2500
 #: KL iterations of the gate's Poisson fit: from the network's exposures 25 give the TAE of 100 to
 #: 0.001 (SynSig tuning cohorts, 100 / 2 000 / 50 000 mutations) in a quarter of the time.
 GATE_ITERATIONS = 25
-#: Samples per chunk of the gate's Poisson fit, and the smallest exposure it starts a kept signature at.
-GATE_CHUNK, GATE_START_FLOOR = 16384, 1e-3
+#: Samples per chunk of the gate's Poisson fit.
+GATE_CHUNK = 16384
 
 
 def first_pass_cohort(signatures: pd.DataFrame, catalog: pd.DataFrame,
@@ -82,7 +83,7 @@ class Gate:
         shares = exposures / np.maximum(exposures.sum(axis=0, keepdims=True), 1e-300)
         threshold = np.maximum(self.share / np.sqrt(np.maximum(totals, 1.0)), self.floor)
         keep = ((shares >= threshold) | (shares == shares.max(axis=0, keepdims=True))) & (totals > 0) & (exposures > 0)
-        start = np.where(keep, np.maximum(exposures, GATE_START_FLOOR), 0.0)
+        start = np.where(keep, np.maximum(exposures, POLISH_START_FLOOR), 0.0)
         W = torch.tensor(self.signatures, dtype=dtype, device=device)
         gated = np.empty_like(start)
         with torch.no_grad():

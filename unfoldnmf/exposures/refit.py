@@ -19,6 +19,8 @@ from .active_set import active_set_nnls, gathered_columns, scattered
 POLISH_ITERATIONS = 100
 #: Guard in the polish's denominators and logarithms, and its convergence check's cadence.
 POLISH_GUARD, POLISH_CHECK_EVERY = 1e-30, 25
+#: Smallest exposure a kept signature starts the polish at (a multiplicative update never leaves 0).
+POLISH_START_FLOOR = 1e-3
 #: Floor (in mutations) of the fitted counts in the Poisson variances of :func:`wald_statistics` and the
 #: score statistics of :func:`add_signatures`: a channel no signature of the fit reaches still counts.
 FITTED_FLOOR = 0.5
@@ -211,7 +213,7 @@ def poisson_polish(signatures: np.ndarray, counts: np.ndarray, exposures: np.nda
     given stay the only ones; at convergence each sample's exposures add up to its mutation count."""
     W = np.ascontiguousarray(signatures, dtype=float)
     X = np.asarray(counts, dtype=float)
-    H = np.where(exposures > 0, np.maximum(exposures, 1e-3), 0.0)
+    H = np.where(exposures > 0, np.maximum(exposures, POLISH_START_FLOOR), 0.0)
     column_sums = W.sum(axis=0)[:, None] + POLISH_GUARD
     previous = _kl_divergence(X, W @ H)
     for done in range(1, iterations + 1):
@@ -238,11 +240,11 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
                     per_sample: Callable[[Callable[[np.ndarray], np.ndarray], np.ndarray], np.ndarray] = _whole,
                     cohort: CohortChoice | None = None, background: np.ndarray | None = None) -> np.ndarray:
     """Exposures (K × N) by the configured method: ``sparse`` (backward elimination among the
-    signatures the cohort needs (in samples with fewer than ``refit.cohort_background_depth``
-    mutations, in catalogs of whole counts, its major signatures join the background with gain ``refit.cohort_background_gain``:
-    there a sample's own counts hardly tell flat signatures apart, and the cohort is the better
-    guess), forward steps from the others (:func:`add_signatures`), then
-    the Poisson fit on the signatures kept) or ``nnls`` (plain non-negative least squares).
+    signatures the cohort needs, forward steps from the others (:func:`add_signatures`), then the
+    Poisson fit on the signatures kept) or ``nnls`` (plain non-negative least squares). In samples
+    with fewer than ``refit.cohort_background_depth`` mutations (catalogs of whole counts only) the
+    cohort's major signatures join the background, with gain ``refit.cohort_background_gain``: there
+    a sample's own counts hardly tell flat signatures apart, and the cohort is the better guess.
 
     ``per_sample(task, counts)`` runs the per-sample part over the sample columns, e.g. split among
     processes (:func:`unfoldnmf.hpc.distributed.by_columns`); the cohort's signatures and the Poisson
