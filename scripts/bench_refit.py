@@ -161,12 +161,12 @@ def network_runner():
         tick = time.perf_counter()
         fit = train_on_catalog(reference, counts, config)
         trained = time.perf_counter()
-        gate = model_gate(reference.to_numpy(), asdict(config.network))
-        found = gated_predictions(fit.network, counts, list(reference.columns), torch.device("cpu"), dtype, gate)
-        print(f"    network: trained in {trained - tick:.1f} s (best epoch {fit.info['best_epoch']}, held-out loss "
+        gate = model_gate(fit.signatures.to_numpy(), asdict(config.network))
+        found = gated_predictions(fit.network, counts, list(fit.signatures.columns), torch.device("cpu"), dtype, gate)
+        print(f"    network: {fit.signatures.shape[1]} signatures, trained in {trained - tick:.1f} s (best epoch {fit.info['best_epoch']}, held-out loss "
               f"{fit.info['held_out_loss']:.3f}, untrained {fit.info['held_out_loss_untrained']:.3f}); predicted "
               f"{counts.shape[1] / (time.perf_counter() - trained):.0f} samples/s", file=sys.stderr)
-        return found
+        return found.reindex(columns=reference.columns, fill_value=0.0)
     return run
 
 

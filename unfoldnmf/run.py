@@ -215,8 +215,8 @@ def _train_supervised(catalog, output, config, force, progress, signatures, expo
         fit = _trained_network(sigs, config, table, truth, progress)
         inputs = {"catalog": None if catalog is None else str(catalog), "signatures": str(signatures),
                   "exposures": str(exposures) if exposures else None}
-        save_model(directory / "model.pt", fit.network, list(sigs.index), list(sigs.columns), config.to_dict(), fit.info,
-                   sigs.to_numpy(dtype=float))
+        save_model(directory / "model.pt", fit.network, list(fit.signatures.index), list(fit.signatures.columns),
+                   config.to_dict(), fit.info, fit.signatures.to_numpy(dtype=float))
         if table is not None:
             write_atomic(directory / "exposures.tsv", exposures_text(_network_exposures(fit, table, config)))
         write_json(directory / "run.json", provenance(config, {"mode": "supervised", **fit.info}, inputs))

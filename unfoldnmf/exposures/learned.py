@@ -28,16 +28,21 @@ GATE_CHUNK = 16384
 
 
 def first_pass_cohort(signatures: pd.DataFrame, catalog: pd.DataFrame,
-                      config: Config) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """A training cohort shaped like the user's own, and where it came from: the sparse refit of
-    ``catalog`` on ``signatures`` (``config.refit``) gives each sample's exposure shares (which
-    signatures occur together, how sparse they are), and each share vector is redrawn
-    multinomially at every depth of :data:`TRAINING_DEPTHS`, ``config.network.redraws`` times
-    (samples without mutations left out; of more than :data:`FIRST_PASS_SAMPLES`, a random subset)."""
+                      config: Config) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, str]:
+    """A training cohort shaped like the user's own: (the cohort's signatures, catalog, exposures,
+    where it came from). The sparse refit of ``catalog`` on ``signatures`` (``config.refit``) gives
+    each sample's exposure shares (which signatures occur together, how sparse they are); the
+    signatures it gives mutations to in some sample are the cohort's (the network is built on those
+    alone: a signature no sample carries would only cost time and false positives), and each share
+    vector is redrawn multinomially at every depth of :data:`TRAINING_DEPTHS`,
+    ``config.network.redraws`` times (samples without mutations left out; of more than
+    :data:`FIRST_PASS_SAMPLES`, a random subset)."""
     first = fit_signatures(catalog, signatures, config.refit)
     first = first[first.sum(axis=1) > 0]
     if first.empty:
         raise InputError("supervised training: the catalog has no sample with mutations on the signatures")
+    first = first.loc[:, (first > 0).any(axis=0)]
+    signatures = signatures[first.columns]
     rng = np.random.default_rng(config.seed)
     if len(first) > FIRST_PASS_SAMPLES:
         first = first.iloc[np.sort(rng.choice(len(first), FIRST_PASS_SAMPLES, replace=False))]
@@ -49,16 +54,17 @@ def first_pass_cohort(signatures: pd.DataFrame, catalog: pd.DataFrame,
     names = [f"{sample}@{depth}.{copy}" for depth, copy in copies for sample in first.index]
     table = pd.DataFrame(counts, index=signatures.index, columns=names)
     truth = pd.DataFrame(np.concatenate([shares * depth for depth, _ in copies]), index=names, columns=signatures.columns)
-    source = (f"first-pass refit of the catalog ({len(first)} samples) redrawn at {len(TRAINING_DEPTHS)} depths "
-              f"({TRAINING_DEPTHS[0]}-{TRAINING_DEPTHS[-1]} mutations) x {config.network.redraws}")
-    return table, truth, source
+    source = (f"first-pass refit of the catalog ({len(first)} samples, {signatures.shape[1]} signatures) redrawn at "
+              f"{len(TRAINING_DEPTHS)} depths ({TRAINING_DEPTHS[0]}-{TRAINING_DEPTHS[-1]} mutations) x {config.network.redraws}")
+    return signatures, table, truth, source
 
 
 def train_on_catalog(signatures: pd.DataFrame, catalog: pd.DataFrame, config: Config,
                      progress: bool = False) -> SupervisedFit:
-    """:func:`unfoldnmf.network.supervised.train_supervised` on :func:`first_pass_cohort` of ``catalog``."""
-    table, truth, source = first_pass_cohort(signatures, catalog, config)
-    fit = train_supervised(signatures, config, table, truth, progress=progress)
+    """:func:`unfoldnmf.network.supervised.train_supervised` on :func:`first_pass_cohort` of ``catalog``:
+    the network (and ``SupervisedFit.signatures``) holds the cohort's signatures only."""
+    cohort_signatures, table, truth, source = first_pass_cohort(signatures, catalog, config)
+    fit = train_supervised(cohort_signatures, config, table, truth, progress=progress)
     fit.info["training_data"] = source
     return fit
 
