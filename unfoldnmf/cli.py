@@ -238,8 +238,8 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
     exposures.tsv, fit_quality.tsv, selection.tsv, solutions/, report.html, plots/, the tables under
     COSMIC names and run.json.
     With --mode supervised, train a network that fits --signatures instead (writes model.pt; CATALOG is
-    then optional: without --exposures the network learns from CATALOG's first-pass refit, or from a
-    simulated cohort when there is no CATALOG).
+    then optional: without --exposures the network learns from CATALOG's first-pass refit and holds
+    only the signatures that refit uses, or from a simulated cohort when there is no CATALOG).
 
     Under torchrun (e.g. torchrun --nproc_per_node=4 -m unfoldnmf train ...) the K values are
     shared among the processes and rank 0 writes the same outputs as a single process would.
