@@ -53,7 +53,7 @@ class ExtractionConfig:
     max_samples: Optional[int] = 10000  #: replicates of a larger catalog each solve a random subset this size
     resample: Literal["poisson", "multinomial", "none"] = "poisson"
     hypermutation_cap: Optional[float] = None
-    min_gain: float = 4.0
+    min_gain: float = 3.0
     min_stability: float = 0.6
     patience: Optional[int] = 1
     refine_rounds: int = 2  #: sparse refinement of the chosen signatures (:mod:`unfoldnmf.extraction.refinement`)
