@@ -70,7 +70,8 @@ def main() -> int:
         gate = model_gate(signatures.to_numpy(), asdict(config.network))
         counts = catalog.loc[signatures.index]
         names = list(signatures.columns)
-        alone = best_rate(lambda: predict_exposures(fit.network, counts, names, device, dtype), catalog.shape[1], args.repeats)
+        alone = best_rate(lambda: predict_exposures(fit.network, counts, names, device, dtype), catalog.shape[1],
+                          args.repeats)
         gated = best_rate(lambda: gated_predictions(fit.network, counts, names, device, dtype, gate), catalog.shape[1],
                           args.repeats)
         print(f"{name:<32} {signatures.shape[1]:>3} {fit.info['best_epoch']:>10} {alone:>14.0f} {gated:>12.0f}")

@@ -121,7 +121,8 @@ def test_train_on_a_catalog_alone_learns_its_first_pass_refit_and_fit_gates(tmp_
     result = run("train", catalog_file, "-o", out, "--signatures", sigs, *SUPERVISED, "--set", "network.redraws=1")
     assert result.exit_code == 0, result.output
     facts = json.loads((out / "run.json").read_text())
-    assert facts["training_data"].startswith("first-pass refit of the catalog (60 samples, 3 signatures) redrawn at 7 depths")
+    assert facts["training_data"].startswith(
+        "first-pass refit of the catalog (60 samples, 3 signatures) redrawn at 7 depths")
     assert facts["training_samples"] + facts["held_out_samples"] == 60 * 7
     assert load_model(out / "model.pt", CHANNELS).signatures == ["SBS1", "SBS5", "SBS13"]  # the cohort's, not all 6
     fitted = tmp_path / "fitted"
