@@ -13,6 +13,7 @@ import torch
 
 from unfoldnmf.errors import InputError
 from unfoldnmf.io.channels import CHANNELS
+from unfoldnmf.io.tables import read_exposures
 from unfoldnmf.io.writing import to_text
 from unfoldnmf.network.model_file import load_model, save_model
 from unfoldnmf.exposures.learned import Gate
@@ -129,7 +130,9 @@ def test_train_on_a_catalog_alone_learns_its_first_pass_refit_and_fit_gates(tmp_
     assert run("fit", catalog_file, "--model", out / "model.pt", "-o", fitted, "--quiet").exit_code == 0
     exposures = pd.read_csv(fitted / "exposures.tsv", sep="\t", index_col=0)
     assert exposures.equals(pd.read_csv(out / "exposures.tsv", sep="\t", index_col=0))
-    assert list(exposures.columns) == ["SBS1", "SBS5", "SBS13"]
+    assert list(exposures.columns) == list(reference.columns)  # every signature given, as `fit --signatures` lists
+    assert (exposures[["SBS2", "SBS4", "SBS7a"]] == 0).all().all()  # exact zeros where the cohort has none
+    read_exposures(fitted / "exposures.tsv", list(reference.columns))  # `attribute --signatures SIGS` reads it
     assert json.loads((fitted / "run.json").read_text())["gate"] == {"share": 1.0, "floor": 0.01}
     np.testing.assert_allclose(exposures.sum(axis=1), cohort.catalog.sum(axis=0), rtol=1e-3)
 

@@ -238,11 +238,13 @@ def _trained_network(signatures: pd.DataFrame, config: Config, catalog: pd.DataF
 
 def _network_exposures(fit: SupervisedFit, catalog: pd.DataFrame, config: Config) -> pd.DataFrame:
     from .hpc.device import resolve_device, resolve_dtype  # noqa: PLC0415
-    from .exposures.learned import gated_predictions, model_gate  # noqa: PLC0415
+    from .exposures.learned import gated_predictions, model_gate, table_signatures  # noqa: PLC0415
 
     gate = model_gate(fit.signatures.to_numpy(dtype=float), asdict(config.network))
-    return counted(catalog, gated_predictions(fit.network, catalog.loc[fit.signatures.index], list(fit.signatures.columns),
-                                              resolve_device(config.device), resolve_dtype(config.dtype), gate))
+    names = list(fit.signatures.columns)
+    return counted(catalog, gated_predictions(fit.network, catalog.loc[fit.signatures.index], names,
+                                              resolve_device(config.device), resolve_dtype(config.dtype), gate,
+                                              table_signatures(names, fit.info)))
 
 
 def catalog(calls: list[str | Path], fasta: str | Path, output: str | Path, all_filters: bool = False,

@@ -54,14 +54,15 @@ def exposures_from_model(catalog: pd.DataFrame, model_path: str | Path, config: 
     the table and the facts for ``run.json``."""
     from ..hpc.device import resolve_device, resolve_dtype  # noqa: PLC0415  (torch: only a model needs it)
     from ..network.model_file import load_model  # noqa: PLC0415
-    from .learned import gated_predictions, model_gate  # noqa: PLC0415
+    from .learned import gated_predictions, model_gate, table_signatures  # noqa: PLC0415
 
     config = config or Config()
     model = load_model(model_path, list(catalog.index))
     device, dtype = resolve_device(config.device), resolve_dtype(model.dtype)
     started = time.perf_counter()
     gate = model_gate(model.reference, (model.metadata.get("config") or {}).get("network") or {})
-    exposures = gated_predictions(model.network, catalog, model.signatures, device, dtype, gate)
+    exposures = gated_predictions(model.network, catalog, model.signatures, device, dtype, gate,
+                                  table_signatures(model.signatures, model.metadata.get("training") or {}))
     info = {"source": "model", "model_architecture": model.metadata["architecture"],
             "model_version": model.metadata["unfoldnmf_version"], "samples": int(catalog.shape[1]),
             "device": str(device), "dtype": str(dtype).removeprefix("torch."), "gate": None if gate is None else

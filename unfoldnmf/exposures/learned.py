@@ -41,11 +41,11 @@ def first_pass_cohort(signatures: pd.DataFrame, catalog: pd.DataFrame,
     first = first[first.sum(axis=1) > 0]
     if first.empty:
         raise InputError("supervised training: the catalog has no sample with mutations on the signatures")
-    first = first.loc[:, (first > 0).any(axis=0)]
-    signatures = signatures[first.columns]
     rng = np.random.default_rng(config.seed)
     if len(first) > FIRST_PASS_SAMPLES:
         first = first.iloc[np.sort(rng.choice(len(first), FIRST_PASS_SAMPLES, replace=False))]
+    first = first.loc[:, (first > 0).any(axis=0)]
+    signatures = signatures[first.columns]
     shares = first.to_numpy() / first.to_numpy().sum(axis=1, keepdims=True)
     spectra = shares @ signatures.to_numpy().T
     spectra /= spectra.sum(axis=1, keepdims=True)
@@ -63,11 +63,20 @@ def first_pass_cohort(signatures: pd.DataFrame, catalog: pd.DataFrame,
 def train_on_catalog(signatures: pd.DataFrame, catalog: pd.DataFrame, config: Config,
                      progress: bool = False) -> SupervisedFit:
     """:func:`unfoldnmf.network.supervised.train_supervised` on :func:`first_pass_cohort` of ``catalog``:
-    the network (and ``SupervisedFit.signatures``) holds the cohort's signatures only."""
+    the network (and ``SupervisedFit.signatures``) holds the cohort's signatures only; the names of
+    all of ``signatures`` go to ``info["signatures_given"]``, the columns of its exposures tables
+    (:func:`table_signatures`: the others at zero)."""
     cohort_signatures, table, truth, source = first_pass_cohort(signatures, catalog, config)
     fit = train_supervised(cohort_signatures, config, table, truth, progress=progress)
     fit.info["training_data"] = source
+    fit.info["signatures_given"] = list(signatures.columns)
     return fit
+
+
+def table_signatures(network_signatures: list[str], training_info: dict) -> list[str]:
+    """The columns of a network's exposures tables: every signature it was given to train on
+    (``training_info["signatures_given"]``), else the ones it holds."""
+    return list(training_info.get("signatures_given") or network_signatures)
 
 
 @dataclass
@@ -113,10 +122,11 @@ def model_gate(reference: np.ndarray | None, network_config: dict) -> Gate | Non
 
 
 def gated_predictions(network, catalog: pd.DataFrame, signature_names: list[str], device: torch.device,
-                      dtype: torch.dtype, gate: Gate | None) -> pd.DataFrame:
-    """:func:`unfoldnmf.network.supervised.predict_exposures`, then ``gate`` when there is one."""
+                      dtype: torch.dtype, gate: Gate | None, columns: list[str] | None = None) -> pd.DataFrame:
+    """:func:`unfoldnmf.network.supervised.predict_exposures`, then ``gate`` when there is one;
+    ``columns`` (see :func:`table_signatures`) adds the signatures the network lacks, at zero."""
     exposures = predict_exposures(network, catalog, signature_names, device, dtype)
-    if gate is None:
-        return exposures
-    gated = gate.apply(exposures.to_numpy().T, catalog.to_numpy(dtype=float), device, dtype).T
-    return pd.DataFrame(gated, index=exposures.index, columns=exposures.columns)
+    if gate is not None:
+        gated = gate.apply(exposures.to_numpy().T, catalog.to_numpy(dtype=float), device, dtype).T
+        exposures = pd.DataFrame(gated, index=exposures.index, columns=exposures.columns)
+    return exposures if columns is None else exposures.reindex(columns=columns, fill_value=0.0)
