@@ -162,12 +162,13 @@ def network_runner():
         fit = train_on_catalog(reference, counts, config)
         trained = time.perf_counter()
         gate = model_gate(fit.signatures.to_numpy(), asdict(config.network))
-        found = gated_predictions(fit.network, counts, list(fit.signatures.columns), torch.device("cpu"), dtype, gate)
+        found = gated_predictions(fit.network, counts, list(fit.signatures.columns), torch.device("cpu"), dtype, gate,
+                                  list(reference.columns))
         print(f"    network: {fit.signatures.shape[1]} signatures, trained in {trained - tick:.1f} s "
               f"(best epoch {fit.info['best_epoch']}, held-out loss "
               f"{fit.info['held_out_loss']:.3f}, untrained {fit.info['held_out_loss_untrained']:.3f}); predicted "
               f"{counts.shape[1] / (time.perf_counter() - trained):.0f} samples/s", file=sys.stderr)
-        return found.reindex(columns=reference.columns, fill_value=0.0)
+        return found
     return run
 
 

@@ -12,7 +12,7 @@ import torch
 from ..config import Config
 from ..errors import InputError
 from ..network.supervised import SupervisedFit, predict_exposures, train_supervised
-from ..nmf.updates import update_h_kl
+from ..nmf.solver import run_mu
 from .fit import fit_signatures
 from .refit import POLISH_START_FLOOR
 
@@ -93,8 +93,8 @@ class Gate:
     def apply(self, exposures: np.ndarray, counts: np.ndarray, device: torch.device = torch.device("cpu"),
               dtype: torch.dtype = torch.float64) -> np.ndarray:
         """Gated exposures (K × N) of network ``exposures`` (K × N) of ``counts`` (96 × N); the Poisson
-        fit (:data:`GATE_ITERATIONS` KL steps, zeros stay zero) runs in torch on ``device`` and ``dtype``,
-        :data:`GATE_CHUNK` samples at a time."""
+        fit (:data:`GATE_ITERATIONS` KL steps of the solver's exposure updates, zeros stay zero) runs in
+        torch on ``device`` and ``dtype``, :data:`GATE_CHUNK` samples at a time."""
         totals = counts.sum(axis=0, keepdims=True)
         shares = exposures / np.maximum(exposures.sum(axis=0, keepdims=True), 1e-300)
         threshold = np.maximum(self.share / np.sqrt(np.maximum(totals, 1.0)), self.floor)
@@ -105,11 +105,11 @@ class Gate:
         with torch.no_grad():
             for first in range(0, counts.shape[1], GATE_CHUNK):
                 columns = slice(first, first + GATE_CHUNK)
-                X = torch.tensor(counts[:, columns], dtype=dtype, device=device)
-                H = torch.tensor(start[:, columns], dtype=dtype, device=device)
-                for _ in range(GATE_ITERATIONS):
-                    H = update_h_kl(X, W, H)
-                gated[:, columns] = H.cpu().double().numpy()
+                X = torch.tensor(counts[None, :, columns], dtype=dtype, device=device)
+                H = torch.tensor(start[None, :, columns], dtype=dtype, device=device)
+                fit = run_mu(X, W[None], H, "kl", max_iter=GATE_ITERATIONS, tol=0.0, check_every=GATE_ITERATIONS,
+                             update_w=False)
+                gated[:, columns] = fit.H[0].cpu().double().numpy()
         return gated
 
 
