@@ -38,9 +38,8 @@ def test_overrides_apply_in_order():
     ({"solver": 3}, "must be a mapping"),
     ({"extraction": {"replicates": True}}, "expected int"),
     ({"solver": {"tol": "tiny"}}, "expected float"),
-    ({"refit": {"cohort_background_share": 0}}, "cohort_background_share"),
-    ({"refit": {"cohort_background_gain": -1}}, "cohort_background_gain"),
-    ({"refit": {"cohort_background_depth": -5}}, "cohort_background_depth"),
+    ({"refit": {"shallow_depth": -5}}, "shallow_depth"),
+    ({"refit": {"shallow_gate": -1}}, "shallow_gate"),
 ])
 def test_bad_configs_are_refused(override, message):
     with pytest.raises(InputError, match=message):

@@ -287,16 +287,15 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 @click.option("--exclude", metavar="NAMES", help="Leave out these signatures, e.g. SBS27,SBS43.")
 @click.option("--exclude-artefacts", is_flag=True, help="Leave out COSMIC's possible sequencing artefacts (SBS27, SBS43, SBS45-60, SBS95).")
 @click.option("--method", type=click.Choice(["sparse", "nnls"]), help=f"sparse (default: {RefitConfig.method}): drop "
-              "signatures that do not improve the fit; nnls: plain NNLS.")
+              "signatures that do not improve the fit (samples under refit.shallow_depth mutations: keep the shares "
+              "over refit.shallow_gate / sqrt(mutations) of a Poisson fit on the cohort's signatures); nnls: plain NNLS.")
 @click.option("--min-deviance-gain", type=click.FloatRange(min=0),
               help=f"Sparse refit: Poisson deviance, times the fit's over-dispersion, a signature must save to stay "
                    f"(default {RefitConfig.min_deviance_gain:g}).")
 @click.option("--background", metavar="NAMES|none",
               help="Sparse refit: background signatures, tested last and dropped only if that costs less than "
                    "refit.background_deviance_gain times the over-dispersion; none: no background (default "
-                   f"{','.join(RefitConfig().background)}; names not among the fitted signatures are ignored). Samples "
-                   "under refit.cohort_background_depth mutations also get the cohort's major signatures "
-                   "(refit.cohort_background_share of it) as background, with refit.cohort_background_gain.")
+                   f"{','.join(RefitConfig().background)}; names not among the fitted signatures are ignored).")
 @_shared.cosmic
 @click.option("--bootstrap", type=click.IntRange(min=0), default=0, metavar="N",
               help="Also write exposures_bootstrap.tsv: intervals from N resampled copies of each sample (e.g. 100), "

@@ -96,18 +96,15 @@ class RefitConfig:
     background: list[str] = field(default_factory=lambda: ["SBS1", "SBS5"])
     background_deviance_gain: float = 4.0
     addition_deviance_gain: float = 50.0
-    cohort_background_share: Optional[float] = 0.1
-    cohort_background_gain: float = 12.0
-    cohort_background_depth: float = 1000.0
+    shallow_depth: float = 1000.0
+    shallow_gate: float = 1.0
 
     def __post_init__(self) -> None:
         _require(self.min_deviance_gain >= 0, "refit.min_deviance_gain", "must be non-negative")
         _require(self.background_deviance_gain >= 0, "refit.background_deviance_gain", "must be non-negative")
         _require(self.addition_deviance_gain >= 0, "refit.addition_deviance_gain", "must be non-negative")
-        _require(self.cohort_background_share is None or 0 < self.cohort_background_share <= 1,
-                 "refit.cohort_background_share", "must lie in (0, 1] or be null")
-        _require(self.cohort_background_gain >= 0, "refit.cohort_background_gain", "must be non-negative")
-        _require(self.cohort_background_depth >= 0, "refit.cohort_background_depth", "must be non-negative")
+        _require(self.shallow_depth >= 0, "refit.shallow_depth", "must be non-negative")
+        _require(self.shallow_gate >= 0, "refit.shallow_gate", "must be non-negative (0: off)")
 
 
 @dataclass

@@ -2,9 +2,8 @@
 
 Each replicate counts every mutation of a sample a Poisson(1) number of times (so the total varies,
 as between sequencing runs) and refits the copy with the same method, as a sample of the original
-cohort (its candidates and major signatures, :class:`unfoldnmf.exposures.refit.CohortChoice`; the
-shallow-sample rule goes by the copy's own total, so near its limit copies may differ in rule and
-the interval widens). The interval of an exposure is the central ``confidence`` share of its
+cohort (its candidates, :func:`unfoldnmf.exposures.refit.cohort_candidates`; the shallow-sample rule
+goes by the copy's own total, so near its limit copies may differ in rule and the interval widens). The interval of an exposure is the central ``confidence`` share of its
 replicates (percentile bootstrap); for the sparse refit it is widened to hold the same share of the
 replicates' fits without the selection as well (the Poisson fit on every candidate,
 :func:`unselected_exposures`): dropping a signature moves its mutations to its neighbours, a bias
@@ -24,7 +23,7 @@ from ..config import RefitConfig
 from ..errors import InputError
 from ..io.tables import holds_counts
 from .active_set import active_set_nnls
-from .refit import cohort_choice, poisson_polish, refit_exposures
+from .refit import cohort_candidates, poisson_polish, refit_exposures
 
 
 @dataclass
@@ -63,15 +62,15 @@ def bootstrap_exposures(signatures: np.ndarray, counts: np.ndarray, refit: Refit
     if not holds_counts(counts):
         raise InputError("--bootstrap resamples mutations: the catalog must hold whole counts, not proportions")
     rng = np.random.default_rng(seed)
-    cohort = None if refit.method == "nnls" else cohort_choice(signatures, counts, refit, background)
+    candidates = None if refit.method == "nnls" else cohort_candidates(signatures, counts, refit, background)
     draws = np.empty((replicates, signatures.shape[1], counts.shape[1]))
-    unselected = np.empty_like(draws) if cohort is not None else None
+    unselected = np.empty_like(draws) if candidates is not None else None
     for replicate in tqdm(range(replicates), desc="bootstrap", unit="replicate", disable=None if progress else True,
                           leave=False):
         copy = resample_mutations(rng, counts)
-        draws[replicate] = refit_exposures(signatures, copy, refit, cohort=cohort, background=background)
+        draws[replicate] = refit_exposures(signatures, copy, refit, candidates=candidates, background=background)
         if unselected is not None:
-            unselected[replicate] = unselected_exposures(signatures, copy, cohort.candidates)
+            unselected[replicate] = unselected_exposures(signatures, copy, candidates)
     tail = (1.0 - confidence) / 2
     lower, upper = np.quantile(draws, [tail, 1.0 - tail], axis=0)
     if unselected is not None:

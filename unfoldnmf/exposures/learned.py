@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..network.supervised import SupervisedFit, predict_exposures, train_supervised
 from ..nmf.solver import run_mu
 from .fit import fit_signatures
-from .refit import POLISH_START_FLOOR
+from .refit import POLISH_START_FLOOR, share_gate
 
 #: Depths (mutations per sample) at which :func:`first_pass_cohort` redraws each sample's shares.
 TRAINING_DEPTHS = (50, 100, 300, 1000, 3000, 10000, 50000)
@@ -82,9 +82,9 @@ def table_signatures(network_signatures: list[str], training_info: dict) -> list
 @dataclass
 class Gate:
     """Exact zeros for the signatures a sample lacks: a predicted exposure below ``share`` / √mutations
-    of the sample (at least ``floor``) is zeroed (the sample's largest always stays), and the Poisson
-    fit on the reference ``signatures`` (96 × K) moves the rest to the maximum-likelihood exposures on
-    that support. The threshold falls with depth as the noise of a share does (~ 1/√mutations)."""
+    of the sample (at least ``floor``) is zeroed (:func:`unfoldnmf.exposures.refit.share_gate`), and the
+    Poisson fit on the reference ``signatures`` (96 × K) moves the rest to the maximum-likelihood
+    exposures on that support."""
 
     signatures: np.ndarray
     share: float
@@ -95,10 +95,7 @@ class Gate:
         """Gated exposures (K × N) of network ``exposures`` (K × N) of ``counts`` (96 × N); the Poisson
         fit (:data:`GATE_ITERATIONS` KL steps of the solver's exposure updates, zeros stay zero) runs in
         torch on ``device`` and ``dtype``, :data:`GATE_CHUNK` samples at a time."""
-        totals = counts.sum(axis=0, keepdims=True)
-        shares = exposures / np.maximum(exposures.sum(axis=0, keepdims=True), 1e-300)
-        threshold = np.maximum(self.share / np.sqrt(np.maximum(totals, 1.0)), self.floor)
-        keep = ((shares >= threshold) | (shares == shares.max(axis=0, keepdims=True))) & (totals > 0) & (exposures > 0)
+        keep = share_gate(exposures, counts.sum(axis=0), self.share, self.floor)
         start = np.where(keep, np.maximum(exposures, POLISH_START_FLOOR), 0.0)
         W = torch.tensor(self.signatures, dtype=dtype, device=device)
         gated = np.empty_like(start)

@@ -3,7 +3,6 @@ signatures it needs (backward elimination, then forward steps from outside the c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -26,6 +25,11 @@ POLISH_START_FLOOR = 1e-3
 FITTED_FLOOR = 0.5
 #: Most signatures :func:`add_signatures` gives one sample from outside its cohort's set.
 MAX_ADDITIONS = 5
+#: KL iterations of the Poisson fit on the cohort's signatures that :func:`shallow_exposures` gates
+#: (from an even start; 40 gave a little more false positives on the tuning cohorts, same TAE).
+SHALLOW_ITERATIONS = 200
+#: Share under which :func:`shallow_exposures` drops a signature at any depth.
+SHALLOW_FLOOR = 0.01
 #: Samples eliminated together by :func:`sparse_exposures` (its largest temporaries, in
 #: :func:`wald_statistics`, take about 3 × 8·96·K·chunk bytes: 200 MB at K = 86).
 ELIMINATION_CHUNK = 1024
@@ -46,7 +50,7 @@ def dispersion(deviance: np.ndarray, channels: int, signatures: np.ndarray) -> n
 
 
 def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
-                     background: np.ndarray | None = None, background_gains: np.ndarray | None = None) -> np.ndarray:
+                     background: np.ndarray | None = None) -> np.ndarray:
     """Backward elimination, every sample of ``counts`` (96 × N) at once: starting from NNLS on all
     signatures (96 × K), repeatedly drop the least significant signature (the smallest Wald
     statistic, :func:`wald_statistics`) while refitting without it raises the Poisson deviance of
@@ -56,9 +60,8 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     the signatures fits exactly (another signature version, an artefact) is not explained with extra
     signatures, however many mutations it has. ``background`` (K, bool) marks signatures nearly every
     tumour carries (clock-like SBS1, SBS5): they are tested last, once the others are settled, and
-    dropped only while that costs less than their gain × the dispersion: ``background_gains`` (K),
-    by default ``refit.background_deviance_gain`` for all (a signature that comes back as one of them
-    goes sends the sample back to testing the others). Returns exposures (K × N) in mutations.
+    dropped only while that costs less than ``refit.background_deviance_gain`` × the dispersion (a
+    signature that comes back as one of them goes sends the sample back to testing the others). Returns exposures (K × N) in mutations.
 
     Each trial refits by NNLS on every signature not yet dropped, so a signature the first NNLS
     left at zero (collinear flat signatures share a spectrum's flat part arbitrarily) comes back
@@ -66,12 +69,10 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     from the current fit), in chunks of :data:`ELIMINATION_CHUNK` samples."""
     if counts.shape[1] > ELIMINATION_CHUNK:
         chunks = range(0, counts.shape[1], ELIMINATION_CHUNK)
-        return np.concatenate([sparse_exposures(signatures, counts[:, start:start + ELIMINATION_CHUNK], refit, background,
-                                                background_gains) for start in chunks], axis=1)
+        return np.concatenate([sparse_exposures(signatures, counts[:, start:start + ELIMINATION_CHUNK], refit, background)
+                               for start in chunks], axis=1)
     channels, k = signatures.shape
     background = np.zeros(k, dtype=bool) if background is None else np.asarray(background, dtype=bool)
-    if background_gains is None:
-        background_gains = np.full(k, refit.background_deviance_gain)
     exposures = np.zeros((k, counts.shape[1]))
     samples = np.flatnonzero(counts.any(axis=0))
     if not len(samples):
@@ -98,7 +99,7 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
         trial_weights = active_set_nnls(signatures, X[:, rows], trial, start)
         trial_deviance = np.atleast_1d(poisson_deviance(X[:, rows], signatures @ trial_weights.T))
         scale = dispersion(deviance[rows], channels, active[rows].sum(axis=1)) if refit.scale_by_dispersion else 1.0
-        gain = np.where(on_background[rows], background_gains[drop], refit.min_deviance_gain)
+        gain = np.where(on_background[rows], refit.background_deviance_gain, refit.min_deviance_gain)
         accepted = trial_deviance - deviance[rows] < gain * scale
         dropped, kept = rows[accepted], rows[~accepted]
         entered = ((trial_weights[accepted] > 0) & ~active[dropped] & ~background).any(axis=1)
@@ -177,30 +178,40 @@ def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarr
     return weights
 
 
-@dataclass(frozen=True)
-class CohortChoice:
-    """What the pooled cohort (all samples' counts added up, where signatures of a few samples still
-    leave a clear trace) tells the per-sample refit: ``candidates``, the indices of the signatures a
-    sample may get, and ``major`` (K, bool), those whose weight in the pooled sparse refit (NNLS of the
-    summed counts, so deep samples weigh most) is at least ``refit.cohort_background_share`` of the
-    total; they join the background of shallow samples."""
-
-    candidates: np.ndarray
-    major: np.ndarray
-
-
-def cohort_choice(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
-                  background: np.ndarray | None = None) -> CohortChoice:
-    """The :class:`CohortChoice` of ``counts`` (96 × N) from the sparse refit of the pooled catalog:
-    its signatures are the candidates with ``refit.cohort_preselect`` (else all of them are)."""
-    k = signatures.shape[1]
-    if not refit.cohort_preselect and refit.cohort_background_share is None:
-        return CohortChoice(np.arange(k), np.zeros(k, dtype=bool))
+def cohort_candidates(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
+                      background: np.ndarray | None = None) -> np.ndarray:
+    """The indices of the signatures a sample of ``counts`` (96 × N) may get in the elimination: with
+    ``refit.cohort_preselect`` those the sparse refit of the pooled cohort keeps (all samples' counts
+    added up, where signatures of a few samples still leave a clear trace, while the scattered false
+    signatures of shallow samples do not add up), else all of them."""
+    if not refit.cohort_preselect:
+        return np.arange(signatures.shape[1])
     pooled = sparse_exposures(signatures, counts.sum(axis=1, keepdims=True), refit, background)[:, 0]
-    share = pooled / max(pooled.sum(), 1e-300)
-    major = (share >= refit.cohort_background_share if refit.cohort_background_share is not None
-             else np.zeros(k, dtype=bool))
-    return CohortChoice(np.flatnonzero(pooled > 0) if refit.cohort_preselect else np.arange(k), major)
+    return np.flatnonzero(pooled > 0)
+
+
+def share_gate(exposures: np.ndarray, totals: np.ndarray, share: float, floor: float) -> np.ndarray:
+    """Which exposures (K × N) to keep: those with at least ``share`` / √mutations (``totals``, N) of
+    their sample's exposures, and at least ``floor``; a sample's largest always stays (none of an
+    empty sample). The threshold falls with depth as the noise of a share does (~ 1/√mutations)."""
+    totals = np.asarray(totals, dtype=float)[None, :]
+    shares = exposures / np.maximum(exposures.sum(axis=0, keepdims=True), 1e-300)
+    threshold = np.maximum(share / np.sqrt(np.maximum(totals, 1.0)), floor)
+    largest = shares == shares.max(axis=0, keepdims=True)
+    return ((shares >= threshold) | largest) & (totals > 0) & (exposures > 0)
+
+
+def shallow_exposures(signatures: np.ndarray, counts: np.ndarray, share: float) -> np.ndarray:
+    """Exposures (K × N) of shallow samples on a cohort's signatures (96 × K): the Poisson fit on all
+    of them (:data:`SHALLOW_ITERATIONS` KL updates from an even start), then :func:`share_gate` with
+    ``share`` and :data:`SHALLOW_FLOOR`. At a few hundred mutations a likelihood-ratio test cannot
+    tell flat signatures apart and drops present ones; their shares in a fit on the cohort's
+    signatures are the better estimate (the Poisson fit on the signatures kept follows in
+    :func:`refit_exposures`)."""
+    totals = counts.sum(axis=0)
+    even = np.broadcast_to(totals / max(signatures.shape[1], 1), (signatures.shape[1], counts.shape[1]))
+    fitted = poisson_polish(signatures, counts, even, SHALLOW_ITERATIONS)
+    return np.where(share_gate(fitted, totals, share, SHALLOW_FLOOR), fitted, 0.0)
 
 
 def poisson_polish(signatures: np.ndarray, counts: np.ndarray, exposures: np.ndarray,
@@ -238,40 +249,40 @@ def _whole(task: Callable[[np.ndarray], np.ndarray], counts: np.ndarray) -> np.n
 
 def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
                     per_sample: Callable[[Callable[[np.ndarray], np.ndarray], np.ndarray], np.ndarray] = _whole,
-                    cohort: CohortChoice | None = None, background: np.ndarray | None = None) -> np.ndarray:
+                    candidates: np.ndarray | None = None, background: np.ndarray | None = None) -> np.ndarray:
     """Exposures (K × N) by the configured method: ``sparse`` (backward elimination among the
     signatures the cohort needs, forward steps from the others (:func:`add_signatures`), then the
-    Poisson fit on the signatures kept) or ``nnls`` (plain non-negative least squares). In samples
-    with fewer than ``refit.cohort_background_depth`` mutations (catalogs of whole counts only) the
-    cohort's major signatures join the background, with gain ``refit.cohort_background_gain``: there
-    a sample's own counts hardly tell flat signatures apart, and the cohort is the better guess.
+    Poisson fit on the signatures kept) or ``nnls`` (plain non-negative least squares). With
+    ``refit.shallow_gate``, samples with fewer than ``refit.shallow_depth`` mutations (catalogs of whole
+    counts only) are then refitted by :func:`shallow_exposures` on every signature the sparse refit
+    gives to some sample of ``counts`` (the cohort's signatures).
 
     ``per_sample(task, counts)`` runs the per-sample part over the sample columns, e.g. split among
-    processes (:func:`unfoldnmf.hpc.distributed.by_columns`); the cohort's signatures and the Poisson
-    fit always see every sample at once, so the result does not depend on the split. ``cohort``
-    replaces :func:`cohort_choice`, e.g. to refit resampled copies of a cohort as the original
-    cohort. ``background`` (K, bool): see :func:`sparse_exposures`; the signatures in it keep
-    ``refit.background_deviance_gain``."""
+    processes (:func:`unfoldnmf.hpc.distributed.by_columns`); the cohort's signatures, the shallow
+    samples' refit and the Poisson fit always see every sample at once, so the result does not depend
+    on the split. ``candidates`` replaces :func:`cohort_candidates`, e.g. to refit resampled copies of
+    a cohort as the original cohort. ``background``: see :func:`sparse_exposures`."""
     if refit.method == "nnls":
         return per_sample(lambda part: nnls_exposures(signatures, part), counts)
     k = signatures.shape[1]
+    if candidates is None:
+        candidates = cohort_candidates(signatures, counts, refit, background)
     background = np.zeros(k, dtype=bool) if background is None else np.asarray(background, dtype=bool)
-    cohort = cohort_choice(signatures, counts, refit, background) if cohort is None else cohort
-    chosen = cohort.candidates
-    joinable = ~np.isin(np.arange(k), chosen)
-    gains = np.where(background, refit.background_deviance_gain, refit.cohort_background_gain)
-    whole_counts = holds_counts(counts)  # proportions or rates have no depth: no shallow samples
+    joinable = ~np.isin(np.arange(k), candidates)
 
     def fit_part(part: np.ndarray) -> np.ndarray:
         weights = np.zeros((k, part.shape[1]))
-        shallow = (part.sum(axis=0) < refit.cohort_background_depth) & whole_counts
-        for columns, extra in ((shallow, cohort.major), (~shallow, False)):
-            if len(chosen) and columns.any():
-                weights[np.ix_(chosen, columns)] = sparse_exposures(signatures[:, chosen], part[:, columns], refit,
-                                                                    (background | extra)[chosen], gains[chosen])
+        if len(candidates):
+            weights[candidates] = sparse_exposures(signatures[:, candidates], part, refit, background[candidates])
         return add_signatures(signatures, part, weights, joinable, refit) if joinable.any() else weights
 
     support = per_sample(fit_part, counts)
+    shallow = (counts.sum(axis=0) < refit.shallow_depth) & holds_counts(counts) & counts.any(axis=0)
+    if refit.shallow_gate and shallow.any():
+        cohort_signatures = np.flatnonzero(support.any(axis=1))
+        support[:, shallow] = 0.0
+        support[np.ix_(cohort_signatures, shallow)] = shallow_exposures(signatures[:, cohort_signatures],
+                                                                       counts[:, shallow], refit.shallow_gate)
     used = np.flatnonzero(support.any(axis=1))
     exposures = np.zeros((k, counts.shape[1]))
     if len(used):
