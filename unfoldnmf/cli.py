@@ -287,8 +287,9 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 @click.option("--exclude", metavar="NAMES", help="Leave out these signatures, e.g. SBS27,SBS43.")
 @click.option("--exclude-artefacts", is_flag=True, help="Leave out COSMIC's possible sequencing artefacts (SBS27, SBS43, SBS45-60, SBS95).")
 @click.option("--method", type=click.Choice(["sparse", "nnls"]), help=f"sparse (default: {RefitConfig.method}): drop "
-              "signatures that do not improve the fit (samples under refit.shallow_depth mutations: keep the shares "
-              "over refit.shallow_gate / sqrt(mutations) of a Poisson fit on the cohort's signatures); nnls: plain NNLS.")
+              "signatures that do not improve the fit (samples under refit.shallow_depth mutations: keep the "
+              "shares over refit.shallow_gate / sqrt(mutations) of a Poisson fit on the cohort's signatures); "
+              "nnls: plain NNLS.")
 @click.option("--min-deviance-gain", type=click.FloatRange(min=0),
               help=f"Sparse refit: Poisson deviance, times the fit's over-dispersion, a signature must save to stay "
                    f"(default {RefitConfig.min_deviance_gain:g}).")

@@ -3,8 +3,9 @@
 Each replicate counts every mutation of a sample a Poisson(1) number of times (so the total varies,
 as between sequencing runs) and refits the copy with the same method, as a sample of the original
 cohort (its candidates, :func:`unfoldnmf.exposures.refit.cohort_candidates`; the shallow-sample rule
-goes by the copy's own total, so near its limit copies may differ in rule and the interval widens). The interval of an exposure is the central ``confidence`` share of its
-replicates (percentile bootstrap); for the sparse refit it is widened to hold the same share of the
+goes by the copy's own total, so near its limit copies may differ in rule and the interval widens).
+The interval of an exposure is the central ``confidence`` share of its replicates (percentile
+bootstrap); for the sparse refit it is widened to hold the same share of the
 replicates' fits without the selection as well (the Poisson fit on every candidate,
 :func:`unselected_exposures`): dropping a signature moves its mutations to its neighbours, a bias
 the copies share with the estimate, and the union covers it. The presence of an exposure is the

@@ -61,7 +61,8 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     signatures, however many mutations it has. ``background`` (K, bool) marks signatures nearly every
     tumour carries (clock-like SBS1, SBS5): they are tested last, once the others are settled, and
     dropped only while that costs less than ``refit.background_deviance_gain`` × the dispersion (a
-    signature that comes back as one of them goes sends the sample back to testing the others). Returns exposures (K × N) in mutations.
+    signature that comes back as one of them goes sends the sample back to testing the others).
+    Returns exposures (K × N) in mutations.
 
     Each trial refits by NNLS on every signature not yet dropped, so a signature the first NNLS
     left at zero (collinear flat signatures share a spectrum's flat part arbitrarily) comes back
@@ -69,8 +70,8 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     from the current fit), in chunks of :data:`ELIMINATION_CHUNK` samples."""
     if counts.shape[1] > ELIMINATION_CHUNK:
         chunks = range(0, counts.shape[1], ELIMINATION_CHUNK)
-        return np.concatenate([sparse_exposures(signatures, counts[:, start:start + ELIMINATION_CHUNK], refit, background)
-                               for start in chunks], axis=1)
+        parts = [counts[:, start:start + ELIMINATION_CHUNK] for start in chunks]
+        return np.concatenate([sparse_exposures(signatures, part, refit, background) for part in parts], axis=1)
     channels, k = signatures.shape
     background = np.zeros(k, dtype=bool) if background is None else np.asarray(background, dtype=bool)
     exposures = np.zeros((k, counts.shape[1]))
