@@ -31,7 +31,8 @@ from bench_synsig import TrainFailed, train_and_score  # scripts/bench_synsig.py
 
 from unfoldnmf.io.writing import to_text
 from unfoldnmf.nmf.scores import cosine_matrix
-from unfoldnmf.reference.cosmic import ARTEFACTS, cosmic_signatures
+from unfoldnmf.reference.classes import SIGNATURE_CLASSES
+from unfoldnmf.reference.cosmic import cosmic_signatures
 
 CLOCK_LIKE = ("SBS1", "SBS5")
 SIMILAR = (0.8, 0.9)  #: cosine range of the deliberately similar pairs
@@ -73,7 +74,7 @@ def simulate(k: int, samples: int, similar_pairs: int, rare: int, median_total: 
     mutations) of one cohort."""
     rng = np.random.default_rng([seed, k])
     reference = cosmic_signatures()
-    reference = reference.drop(columns=[name for name in ARTEFACTS if name in reference.columns])
+    reference = reference.drop(columns=[name for name in SIGNATURE_CLASSES["artefact"] if name in reference.columns])
     names = choose_signatures(reference, k, similar_pairs, rng)
     signatures = reference[names]
     others = [name for name in names if name not in CLOCK_LIKE]

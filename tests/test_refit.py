@@ -13,7 +13,8 @@ from unfoldnmf.exposures import refit as refit_module
 from unfoldnmf.exposures.fit import fit_signatures
 from unfoldnmf.exposures.quality import fit_quality
 from unfoldnmf.io.writing import to_text
-from unfoldnmf.reference.cosmic import ARTEFACTS, cosmic_signatures
+from unfoldnmf.reference.classes import SIGNATURE_CLASSES
+from unfoldnmf.reference.cosmic import cosmic_signatures, exclude_signatures
 
 
 def _drifted_sample(depth: int, seed: int) -> pd.DataFrame:
@@ -75,9 +76,39 @@ def test_fit_excludes_artefacts_and_named_signatures_and_writes_fit_quality(tmp_
                                       "-o", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     exposures = pd.read_csv(out / "exposures.tsv", sep="\t", index_col=0)
-    assert not set(ARTEFACTS) & set(exposures.columns) and "SBS3" not in exposures.columns and "SBS1" in exposures.columns
+    assert not set(SIGNATURE_CLASSES["artefact"]) & set(exposures.columns) and "SBS3" not in exposures.columns and "SBS1" in exposures.columns
     quality = pd.read_csv(out / "fit_quality.tsv", sep="\t", index_col=0)
     assert list(quality.index) == list(cohort.catalog.columns) and (quality.Cosine > 0.9).all()
+
+
+def test_fit_excludes_whole_aetiology_classes(catalog_file, tmp_path):
+    out = tmp_path / "fit"
+    result = CliRunner().invoke(cli, ["fit", str(catalog_file), "--cosmic", "--exclude-class", "treatment, UV",
+                                      "-o", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    fitted = set(pd.read_csv(out / "signatures.tsv", sep="\t", index_col=0).columns)
+    assert not {"SBS31", "SBS32", "SBS7a", "SBS38"} & fitted and {"SBS1", "SBS5", "SBS13", "SBS27"} <= fitted
+    assert len(fitted) == 86 - 9 - 5
+
+
+def test_a_class_leaves_out_only_the_members_of_the_tables_kind():
+    doublets = cosmic_signatures(["DBS1", "DBS2", "DBS4"])
+    assert list(exclude_signatures(doublets, classes=["tobacco"]).columns) == ["DBS1", "DBS4"]
+
+
+def test_a_class_with_no_member_in_the_table_is_reported(catalog_file, tmp_path, true_signatures):
+    own = tmp_path / "own.tsv"
+    own.write_text(to_text(true_signatures.set_axis(["A", "B", "C"], axis=1), "MutationType", "%.6g"))
+    result = CliRunner().invoke(cli, ["fit", str(catalog_file), "--signatures", str(own), "--exclude-class", "uv",
+                                      "-o", str(tmp_path / "fit")])
+    assert result.exit_code == 0 and "--exclude-class uv: none of its signatures" in result.output
+
+
+def test_an_unknown_class_is_refused_in_one_line(catalog_file, tmp_path):
+    result = CliRunner().invoke(cli, ["fit", str(catalog_file), "--cosmic", "--exclude-class", "smoking",
+                                      "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "unknown class smoking" in result.output and "tobacco" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "x").exists()
 
 
 def test_excluding_an_unknown_signature_is_refused(tmp_path, cohort):

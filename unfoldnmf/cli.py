@@ -17,6 +17,7 @@ import click
 from ._version import __version__
 from .config import AssignmentConfig, RefitConfig, load_config, parse_override
 from .errors import InputError, UnfoldNMFError
+from .reference.classes import SIGNATURE_CLASSES, parse_classes
 
 
 class _Group(click.Group):
@@ -285,7 +286,11 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 @click.option("--model", type=click.Path(dir_okay=False), help="A model.pt written by train --mode supervised (one network pass, then its gate: exact zeros "
                    "and a Poisson fit on the signatures kept).")
 @click.option("--exclude", metavar="NAMES", help="Leave out these signatures, e.g. SBS27,SBS43.")
-@click.option("--exclude-artefacts", is_flag=True, help="Leave out COSMIC's possible sequencing artefacts (SBS27, SBS43, SBS45-60, SBS95).")
+@click.option("--exclude-class", "exclude_classes", metavar="CLASSES",
+              help="Leave out COSMIC's signatures of these aetiologies, e.g. treatment,artefact (classes: "
+                   f"{', '.join(SIGNATURE_CLASSES)}).")
+@click.option("--exclude-artefacts", is_flag=True, help="Leave out COSMIC's possible sequencing artefacts (SBS27, SBS43, "
+              "SBS45-60, SBS95, DBS14); the same as --exclude-class artefact.")
 @click.option("--method", type=click.Choice(["sparse", "nnls"]), help=f"sparse (default: {RefitConfig.method}): drop "
               "signatures that do not improve the fit (samples under refit.shallow_depth mutations: keep the "
               "shares over refit.shallow_gate / sqrt(mutations) of a Poisson fit on the cohort's signatures); "
@@ -307,7 +312,7 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 @_shared.config
 @_shared.force
 @_shared.quiet
-def fit(catalog, output, signatures, cosmic, model, exclude, exclude_artefacts, method, min_deviance_gain, background, genome_build,
+def fit(catalog, output, signatures, cosmic, model, exclude, exclude_classes, exclude_artefacts, method, min_deviance_gain, background, genome_build,
         exome, bootstrap, confidence, seed, config_file, overrides, device, force, quiet):
     """Exposures of the samples of CATALOG on known signatures (sparse refit) or from a trained network."""
     _configure_logging(quiet)
@@ -325,7 +330,9 @@ def fit(catalog, output, signatures, cosmic, model, exclude, exclude_artefacts, 
                                               "cosmic": _cosmic_choice(genome_build, exome)})
     names = None if cosmic is None else [] if cosmic == "all" else parse_names(cosmic)
     run.fit(catalog, output, config, signatures=signatures, cosmic=names, model=model, force=force,
-            exclude=parse_names(exclude) if exclude else None, exclude_artefacts=exclude_artefacts,
+            exclude=parse_names(exclude) if exclude else None,
+            exclude_classes=[*(parse_classes(exclude_classes) if exclude_classes else []),
+                             *(["artefact"] if exclude_artefacts else [])] or None,
             bootstrap=bootstrap, confidence=confidence, progress=not quiet)
 
 

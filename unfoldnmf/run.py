@@ -324,16 +324,16 @@ def _write_attributions(calls, fasta, signatures, exposures, directory: Path, ki
 
 
 def signature_source(signatures: str | Path | None = None, cosmic: list[str] | None = None,
-                     exclude: list[str] | None = None, exclude_artefacts: bool = False,
+                     exclude: list[str] | None = None, exclude_classes: list[str] | None = None,
                      channels: ChannelSet | None = None, choice: CosmicConfig | None = None) -> pd.DataFrame:
     """The signatures a user named: a table file, or COSMIC v3.4 ``cosmic`` names ([] for all of
     them, of the channel set ``channels``, else of the set the names belong to; the genome build and
-    normalisation of ``choice``), less the ``exclude`` names and, with ``exclude_artefacts``,
-    COSMIC's artefact signatures."""
+    normalisation of ``choice``), less the ``exclude`` names and the members of the aetiology
+    classes ``exclude_classes`` (e.g. ``["artefact", "treatment"]``)."""
     if (signatures is None) == (cosmic is None):
         raise InputError("give exactly one source of signatures: --signatures FILE or --cosmic [NAMES]")
     table = read_signatures(signatures) if signatures is not None else cosmic_signatures(cosmic or None, channels, choice)
-    return exclude_signatures(table, exclude, exclude_artefacts)
+    return exclude_signatures(table, exclude, exclude_classes)
 
 
 def same_channels(signatures: pd.DataFrame, catalog: pd.DataFrame, what: str) -> pd.DataFrame:
@@ -355,23 +355,23 @@ def fit(
     model: str | Path | None = None,
     force: bool = False,
     exclude: list[str] | None = None,
-    exclude_artefacts: bool = False,
+    exclude_classes: list[str] | None = None,
     bootstrap: int = 0,
     confidence: float = 0.95,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Exposures (samples × signatures) of the samples of the catalog file on known signatures (a
     table file, or COSMIC ``cosmic`` names, [] for all) with the ``config.refit`` method, or from a
-    trained ``model``; ``exclude`` names and, with ``exclude_artefacts``, COSMIC's artefact signatures
-    are left out. Writes ``exposures.tsv``, ``fit_quality.tsv`` (per-sample goodness of fit),
+    trained ``model``; ``exclude`` names and the members of the aetiology classes ``exclude_classes``
+    (e.g. ``["artefact"]``) are left out. Writes ``exposures.tsv``, ``fit_quality.tsv`` (per-sample goodness of fit),
     ``signatures.tsv`` and ``run.json`` to ``output`` (``exposures.tsv`` and ``run.json`` for a
     model), or streams the exposures table for ``-``. ``bootstrap`` > 0 also writes
     ``exposures_bootstrap.tsv``: ``confidence`` intervals from that many resampled copies of each sample."""
     config = config or Config()
     if sum(source is not None for source in (signatures, cosmic, model)) != 1:
         raise InputError("give exactly one source: --signatures FILE, --cosmic [NAMES] or --model model.pt")
-    if model is not None and (exclude or exclude_artefacts or bootstrap):
-        raise InputError("--exclude/--exclude-artefacts/--bootstrap apply to --signatures/--cosmic; a model fits the "
+    if model is not None and (exclude or exclude_classes or bootstrap):
+        raise InputError("--exclude/--exclude-class/--bootstrap apply to --signatures/--cosmic; a model fits the "
                          "signatures it was trained on in one pass")
     if bootstrap and str(output) == STDOUT:
         raise InputError("--bootstrap writes exposures_bootstrap.tsv beside exposures.tsv: give -o DIRECTORY, not -")
@@ -387,7 +387,7 @@ def fit(
         if cosmic is not None and cosmic and names_channel_set(cosmic) != channel_set_of_table(table):
             raise InputError(f"--cosmic {','.join(cosmic)}: these are {names_channel_set(cosmic).title} signatures but "
                              f"the catalog has {channel_set_of_table(table).title} channels")
-        sigs = same_channels(signature_source(signatures, cosmic, exclude, exclude_artefacts, channel_set_of_table(table),
+        sigs = same_channels(signature_source(signatures, cosmic, exclude, exclude_classes, channel_set_of_table(table),
                                               config.cosmic),
                              table, "--signatures" if signatures is not None else "--cosmic")
         started = time.perf_counter()

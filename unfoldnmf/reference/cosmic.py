@@ -3,6 +3,7 @@ genome- or exome-normalised; ID-83), or a user's file."""
 
 from __future__ import annotations
 
+import logging
 from importlib import resources
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from ..config import CosmicConfig
 from ..errors import InputError
 from ..io.channels import DBS78, ID83, SBS96, ChannelSet
 from ..io.tables import read_signatures
+from .classes import class_members
 
 #: The file name's part for each channel set.
 COSMIC_KINDS = {"SBS96": "SBS", "DBS78": "DBS", "ID83": "ID"}
@@ -23,8 +25,6 @@ def cosmic_file(channels: ChannelSet, choice: CosmicConfig) -> str:
     if channels.name == "ID83":
         return "data/COSMIC_v3.4_ID_GRCh37.tsv"
     return f"data/COSMIC_v3.4_{COSMIC_KINDS[channels.name]}_{choice.genome_build}{'_exome' if choice.exome else ''}.tsv"
-#: COSMIC v3.4 SBS signatures that COSMIC lists as possible sequencing artefacts.
-ARTEFACTS = ("SBS27", *(f"SBS{n}" for n in range(43, 61) if n != 44), "SBS95")
 
 
 def cosmic_signatures(names: list[str] | None = None, channels: ChannelSet | None = None,
@@ -70,15 +70,21 @@ def parse_names(text: str) -> list[str]:
     return names
 
 
-def exclude_signatures(signatures: pd.DataFrame, names: list[str] | None = None, artefacts: bool = False) -> pd.DataFrame:
-    """``signatures`` without the columns ``names`` (each must be one of them) and, with
-    ``artefacts``, without COSMIC's possible sequencing artefacts (:data:`ARTEFACTS`)."""
+def exclude_signatures(signatures: pd.DataFrame, names: list[str] | None = None,
+                       classes: list[str] | None = None) -> pd.DataFrame:
+    """``signatures`` without the columns ``names`` (each must be one of them) and without the
+    members of the aetiology ``classes`` (see :data:`~unfoldnmf.reference.classes.SIGNATURE_CLASSES`)."""
     names = list(names or [])
     unknown = [n for n in names if n not in signatures.columns]
     if unknown:
         raise InputError(f"--exclude: no signature named {', '.join(unknown)} among {', '.join(map(str, signatures.columns[:8]))}"
                          f"{' …' if signatures.shape[1] > 8 else ''}")
-    dropped = set(names) | (set(ARTEFACTS) if artefacts else set())
+    for name in classes or []:
+        members = class_members([name])
+        if not members & set(signatures.columns):
+            logging.getLogger("unfoldnmf").warning("--exclude-class %s: none of its signatures (%s) is in the table; "
+                                                   "nothing left out for it", name, ", ".join(sorted(members)))
+    dropped = set(names) | class_members(list(classes or []))
     kept = [c for c in signatures.columns if c not in dropped]
     if not kept:
         raise InputError("--exclude: every signature was excluded; nothing is left to fit")
