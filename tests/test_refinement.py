@@ -31,7 +31,7 @@ def test_refinement_unblurs_signatures_that_took_shares_of_each_other(flat_cohor
     blurred[:, 1] = 0.85 * W[:, 1] + 0.10 * W[:, 2] + 0.05 * W[:, 3]  # SBS5 with some SBS13 and SBS18
     blurred[:, 3] = 0.9 * W[:, 3] + 0.1 * W[:, 1]
     before = _cosines(blurred, W)
-    refined = refine_signatures(blurred, cohort.catalog.to_numpy(), Config(), torch.device("cpu"), torch.float64)
+    refined = refine_signatures(blurred, cohort.catalog.to_numpy(), Config(), torch.device("cpu"))
     after = _cosines(refined, W)
     assert np.allclose(refined.sum(axis=0), 1.0)
     assert before[1] < 0.99 and after[1] > 0.995 and after[3] > before[3]
@@ -41,7 +41,7 @@ def test_refinement_unblurs_signatures_that_took_shares_of_each_other(flat_cohor
 def test_zero_rounds_keep_the_nmf_solution_and_negative_rounds_are_refused(flat_cohort):
     truth, cohort = flat_cohort
     config = load_config(None, [{"extraction": {"refine_rounds": 0}}])
-    kept = refine_signatures(truth.to_numpy(), cohort.catalog.to_numpy(), config, torch.device("cpu"), torch.float64)
+    kept = refine_signatures(truth.to_numpy(), cohort.catalog.to_numpy(), config, torch.device("cpu"))
     assert np.array_equal(kept, truth.to_numpy())
     with pytest.raises(InputError, match="extraction.refine_rounds must be non-negative"):
         load_config(None, [{"extraction": {"refine_rounds": -1}}])
@@ -51,5 +51,5 @@ def test_a_signature_no_sample_keeps_is_left_as_it_was(flat_cohort):
     """Four true signatures plus SBS4, which no sample has: refinement must not zero SBS4 out."""
     truth, cohort = flat_cohort
     with_unused = np.column_stack([truth.to_numpy(), cosmic_signatures(["SBS4"]).to_numpy()])
-    refined = refine_signatures(with_unused, cohort.catalog.to_numpy(), Config(), torch.device("cpu"), torch.float64)
+    refined = refine_signatures(with_unused, cohort.catalog.to_numpy(), Config(), torch.device("cpu"))
     assert np.allclose(refined.sum(axis=0), 1.0) and np.array_equal(refined[:, 4], with_unused[:, 4])

@@ -189,7 +189,7 @@ def scan_catalog(
             n_channels=counts.shape[0],
         ))
         with timed(stages, "refinement"):
-            refined = refine_signatures(solutions[selection.k].signatures, capped, config, device, dtype,
+            refined = refine_signatures(solutions[selection.k].signatures, capped, config, device,
                                         per_sample=distributed.by_columns)
         with timed(stages, "refit"):  # per sample, so shared among the processes of a torchrun
             exposures = refit_exposures(refined, counts, config.refit, per_sample=distributed.by_columns)
