@@ -53,7 +53,6 @@ def test_em_step_never_increases_kl(problem):
         previous = current
 
 
-
 def test_exposures_stay_above_the_subnormal_floats_and_zeros_stay_zero(problem):
     W, H = random_init(problem.float(), 1, 3, generator(7))
     H[0, 0, :5] = 0.0
@@ -83,6 +82,19 @@ def test_extrapolated_replicates_equal_separate_runs_and_zeros_stay_zero(problem
     for r in range(3):
         single = run_mu(problem, W[r:r + 1], H[r:r + 1], max_iter=100, tol=0, update_w=False, accelerate=True)
         torch.testing.assert_close(single.H[0], batched.H[r])
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.3, torch.tensor(0.0, dtype=torch.float64), torch.tensor(0.2, dtype=torch.float64)])
+def test_kl_exposure_step_without_autograd_gives_the_bits_of_the_recorded_one(problem, l2):
+    from unfoldnmf.nmf.updates import update_h_kl
+
+    X = problem.contiguous()  # as every caller passes it (a strided X changes the rounding of the recorded step)
+    W, H = random_init(X, 2, 3, generator(9))
+    with torch.no_grad():
+        in_place = update_h_kl(X, W, H, 0.1, l2)
+    recorded = update_h_kl(X, W.clone().requires_grad_(True), H, 0.1, l2)
+    assert recorded.requires_grad and torch.equal(in_place, recorded.detach())
+    assert not H.isnan().any() and in_place.data_ptr() != H.data_ptr()
 
 
 def test_kernels_taken_a_block_of_samples_at_a_time_equal_the_whole_catalog_formulas(problem, monkeypatch):

