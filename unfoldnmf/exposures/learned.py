@@ -102,7 +102,7 @@ class Gate:
         with torch.no_grad():
             for first in range(0, counts.shape[1], GATE_CHUNK):
                 columns = slice(first, first + GATE_CHUNK)
-                X = torch.tensor(counts[:, columns], dtype=dtype, device=device)
+                X = torch.tensor(np.ascontiguousarray(counts[:, columns]), dtype=dtype, device=device)
                 H = torch.tensor(start[:, columns], dtype=dtype, device=device)
                 for _ in range(GATE_ITERATIONS):
                     H = update_h_kl(X, W, H)

@@ -168,7 +168,7 @@ def predict_exposures(network: UnfoldedNMF, catalog: pd.DataFrame, signature_nam
     passes over chunks of :data:`PREDICT_CHUNK` samples (on a copy of ``network`` moved to
     ``device`` and ``dtype``: the caller's network stays where it is)."""
     network = copy.deepcopy(network).to(device, dtype)
-    counts = catalog.to_numpy()
+    counts = np.ascontiguousarray(catalog.to_numpy())  # a pandas table is often column-major: a strided X is slower
     exposures = np.empty((counts.shape[1], len(signature_names)))
     with torch.no_grad():
         for start in range(0, counts.shape[1], PREDICT_CHUNK):
