@@ -19,7 +19,8 @@ def worktree(revision: str | None) -> Iterator[Path | None]:
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "baseline"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(path), revision], check=True)
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(path), revision],
+                       check=True)
         try:
             yield path
         finally:

@@ -37,11 +37,12 @@ def main() -> None:
     signatures = cosmic_signatures(SIGNATURES)
     rows = []
     for seed, median in COHORTS:
-        cohort = simulate_cohort(signatures, 100, seed=seed, median_total=median, total_spread=0.5, signatures_per_sample=3)
+        cohort = simulate_cohort(signatures, 100, seed=seed, median_total=median, total_spread=0.5,
+                                 signatures_per_sample=3)
         W, X, H = signatures.to_numpy(), cohort.catalog.to_numpy(), cohort.exposures.to_numpy().T
         share = H / H.sum(axis=0)
-        classes = {"< 5 %": (H > 0) & (share < 0.05), "5-20 %": (share >= 0.05) & (share < 0.2), ">= 20 %": share >= 0.2,
-                   "present": H > 0, "absent": H == 0}
+        classes = {"< 5 %": (H > 0) & (share < 0.05), "5-20 %": (share >= 0.05) & (share < 0.2),
+                   ">= 20 %": share >= 0.2, "present": H > 0, "absent": H == 0}
         for method in ("sparse", "nnls"):
             tick = time.perf_counter()
             refit = RefitConfig(method=method)
@@ -49,7 +50,8 @@ def main() -> None:
                                             background=signatures.columns.isin(refit.background))
             seconds = time.perf_counter() - tick
             rows.append({"seed": seed, "median mutations": median, "method": method,
-                         **{name: coverage(intervals.lower, intervals.upper, H, mask) for name, mask in classes.items()},
+                         **{name: coverage(intervals.lower, intervals.upper, H, mask)
+                            for name, mask in classes.items()},
                          "presence if absent": intervals.presence[H == 0].mean(),
                          "width": (intervals.upper - intervals.lower)[H > 0].mean(), "s": seconds})
     print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3f}" if abs(v) < 10 else f"{v:.0f}"))

@@ -116,7 +116,8 @@ def main() -> None:
             for seed in args.seeds:
                 work = Path(tmp) / f"K{k}.seed{seed}"
                 work.mkdir()
-                catalog, truth, shares = simulate(k, args.samples, args.similar_pairs, args.rare, args.median_total, seed)
+                catalog, truth, shares = simulate(k, args.samples, args.similar_pairs, args.rare, args.median_total,
+                                                  seed)
                 path = work / "catalog.tsv"
                 path.write_text(to_text(catalog, "MutationType", "%d"))
                 major = set(shares.index[shares >= MAJOR_SHARE])

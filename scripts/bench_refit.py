@@ -92,7 +92,8 @@ def tissue_cohort(reference: pd.DataFrame, tumour_type: str, depth: int, samples
                   seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The same of one simulated tumour type (scripts/tissue_cohorts.py); the same exposure shares at every depth."""
     signatures, weights = tissue_mix(reference, tumour_type, samples, seed)
-    return at_depth(signatures, weights, depth, np.random.default_rng([seed, list(TUMOUR_TYPES).index(tumour_type), depth]))
+    return at_depth(signatures, weights, depth,
+                    np.random.default_rng([seed, list(TUMOUR_TYPES).index(tumour_type), depth]))
 
 
 def mapped_estimates(truth: pd.DataFrame, found: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -117,7 +118,8 @@ def score(truth: pd.DataFrame, found: pd.DataFrame) -> dict[str, float]:
     fp_weight = (np.where(t == 0, e, 0).sum(axis=1) + extra.sum(axis=1)) / depth
     precision = tp.sum() / max(tp.sum() + fp.sum(), 1)
     recall = tp.sum() / max(tp.sum() + fn.sum(), 1)
-    return {"TAE": tae.mean(), "FP": fp.mean(), "FN": fn.mean(), "F1": 2 * precision * recall / max(precision + recall, 1e-12),
+    return {"TAE": tae.mean(), "FP": fp.mean(), "FN": fn.mean(),
+            "F1": 2 * precision * recall / max(precision + recall, 1e-12),
             "FP weight": fp_weight.mean()}
 
 
@@ -126,6 +128,7 @@ def breakdown(truth: pd.DataFrame, found: pd.DataFrame, most: int = 6) -> str:
     mapped, others = mapped_estimates(truth, found)
     false = pd.concat([((mapped > 0) & (truth == 0)).sum(), (others > 0).sum()])
     missed = ((mapped == 0) & (truth > 0)).sum()
+
     def top(counts: pd.Series) -> str:
         counts = counts[counts > 0].sort_values(ascending=False).head(most)
         return ", ".join(f"{name} {count}" for name, count in counts.items()) or "none"
@@ -138,7 +141,8 @@ def spa_runner(python: str, driver: str):
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "catalog.tsv"
             path.write_text(to_text(catalog.astype(int), "MutationType", "%d"))
-            done = subprocess.run([python, driver, str(path), str(Path(folder) / "out")], capture_output=True, text=True)
+            done = subprocess.run([python, driver, str(path), str(Path(folder) / "out")], capture_output=True,
+                                  text=True)
             if done.returncode:
                 raise RuntimeError(f"SigProfilerAssignment failed: {done.stderr.strip()}")
             table = pd.read_csv(done.stdout.strip(), sep="\t", index_col=0)
@@ -179,7 +183,8 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=100, help="samples per cohort")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--depths", type=int, nargs="+", default=list(DEPTHS), help="mutations per sample")
-    parser.add_argument("--grid", action="store_true", help="also the refit settings around the default, background gains included (how it was tuned)")
+    parser.add_argument("--grid", action="store_true",
+                        help="also the refit settings around the default, background gains included (how it was tuned)")
     parser.add_argument("--network", action="store_true", help="also the supervised network (trains first)")
     parser.add_argument("--pooled", action="store_true", help="fit all cohorts of a depth in one call")
     parser.add_argument("--breakdown", action="store_true", help="also the signatures most often false and missed")
@@ -208,7 +213,8 @@ def main() -> int:
         for gain in (3.0, 6.0, 10.0, 16.0, 25.0):
             for dispersion in (True, False):
                 for preselect in (True, False):
-                    refit = RefitConfig(min_deviance_gain=gain, scale_by_dispersion=dispersion, cohort_preselect=preselect)
+                    refit = RefitConfig(min_deviance_gain=gain, scale_by_dispersion=dispersion,
+                                        cohort_preselect=preselect)
                     methods[f"gain {gain:g}, dispersion {dispersion:d}, cohort {preselect:d}"] = (
                         lambda c, r, refit=refit: fit_signatures(c, r, refit))
     if args.network:
@@ -225,12 +231,14 @@ def main() -> int:
             tick = time.perf_counter()
             found = run(catalog, reference) if args.pooled else pd.concat([run(c, reference) for c, _ in cohorts])
             seconds = time.perf_counter() - tick
-            rows.append({"mutations": depth, "method": method, **score(truth, found), "spl/s": catalog.shape[1] / seconds})
+            rows.append({"mutations": depth, "method": method, **score(truth, found),
+                         "spl/s": catalog.shape[1] / seconds})
             print(f"  {depth} {method}: {seconds:.1f} s", file=sys.stderr)
             if args.breakdown:
                 notes.append(f"{depth} {method}: {breakdown(truth, found)}")
     table = pd.DataFrame(rows)
-    print(f"\n{len(names)} cohorts ({args.datasets}: {', '.join(names)}), {args.samples} samples each, seed {args.seed}\n")
+    print(f"\n{len(names)} cohorts ({args.datasets}: {', '.join(names)}), "
+          f"{args.samples} samples each, seed {args.seed}\n")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}" if abs(v) < 100 else f"{v:.0f}"))
     if notes:
         print("\nSamples with each false / missed signature (most frequent first):\n" + "\n".join(notes))

@@ -71,7 +71,8 @@ def train(path: Path, out: Path, options: list[str], processes: int = 1, threads
     if processes == 1:
         command = [sys.executable, *args]
     else:
-        command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}", *args]
+        command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
+                   *args]
     row = measure(command, threads, code)
     info = json.loads((out / "run.json").read_text())
     row["extract"] = sum(info["seconds_per_k"].values())
@@ -91,10 +92,12 @@ def table(title: str, header: list[str], rows: list[list]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000], help="sample counts N")
-    parser.add_argument("--ks", type=int, nargs="+", default=[5, 10, 20, 40], help="fixed K values (at N = --k-samples)")
+    parser.add_argument("--ks", type=int, nargs="+", default=[5, 10, 20, 40],
+                        help="fixed K values (at N = --k-samples)")
     parser.add_argument("--k-samples", type=int, default=1000, help="N of the K-growth rows")
     parser.add_argument("--replicates", type=int, default=2, help="extraction.replicates (default config: 10)")
-    parser.add_argument("--iterations", type=int, default=50, help="solver.max_iter, with tol=0 (default config: 2000, tol 1e-6)")
+    parser.add_argument("--iterations", type=int, default=50,
+                        help="solver.max_iter, with tol=0 (default config: 2000, tol 1e-6)")
     parser.add_argument("--speedup-k-max", type=int, default=8, help="K range 1..this for the process speed-up")
     parser.add_argument("--threads", type=int, default=1, help="OMP threads per process")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "unfoldnmf_bench_scale")
@@ -106,8 +109,10 @@ def main() -> None:
     args.data.mkdir(parents=True, exist_ok=True)
     fixed = [] if args.defaults else ["--set", f"extraction.replicates={args.replicates}", "--set",
                                       f"solver.max_iter={args.iterations}", "--set", "solver.tol=0"]
-    settings = "default settings" if args.defaults else f"replicates={args.replicates}, solver.max_iter={args.iterations} (tol=0)"
-    print(f"{settings}, OMP threads={args.threads}, {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.1f}")
+    settings = ("default settings" if args.defaults
+                else f"replicates={args.replicates}, solver.max_iter={args.iterations} (tol=0)")
+    print(f"{settings}, OMP threads={args.threads}, {os.cpu_count()} cores; "
+          f"load average at start {os.getloadavg()[0]:.1f}")
     header = ["N", "K", "wall s", "CPU s", "extract s", "refit+select s", "peak RSS GB"]
 
     if "sizes" in args.sections:
@@ -117,7 +122,8 @@ def main() -> None:
             for samples in args.sizes:
                 path = catalog(args.data, samples)
                 for label, code in codes.items():
-                    r = train(path, args.data / "out", [*fixed, "--k", str(args.ks[0])], threads=args.threads, code=code)
+                    r = train(path, args.data / "out", [*fixed, "--k", str(args.ks[0])], threads=args.threads,
+                              code=code)
                     rows.append([samples, args.ks[0], label, r["wall"], r["cpu"], f"{r['rss_gb']:.2f}",
                                  *[r["stages"].get(stage, "–") for stage in STAGES]])
                     print(rows[-1], flush=True)
@@ -142,6 +148,8 @@ def main() -> None:
                  f"solver.max_iter={iterations}"]
         speedup(args, path, [*fixed, *split], "2 processes (replicates split)",
                 f"K = {args.ks[-1]} fixed, {replicates} replicates x {iterations} iterations, N = {args.k_samples}")
+
+
 def speedup(args: argparse.Namespace, path: Path, options: list[str], label: str, title: str) -> None:
     """Time ``train`` with ``options`` in 1 and in 2 processes; print the table and whether the tables agree."""
     single = train(path, args.data / "one", options, threads=args.threads)
@@ -152,6 +160,7 @@ def speedup(args: argparse.Namespace, path: Path, options: list[str], label: str
             for name, r in (("1 process", single), (label, double))]
     table(f"{title}: processes (tables identical: {same})",
           ["run", "wall s", "CPU s (launcher + ranks)", "extract s (sum over K)", "speed-up"], rows)
+
 
 if __name__ == "__main__":
     main()

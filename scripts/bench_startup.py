@@ -19,7 +19,8 @@ from pathlib import Path
 COMMANDS = {
     "unfoldnmf --help": ["--help"],
     "unfoldnmf --version": ["--version"],
-    "unfoldnmf fit example --cosmic SBS1,SBS5,SBS13 -o -": ["fit", "{example}", "--cosmic", "SBS1,SBS5,SBS13", "-o", "-"],
+    "unfoldnmf fit example --cosmic SBS1,SBS5,SBS13 -o -": ["fit", "{example}", "--cosmic", "SBS1,SBS5,SBS13", "-o",
+                                                            "-"],
 }
 
 

@@ -124,8 +124,9 @@ def main() -> None:
                     max_k = max(json.loads((out / "run.json").read_text())["k_values"])
                     composites.setdefault((noise, label), []).append(score.composite)
                     unrefined.setdefault((noise, label), []).append(nmf)
-                    print(f"{name:<38}{noise:<7}{label:<9}{truth.shape[1]:>6}{found.shape[1]:>4}{score.tp:>4}{score.fp:>4}"
-                          f"{score.fn:>4}{score.composite:>11.3f}{nmf:>10.3f}{max_k:>7}{wall:>9.1f}{cpu:>9.1f}{peak:>9.0f}  "
+                    print(f"{name:<38}{noise:<7}{label:<9}{truth.shape[1]:>6}{found.shape[1]:>4}"
+                          f"{score.tp:>4}{score.fp:>4}{score.fn:>4}{score.composite:>11.3f}{nmf:>10.3f}"
+                          f"{max_k:>7}{wall:>9.1f}{cpu:>9.1f}{peak:>9.0f}  "
                           f"{','.join(sorted(major - {m[0] for m in score.matches})) or '-'}", flush=True)
     for (noise, label), values in composites.items():
         print(f"{noise} {label}: mean composite {np.mean(values):.3f}, worst {np.min(values):.3f} over {len(values)} "

@@ -40,7 +40,8 @@ def load(name: str):
     folder = DATA / name
     catalog = read_catalog(folder / "ground.truth.syn.catalog.csv")
     signatures = read_signatures(folder / "ground.truth.syn.sigs.csv")
-    exposures = read_exposures(folder / "ground.truth.syn.exposures.csv", list(signatures.columns), list(catalog.columns))
+    exposures = read_exposures(folder / "ground.truth.syn.exposures.csv", list(signatures.columns),
+                               list(catalog.columns))
     rng = np.random.default_rng(0)
     noisy = pd.DataFrame(rng.poisson(catalog.to_numpy()).astype(float), index=catalog.index, columns=catalog.columns)
     return catalog, noisy, signatures, exposures
@@ -90,15 +91,16 @@ def item_supervised(name: str, layers: list[int], epochs: int) -> None:
             with torch.no_grad():
                 H = untrained(Xt)
                 _, seconds = timed(lambda: untrained(Xt_big), 3)
-            rows.append((f"KL-MU {L} it (flat start)", L, *scores(H.double().numpy(), truth, totals), seconds * per_k_big, "-"))
+            rows.append((f"KL-MU {L} it (flat start)", L, *scores(H.double().numpy(), truth, totals),
+                         seconds * per_k_big, "-"))
             config = load_config(None, [{"seed": 0, "device": "cpu", "network": {"layers": L, "epochs": epochs}}])
             fit = train_supervised(signatures, config, table.iloc[:, train], exposures.iloc[train])
             network = fit.network.float()
             with torch.no_grad():
                 H = network(Xt)
                 _, seconds = timed(lambda: network(Xt_big), 3)
-            rows.append((f"unfolded KL net, {L} layers", L, *scores(H.double().numpy(), truth, totals), seconds * per_k_big,
-                         f"{fit.info['seconds_training']:.0f}"))
+            rows.append((f"unfolded KL net, {L} layers", L, *scores(H.double().numpy(), truth, totals),
+                         seconds * per_k_big, f"{fit.info['seconds_training']:.0f}"))
         print(f"\n### 1. Supervised, {name}, {label} catalog: {len(train)} training / {len(test)} held-out samples, "
               f"K={signatures.shape[1]}, {epochs} epochs")
         print("| method | L | mean rel. L1 | Pearson r | fit s / 1000 samples | training s |")
@@ -132,12 +134,14 @@ def item_unsupervised(name: str, seconds: float) -> None:
         fit = train_unsupervised(X, k, config, seconds=seconds)
         found = pd.DataFrame(fit.W.numpy(), index=signatures.index, columns=[f"S{i}" for i in range(k)])
         s = score_signatures(signatures, found)
-        print(f"| unfolded trainer, {layers} layers | {s.tp} | {s.fp} | {s.fn} | {s.composite:.3f} | {fit.objective:.2f} | {fit.rounds} rounds |")
+        print(f"| unfolded trainer, {layers} layers | {s.tp} | {s.fp} | {s.fn} | {s.composite:.3f} "
+              f"| {fit.objective:.2f} | {fit.rounds} rounds |")
     for replicates in (1, 10):
         W, kl, iterations = best_of_mu(X, k, replicates, seconds, seed=0)
         found = pd.DataFrame(W.numpy(), index=signatures.index, columns=[f"S{i}" for i in range(k)])
         s = score_signatures(signatures, found)
-        print(f"| classic KL-MU, best of {replicates} | {s.tp} | {s.fp} | {s.fn} | {s.composite:.3f} | {kl:.2f} | {iterations} iterations |")
+        print(f"| classic KL-MU, best of {replicates} | {s.tp} | {s.fp} | {s.fn} | {s.composite:.3f} "
+              f"| {kl:.2f} | {iterations} iterations |")
 
 
 def item_batched(name: str, replicates: int, iterations: int, single: int) -> None:

@@ -92,7 +92,8 @@ def main() -> int:
         own = RENAMED.get(n, n)
         loo.append(assign_signatures(truth[[n]], reference.drop(columns=own)).cosine[n])
     loo = pd.Series(loo, index=names).sort_values(ascending=False)
-    print(f"   novel (own signature removed): {int((loo < AssignmentConfig.min_cosine).sum())}/{len(loo)} called novel; max {loo.max():.3f} / 95th percentile {loo.quantile(0.95):.3f} / "
+    print(f"   novel (own signature removed): {int((loo < AssignmentConfig.min_cosine).sum())}/{len(loo)} "
+          f"called novel; max {loo.max():.3f} / 95th percentile {loo.quantile(0.95):.3f} / "
           f"median {loo.median():.3f}")
     print("   highest: " + ", ".join(f"{n} {c:.3f}" for n, c in loo.head(8).items()))
     print("FAILED" if failures else "PASSED", f"({failures} failure(s))")

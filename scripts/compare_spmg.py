@@ -47,7 +47,8 @@ with redirect_stdout(io.StringIO()):
     install.install(genome, custom=True, fastaPath=fasta_folder, transcriptPath=empty, exomePath=empty)
 tsb = ref_install.reference_dir().get_tsb_dir() / genome
 reference_genome_manager.CHECKSUMS[genome] = {
-    path.stem: hashlib.md5(path.read_bytes()).hexdigest() for path in tsb.glob("*.txt") if "proportions" not in path.name}
+    path.stem: hashlib.md5(path.read_bytes()).hexdigest() for path in tsb.glob("*.txt") \
+if "proportions" not in path.name}
 tick = time.perf_counter()
 with redirect_stdout(io.StringIO()):
     matrices = generator.SigProfilerMatrixGeneratorFunc("compare", genome, vcf_folder, plot=False, exome=False)
@@ -104,7 +105,8 @@ def main() -> int:
         done = subprocess.run([args.spmg_python, "-c", DRIVER, GENOME, str(fasta_folder), str(vcf_folder),
                                str(folder / "empty.txt")], input="yes\n" * 10, capture_output=True, text=True)
         if done.returncode:
-            print(f"SigProfilerMatrixGenerator failed (exit {done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}", file=sys.stderr)
+            print(f"SigProfilerMatrixGenerator failed (exit {done.returncode}):\n"
+                  f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}", file=sys.stderr)
             return 1
         spmg_seconds = float(done.stdout.strip().splitlines()[-1])
         tick = time.perf_counter()
@@ -120,7 +122,8 @@ def main() -> int:
             by_rules = {"SBS96": totals[table] + 2 * totals["DBS78"], "ID83": totals[table],
                         "DBS78": totals[table] - doublets_in_clusters(vcf)}
             rows.append({"table": table, "unfoldnmf": int(ours.sum()), "SPMG": int(theirs.sum()),
-                         "cells differing": int((ours != theirs).sum()), "largest |difference|": int((ours - theirs).abs().max()),
+                         "cells differing": int((ours != theirs).sum()),
+                         "largest |difference|": int((ours - theirs).abs().max()),
                          "SPMG, by those rules": by_rules[table]})
     print(f"{args.records} VCF records (bench_catalog.py's synthetic genome and calls)\n")
     print(pd.DataFrame(rows).to_string(index=False))

@@ -85,7 +85,8 @@ CATALOGS = {
     "not UTF-8": ("c.tsv", lambda c: _text(c).replace("S1", "S\xe9").encode("latin-1")),
 }
 
-# Outcomes: ("error", what the line must name) or ("accept", notice on stderr or None, same tables as the clean catalog?)
+# Outcomes: ("error", what the line must name) or
+# ("accept", notice on stderr or None, same tables as the clean catalog?)
 CATALOG_CASES = [
     ("empty file", ("error", "file is empty")),
     ("header only", ("error", "header only")),
@@ -118,23 +119,32 @@ CATALOG_CASES = [
 
 #: Config faults: id -> (YAML added to the fast config or None, extra command-line arguments, outcome).
 CONFIG_CASES = [
-    ("unknown key", "extraction:\n  replicatez: 3\n", [], ("error", "unknown key 'extraction.replicatez'; did you mean 'extraction.replicates'?")),
+    ("unknown key", "extraction:\n  replicatez: 3\n", [],
+     ("error", "unknown key 'extraction.replicatez'; did you mean 'extraction.replicates'?")),
     ("unknown top-level key", "seeed: 3\n", [], ("error", "unknown key 'seeed'")),
-    ("wrong type", "extraction:\n  replicates: three\n", [], ("error", "extraction.replicates is 'three' (str); expected int")),
-    ("float for int", "extraction:\n  replicates: 2.5\n", [], ("error", "extraction.replicates is 2.5 (float); expected int")),
+    ("wrong type", "extraction:\n  replicates: three\n", [],
+     ("error", "extraction.replicates is 'three' (str); expected int")),
+    ("float for int", "extraction:\n  replicates: 2.5\n", [],
+     ("error", "extraction.replicates is 2.5 (float); expected int")),
     ("section not a mapping", "extraction: 3\n", [], ("error", "config: extraction must be a mapping")),
     ("section replaced by --set", None, ["--set", "extraction=3"], ("error", "config: extraction must be a mapping")),
-    ("K range reversed", "extraction:\n  k_min: 5\n  k_max: 2\n", [], ("error", "extraction.k_max must be >= k_min (5); the K range is reversed")),
-    ("K range above the samples", "extraction:\n  k_min: 8\n  k_max: 10\n", [], ("error", "extraction.k_min is 8, more than the 6 sample(s)")),
+    ("K range reversed", "extraction:\n  k_min: 5\n  k_max: 2\n", [],
+     ("error", "extraction.k_max must be >= k_min (5); the K range is reversed")),
+    ("K range above the samples", "extraction:\n  k_min: 8\n  k_max: 10\n", [],
+     ("error", "extraction.k_min is 8, more than the 6 sample(s)")),
     ("fixed K above the samples", None, ["--k", "9"], ("error", "extraction.k is 9, more than the 6 sample(s)")),
-    ("K range reaching past the samples", "extraction:\n  k_max: 10\n", [], ("accept", "K above the number of samples (6) skipped", False)),
-    ("negative replicates", "extraction:\n  replicates: -3\n", [], ("error", "extraction.replicates must be at least 1")),
-    ("unknown device in config", "device: tpu\n", [], ("error", "config: device is 'tpu'; expected one of auto, cpu, cuda")),
+    ("K range reaching past the samples", "extraction:\n  k_max: 10\n", [],
+     ("accept", "K above the number of samples (6) skipped", False)),
+    ("negative replicates", "extraction:\n  replicates: -3\n", [],
+     ("error", "extraction.replicates must be at least 1")),
+    ("unknown device in config", "device: tpu\n", [],
+     ("error", "config: device is 'tpu'; expected one of auto, cpu, cuda")),
     ("unknown device flag", None, ["--device", "tpu"], ("error", "Invalid value for '--device'")),
     ("infinite tolerance", "solver:\n  tol: .inf\n", [], ("error", "solver.tol is inf; expected a finite number")),
     ("NaN penalty", "solver:\n  l1: .nan\n", [], ("error", "solver.l1 is nan; expected a finite number")),
     ("seed out of range", None, ["--seed", str(10**30)], ("error", "config: seed must lie in [0, 2^63)")),
-    ("override without =", None, ["--set", "extraction.replicates"], ("error", "--set 'extraction.replicates': expected key=value")),
+    ("override without =", None, ["--set", "extraction.replicates"],
+     ("error", "--set 'extraction.replicates': expected key=value")),
     ("config not a mapping", "- 1\n- 2\n", [], ("error", "a config must be a mapping")),
     ("config not YAML", "extraction: [1,\n", [], ("error", "line 2 not valid YAML")),
     ("proportions with resampling off", None, ["--set", "extraction.resample=none"], ("accept", None, False)),
@@ -244,7 +254,8 @@ def _merged(yaml_text: str) -> str:
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is present; --device cuda is then valid")
 def test_cuda_without_gpu(tmp_path, workspace):
     out = tmp_path / "out"
-    result = _invoke(["train", workspace / "clean.tsv", "-o", out, "--config", workspace / "fast.yaml", "--device", "cuda"])
+    result = _invoke(["train", workspace / "clean.tsv", "-o", out, "--config", workspace / "fast.yaml", "--device",
+                      "cuda"])
     _assert_refused(result, "--device cuda: no CUDA GPU is available", out, where=None)
 
 

@@ -1,4 +1,5 @@
-"""fit --bootstrap: intervals that cover the true exposures at about the stated rate, reproducible, refused where meaningless."""
+"""fit --bootstrap: intervals that cover the true exposures at about the stated rate, reproducible, refused where
+meaningless."""
 
 import numpy as np
 import pandas as pd
@@ -69,7 +70,8 @@ def test_fit_bootstrap_writes_a_long_interval_table(tmp_path, cohort):
     kept = exposures.stack()
     assert set(kept[kept > 0].index) <= set(zip(table.index, table.Signature))
     assert (table.Lower <= table.Upper).all() and table.Presence.between(0, 1).all()
-    for args, message in ((["-o", "-"], "give -o DIRECTORY"), (["--model", str(path), "-o", str(tmp_path / "m")], "--bootstrap")):
+    for args, message in ((["-o", "-"], "give -o DIRECTORY"),
+                          (["--model", str(path), "-o", str(tmp_path / "m")], "--bootstrap")):
         source = [] if "--model" in args else ["--cosmic"]
         refused = CliRunner().invoke(cli, ["fit", str(path), *source, "--bootstrap", "5", *args])
         assert refused.exit_code == 2 and message in refused.output
@@ -80,10 +82,12 @@ def test_copies_are_refitted_with_the_point_fits_background():
 
     reference = cosmic_signatures(["SBS1", "SBS5", "SBS2", "SBS13"])
     mix = reference.to_numpy() @ np.array([15.0, 90.0, 90.0, 105.0])
-    catalog = pd.DataFrame(np.random.default_rng(7).poisson(mix)[:, None].astype(float), index=reference.index, columns=["s"])
+    catalog = pd.DataFrame(np.random.default_rng(7).poisson(mix)[:, None].astype(float), index=reference.index,
+                           columns=["s"])
     presence = {}
     for background in (["SBS1", "SBS5"], []):
         refit = RefitConfig(background=background)
-        table = bootstrap_signatures(catalog, reference, fit_signatures(catalog, reference, refit), refit, replicates=40)
+        table = bootstrap_signatures(catalog, reference, fit_signatures(catalog, reference, refit), refit,
+                                     replicates=40)
         presence[len(background)] = table.set_index("Signature").Presence.get("SBS1", 0.0)
     assert presence[2] > presence[0]  # SBS1 is background in the copies too, not only in the point fit

@@ -44,7 +44,8 @@ def genome(tmp_path):
 def _vcf(path, calls, samples=("tumour", "normal")):
     lines = ["##fileformat=VCFv4.2", '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
              '##FILTER=<ID=LowQual,Description="low quality">', "##contig=<ID=1>", "##contig=<ID=2>", "##contig=<ID=9>",
-             "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", *(["FORMAT", *samples] if samples else [])])]
+             "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO",
+                        *(["FORMAT", *samples] if samples else [])])]
     for contig, position, ref, alt, status, *genotypes in calls:
         fields = [contig, str(position), ".", ref, alt, ".", status, "."]
         lines.append("\t".join(fields + (["GT", *genotypes[:len(samples)]] if samples else [])))
@@ -102,7 +103,8 @@ def test_bgzipped_vcf_without_samples_and_a_maf_give_the_same_counts(tmp_path, g
 
 
 def test_a_wrong_genome_build_stops_the_run_and_writes_nothing(tmp_path, genome):
-    wrong = [("1", position, "G", "A", "PASS", "0/1", "0/0") for position in range(1, 40, 2)]  # the FASTA has T/A/C there
+    # the FASTA has T/A/C there
+    wrong = [("1", position, "G", "A", "PASS", "0/1", "0/0") for position in range(1, 40, 2)]
     vcf = _vcf(tmp_path / "calls.vcf", wrong)
     result = run("catalog", vcf, "--fasta", genome, "-o", tmp_path / "out")
     assert result.exit_code == 2 and "genome build" in result.output and not (tmp_path / "out").exists()
@@ -134,7 +136,8 @@ def test_bad_calls_name_the_file_and_line(tmp_path, genome, damage, message):
         _vcf(path, CALLS[:1])
         fasta = tmp_path / "absent.fa"
     result = run("catalog", path, "--fasta", fasta, "-o", tmp_path / "out")
-    assert result.exit_code == 2 and message in result.output and str(path if damage != "missing fasta" else fasta) in result.output
+    assert (result.exit_code == 2 and message in result.output
+            and str(path if damage != "missing fasta" else fasta) in result.output)
     assert not (tmp_path / "out").exists()
 
 
@@ -189,7 +192,8 @@ def test_every_sbs_and_dbs_channel_on_either_strand_lands_in_its_cell(tmp_path):
     fasta.write_text(f">chr1\n{sequence}\n")
     rows = [("1", p, r, a, "PASS", "0/1", "0/0") for p, r, a in calls]
     for position, ref, alt in doublets:  # as two adjacent SNVs, the way callers report them
-        rows += [("1", position, ref[0], alt[0], "PASS", "0/1", "0/0"), ("1", position + 1, ref[1], alt[1], "PASS", "0/1", "0/0")]
+        rows += [("1", position, ref[0], alt[0], "PASS", "0/1", "0/0"),
+                 ("1", position + 1, ref[1], alt[1], "PASS", "0/1", "0/0")]
     vcf = _vcf(tmp_path / "all.vcf", sorted(rows, key=lambda row: row[1]))
     result = run("catalog", vcf, "--fasta", fasta, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
@@ -226,7 +230,8 @@ def test_train_counts_calls_then_extracts_in_one_command(tmp_path):
     assert result.exit_code == 0, result.output
     counted = pd.read_csv(out / "catalog_SBS96.tsv", sep="\t", index_col=0)
     assert counted.equals(catalog.rename_axis("MutationType"))
-    assert {"catalog_DBS78.tsv", "catalog_ID83.tsv", "signatures.tsv", "exposures.tsv"} <= {p.name for p in out.iterdir()}
+    assert ({"catalog_DBS78.tsv", "catalog_ID83.tsv", "signatures.tsv", "exposures.tsv"}
+            <= {p.name for p in out.iterdir()})
     assert json.loads((out / "run.json").read_text())["inputs"]["calls"] == str(tmp_path / "calls.maf")
 
 
@@ -248,7 +253,8 @@ def test_attribute_gives_each_mutation_its_signature_probabilities(tmp_path, gen
     rows = pd.read_csv(out / "attributions.tsv", sep="\t")
     assert len(rows) == 8  # the SBS: 2 × A[C>T]G, T[T>C]T (normal), A[C>T]A, A[C>A]A and the run of three
     by_channel = rows.set_index(["Samples", "MutationType"])
-    assert by_channel.loc[("tumour", "A[C>T]A"), "A"] == 1 and by_channel.loc[("normal", "T[T>C]T"), "MostLikely"] == "B"
+    assert (by_channel.loc[("tumour", "A[C>T]A"), "A"] == 1
+            and by_channel.loc[("normal", "T[T>C]T"), "MostLikely"] == "B")
     shared = by_channel.loc[("tumour", "A[C>A]A")]  # two mutations: position 37 (in the run) and 45
     a_weight, b_weight = 30 * signatures.loc["A[C>A]A", "A"], 10 * signatures.loc["A[C>A]A", "B"]
     assert len(shared) == 2 and shared.A.to_numpy() == pytest.approx(a_weight / (a_weight + b_weight), rel=1e-3)

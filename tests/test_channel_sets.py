@@ -70,7 +70,8 @@ def test_genome_build_and_exome_pick_the_matching_cosmic_table(tmp_path, catalog
     exome38 = cosmic_signatures(["SBS1"], choice=CosmicConfig(genome_build="GRCh38", exome=True))
     assert not np.allclose(genome.to_numpy(), exome38.to_numpy())  # the tables differ by the trinucleotide frequencies
     out = tmp_path / "fit"
-    result = run("fit", catalog_file, "--cosmic", "SBS1,SBS5", "--genome-build", "GRCh38", "--exome", "-o", out, "--quiet")
+    result = run("fit", catalog_file, "--cosmic", "SBS1,SBS5", "--genome-build", "GRCh38", "--exome", "-o", out,
+                 "--quiet")
     assert result.exit_code == 0, result.output
     used = pd.read_csv(out / "signatures.tsv", sep="\t", index_col=0)
     np.testing.assert_allclose(used["SBS1"].to_numpy(), exome38["SBS1"].to_numpy(), rtol=1e-6, atol=1e-8)

@@ -54,7 +54,8 @@ def test_same_seed_same_result_and_shuffled_channels_change_nothing(tmp_path, ca
     outputs = []
     for name, source in (("a", catalog_file), ("b", catalog_file), ("c", shuffled)):
         assert run("train", source, "-o", tmp_path / name, *FAST, "--k", "3").exit_code == 0
-        outputs.append((tmp_path / name / "signatures.tsv").read_text() + (tmp_path / name / "exposures.tsv").read_text())
+        outputs.append((tmp_path / name / "signatures.tsv").read_text()
+                       + (tmp_path / name / "exposures.tsv").read_text())
     assert outputs[0] == outputs[1] == outputs[2]
 
 

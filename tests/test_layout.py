@@ -48,11 +48,13 @@ def test_every_module_belongs_to_a_layer_and_imports_only_downwards():
         top = path.relative_to(PACKAGE).with_suffix("").parts[0]
         own = _layer(top)
         for imported in _imported(path):
-            assert _layer(imported) <= own, f"{path.relative_to(PACKAGE)} (layer {top}) imports the higher layer {imported}"
+            assert _layer(imported) <= own, (
+                f"{path.relative_to(PACKAGE)} (layer {top}) imports the higher layer {imported}")
 
 
 def test_help_does_not_import_torch():
-    code = "import sys; from unfoldnmf.cli import cli; assert 'torch' not in sys.modules and 'pandas' not in sys.modules"
+    code = ("import sys; from unfoldnmf.cli import cli; "
+            "assert 'torch' not in sys.modules and 'pandas' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

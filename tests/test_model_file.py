@@ -140,7 +140,8 @@ def test_train_on_a_catalog_alone_learns_its_first_pass_refit_and_fit_gates(tmp_
 def test_the_gate_zeroes_small_shares_by_depth_and_keeps_the_largest():
     reference = cosmic_signatures(["SBS1", "SBS5", "SBS13"]).to_numpy()
     gate = Gate(reference, share=1.0, floor=0.01)
-    counts = np.stack([np.random.default_rng(0).multinomial(n, reference @ [0.2, 0.75, 0.05]) for n in (100, 10000)], axis=1)
+    counts = np.stack([np.random.default_rng(0).multinomial(n, reference @ [0.2, 0.75, 0.05]) for n in (100, 10000)],
+                      axis=1)
     raw = np.array([[0.2, 0.2], [0.75, 0.75], [0.05, 0.05]]) * counts.sum(axis=0)
     gated = gate.apply(raw, counts.astype(float))
     assert gated[2, 0] == 0 and gated[2, 1] > 0  # 5 % is under 1/sqrt(100) = 10 %, over 1/sqrt(10 000) = 1 %

@@ -84,7 +84,8 @@ def test_extrapolated_replicates_equal_separate_runs_and_zeros_stay_zero(problem
         torch.testing.assert_close(single.H[0], batched.H[r])
 
 
-@pytest.mark.parametrize("l2", [0.0, 0.3, torch.tensor(0.0, dtype=torch.float64), torch.tensor(0.2, dtype=torch.float64)])
+@pytest.mark.parametrize("l2",
+                         [0.0, 0.3, torch.tensor(0.0, dtype=torch.float64), torch.tensor(0.2, dtype=torch.float64)])
 def test_kl_exposure_step_without_autograd_gives_the_bits_of_the_recorded_one(problem, l2):
     from unfoldnmf.nmf.updates import update_h_kl
 

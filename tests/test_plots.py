@@ -60,7 +60,8 @@ def test_signature_plot_has_one_labelled_panel_per_signature(tmp_path, extractio
         heights = ax.collections[0].get_paths()
         assert len(heights) == 96
     bars = figure.axes[0].collections[0].get_facecolors()
-    assert np.allclose(bars[0][:3], _rgb(SUBSTITUTION_COLOURS["C>A"])) and np.allclose(bars[95][:3], _rgb(SUBSTITUTION_COLOURS["T>G"]))
+    assert (np.allclose(bars[0][:3], _rgb(SUBSTITUTION_COLOURS["C>A"]))
+            and np.allclose(bars[95][:3], _rgb(SUBSTITUTION_COLOURS["T>G"])))
     path = tmp_path / "sigs.png"
     save_figure(figure, path)
     assert path.read_bytes().startswith(PNG) and path.stat().st_size > 20_000
@@ -107,7 +108,8 @@ def test_exposure_plot_ranks_samples_and_bins_large_cohorts(tmp_path, extraction
     assert (tmp_path / "expo.svg").read_text().lstrip().startswith("<?xml")
 
     rng = np.random.default_rng(0)
-    many = pd.DataFrame(rng.gamma(1.0, 500.0, size=(1000, 3)), columns=["A", "B", "C"], index=[f"s{i}" for i in range(1000)])
+    many = pd.DataFrame(rng.gamma(1.0, 500.0, size=(1000, 3)), columns=["A", "B", "C"],
+                        index=[f"s{i}" for i in range(1000)])
     figure = exposure_figure(many, max_bars=200)
     top, bottom = figure.axes
     assert "1000 samples" in top.get_title(loc="left") and "200 bins of 5 samples" in top.get_title(loc="left")
@@ -133,7 +135,8 @@ def test_selection_plot_marks_the_chosen_k(tmp_path, extraction):
 
 def test_report_is_self_contained_with_tables_and_images(extraction):
     record = {"unfoldnmf_version": "0.1.0", "command": "unfoldnmf train c.tsv -o out", "inputs": {"catalog": "c.tsv"},
-              "config": {"seed": 0, "extraction": {"k_min": 1, "k_max": 4, "replicates": 4}, "refit": {"method": "sparse"}}}
+              "config": {"seed": 0, "extraction": {"k_min": 1, "k_max": 4, "replicates": 4},
+                         "refit": {"method": "sparse"}}}
     images = {name: PNG + name.encode() for name in ("signatures", "exposures", "selection")}
     page = report_html(extraction, record, images, {"SBS96A": "SBS1 (0.99)"})
     embedded = re.findall(r'<img id="plot-(\w+)"[^>]* src="data:image/png;base64,([^"]+)"', page)

@@ -46,7 +46,8 @@ def catalogs(draw) -> pd.DataFrame:
     counts = rng.poisson(signatures @ (mix * totals)).astype(float)
     if not counts.any():
         counts[rng.integers(96), rng.integers(samples)] = 1
-    return pd.DataFrame(counts, index=pd.Index(CHANNELS, name="MutationType"), columns=[f"s{j}" for j in range(samples)])
+    return pd.DataFrame(counts, index=pd.Index(CHANNELS, name="MutationType"),
+                        columns=[f"s{j}" for j in range(samples)])
 
 
 def _extract(catalog: pd.DataFrame):

@@ -77,8 +77,8 @@ def test_log_lines_never_overwrite_the_progress_bar_on_a_terminal(tmp_path, cata
     """On a pseudo-terminal, every log line starts at the left edge: tqdm clears the bar first."""
     parent, child = pty.openpty()
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # a terminal 120 columns wide
-    command = [sys.executable, "-m", "unfoldnmf", "train", str(catalog_file), "-o", str(tmp_path / "out"), "--k-max", "3",
-               "--set", "extraction.replicates=3", "--set", "solver.max_iter=200", "--no-plots"]
+    command = [sys.executable, "-m", "unfoldnmf", "train", str(catalog_file), "-o", str(tmp_path / "out"), "--k-max",
+               "3", "--set", "extraction.replicates=3", "--set", "solver.max_iter=200", "--no-plots"]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=child,
                                env=os.environ)
     os.close(child)
@@ -129,9 +129,10 @@ def test_plot_tells_the_table_kind_from_its_content(tmp_path, catalog_file):
     from unfoldnmf.io.tables import table_kind
 
     out = tmp_path / "out"
-    assert run("train", catalog_file, "-o", out, "--k-max", "2", "--set", "extraction.replicates=2", "--quiet").exit_code == 0
+    assert run("train", catalog_file, "-o", out, "--k-max", "2", "--set", "extraction.replicates=2",
+               "--quiet").exit_code == 0
     kinds = {path.name: table_kind(path) for path in (catalog_file, out / "signatures.tsv", out / "exposures.tsv",
-                                                       out / "selection.tsv")}
+                                                      out / "selection.tsv")}
     assert kinds == {"catalog.tsv": "catalog", "signatures.tsv": "signatures", "exposures.tsv": "exposures",
                      "selection.tsv": "selection"}
     for path in (catalog_file, out / "selection.tsv"):  # K = 1's stability is empty in selection.tsv

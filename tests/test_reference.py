@@ -62,10 +62,12 @@ def test_sparse_refit_gives_fewer_spurious_mutations_than_nnls(true_signatures, 
     for method in ("nnls", "sparse"):
         found = fit_signatures(cohort.catalog, panel, RefitConfig(method=method)).to_numpy()
         spurious[method] = found[truth == 0].sum() / found.sum()
-        assert np.median(np.abs(found.sum(axis=1) - cohort.catalog.sum().to_numpy()) / cohort.catalog.sum().to_numpy()) < 0.05
+        assert np.median(np.abs(found.sum(axis=1) - cohort.catalog.sum().to_numpy())
+                         / cohort.catalog.sum().to_numpy()) < 0.05
     assert spurious["sparse"] < spurious["nnls"]
     cosmic_fit = fit_cosmic(cohort.catalog, ["SBS1", "SBS5", "SBS13"])
-    assert list(cosmic_fit.columns) == ["SBS1", "SBS5", "SBS13"] and list(cosmic_fit.index) == list(cohort.catalog.columns)
+    assert (list(cosmic_fit.columns) == ["SBS1", "SBS5", "SBS13"]
+            and list(cosmic_fit.index) == list(cohort.catalog.columns))
 
 
 def test_simulate_then_fit_on_the_command_line(tmp_path):
@@ -73,7 +75,8 @@ def test_simulate_then_fit_on_the_command_line(tmp_path):
     result = run("simulate", "--cosmic", "SBS1,SBS5,SBS13", "--samples", "30", "--seed", "2", "-o", out)
     assert result.exit_code == 0, result.output
     again = run("simulate", "--cosmic", "SBS1,SBS5,SBS13", "--samples", "30", "--seed", "2", "-o", tmp_path / "again")
-    assert again.exit_code == 0 and (out / "catalog.tsv").read_text() == (tmp_path / "again" / "catalog.tsv").read_text()
+    assert (again.exit_code == 0
+            and (out / "catalog.tsv").read_text() == (tmp_path / "again" / "catalog.tsv").read_text())
     catalog = read_catalog(out / "catalog.tsv")
     truth = read_exposures(out / "exposures.tsv", ["SBS1", "SBS5", "SBS13"], list(catalog.columns))
     assert catalog.shape == (96, 30) and np.allclose(catalog, catalog.round())

@@ -1,4 +1,5 @@
-"""The default refit on the whole COSMIC reference: sparse, calibrated to misfit, cohort-aware; exclusions and fit quality."""
+"""The default refit on the whole COSMIC reference: sparse, calibrated to misfit, cohort-aware; exclusions and fit
+quality."""
 
 import json
 
@@ -65,7 +66,8 @@ def test_fit_quality_of_an_exact_reconstruction(true_signatures):
     assert list(quality.columns) == ["Mutations", "Signatures", "Cosine", "L1", "Deviance"]
     row = quality.loc["a"]
     assert row.Mutations == pytest.approx(150) and row.Signatures == 2
-    assert row.Cosine == pytest.approx(1) and row.L1 == pytest.approx(0, abs=1e-9) and row.Deviance == pytest.approx(0, abs=1e-6)
+    assert (row.Cosine == pytest.approx(1) and row.L1 == pytest.approx(0, abs=1e-9)
+            and row.Deviance == pytest.approx(0, abs=1e-6))
 
 
 def test_fit_excludes_artefacts_and_named_signatures_and_writes_fit_quality(tmp_path, cohort):
@@ -76,7 +78,8 @@ def test_fit_excludes_artefacts_and_named_signatures_and_writes_fit_quality(tmp_
                                       "-o", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     exposures = pd.read_csv(out / "exposures.tsv", sep="\t", index_col=0)
-    assert not set(SIGNATURE_CLASSES["artefact"]) & set(exposures.columns) and "SBS3" not in exposures.columns and "SBS1" in exposures.columns
+    assert (not set(SIGNATURE_CLASSES["artefact"]) & set(exposures.columns) and "SBS3" not in exposures.columns
+            and "SBS1" in exposures.columns)
     quality = pd.read_csv(out / "fit_quality.tsv", sep="\t", index_col=0)
     assert list(quality.index) == list(cohort.catalog.columns) and (quality.Cosine > 0.9).all()
 
@@ -134,9 +137,11 @@ def test_fit_background_option_reaches_the_refit_and_its_record(tmp_path):
         recorded = json.loads((out / "run.json").read_text())["config"]["refit"]["background"]
         assert recorded == ([] if choice == "none" else ["SBS1", "SBS5"])
     expected = fit_signatures(pd.DataFrame(counts, index=reference.index, columns=["s"]), reference).loc["s"]
-    np.testing.assert_allclose(found["SBS1,SBS5"], expected[found["SBS1,SBS5"].index], atol=0.5)  # table: whole mutations
+    # table: whole mutations
+    np.testing.assert_allclose(found["SBS1,SBS5"], expected[found["SBS1,SBS5"].index], atol=0.5)
     assert found["SBS1,SBS5"]["SBS1"] > 0 and found["none"].get("SBS1", 0) == 0
-    repeated = CliRunner().invoke(cli, ["fit", str(path), "--cosmic", "--background", "SBS1,SBS1", "-o", str(tmp_path / "r")])
+    repeated = CliRunner().invoke(cli, ["fit", str(path), "--cosmic", "--background", "SBS1,SBS1", "-o",
+                                        str(tmp_path / "r")])
     assert repeated.exit_code == 2 and "given twice" in repeated.output and not (tmp_path / "r").exists()
 
 
@@ -146,13 +151,15 @@ def test_simulate_writes_its_signatures_and_run_record_and_assign_streams(tmp_pa
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == {"catalog.tsv", "exposures.tsv", "signatures.tsv", "run.json"}
     streamed = CliRunner().invoke(cli, ["assign", str(out / "signatures.tsv"), "-o", "-"])
-    assert streamed.exit_code == 0 and streamed.output.startswith("Signature\tReference") and not (tmp_path / "-").exists()
+    assert (streamed.exit_code == 0 and streamed.output.startswith("Signature\tReference")
+            and not (tmp_path / "-").exists())
 
 
 def test_evaluate_refuses_half_an_exposure_pair(tmp_path):
     sigs = tmp_path / "s.tsv"
     sigs.write_text(to_text(cosmic_signatures(["SBS1"]), "MutationType", "%g"))
-    result = CliRunner().invoke(cli, ["evaluate", "--truth", str(sigs), "--extracted", str(sigs), "--truth-exposures", str(sigs)])
+    result = CliRunner().invoke(cli, ["evaluate", "--truth", str(sigs), "--extracted", str(sigs),
+                                      "--truth-exposures", str(sigs)])
     assert result.exit_code == 2 and "--exposures" in result.output
 
 
@@ -206,7 +213,8 @@ def test_batched_elimination_matches_the_plain_rule_and_chunks_do_not_matter(mon
     from unfoldnmf.exposures import refit
 
     reference = cosmic_signatures()
-    catalog = pd.concat([_drifted_sample(depth, seed) for seed, depth in enumerate((50, 300, 2000, 20000, 0, 5000))], axis=1)
+    catalog = pd.concat([_drifted_sample(depth, seed) for seed, depth in enumerate((50, 300, 2000, 20000, 0, 5000))],
+                        axis=1)
     counts, signatures = catalog.to_numpy(), reference.to_numpy()
     config = RefitConfig()
     together = refit.sparse_exposures(signatures, counts, config)
@@ -229,7 +237,8 @@ def test_a_signature_back_in_while_the_background_goes_is_tested_too():
     plain = np.stack([_eliminate_one_sample(reference.to_numpy(), counts[:, j], config.min_deviance_gain, background,
                                             config.background_deviance_gain) for j in range(counts.shape[1])], axis=1)
     np.testing.assert_allclose(batched, plain, rtol=1e-7, atol=1e-7)
-    assert (batched[~background] == 0).all()  # pure SBS5: no signature besides the background, not even one that came back
+    # pure SBS5: no signature besides the background, not even one that came back
+    assert (batched[~background] == 0).all()
 
 
 def test_background_signatures_are_tested_last_with_their_own_gain():
@@ -238,7 +247,8 @@ def test_background_signatures_are_tested_last_with_their_own_gain():
     shares = pd.Series({"SBS1": 0.05, "SBS5": 0.3, "SBS2": 0.3, "SBS13": 0.35})
     spectra = (reference[shares.index] @ shares).to_numpy()[:, None] * rng.uniform(0.8, 1.2, (96, 6))
     counts = np.stack([rng.multinomial(depth, spectrum / spectrum.sum())
-                       for depth, spectrum in zip((300, 2000, 5000, 20000, 50000, 100000), spectra.T)], axis=1).astype(float)
+                       for depth, spectrum in zip((300, 2000, 5000, 20000, 50000, 100000), spectra.T)],
+                      axis=1).astype(float)
     signatures = reference.to_numpy()
     background = reference.columns.isin(["SBS1", "SBS5"])
     config = RefitConfig(background_deviance_gain=4.0)
@@ -254,7 +264,8 @@ def test_background_signatures_are_tested_last_with_their_own_gain():
 def test_fit_keeps_a_small_background_share_the_default_gain_would_drop():
     reference = cosmic_signatures(["SBS1", "SBS5", "SBS7a"])
     mix = reference.to_numpy() @ np.array([30.0, 150.0, 1820.0])
-    catalog = pd.DataFrame(np.random.default_rng(3).poisson(mix)[:, None].astype(float), index=reference.index, columns=["s"])
+    catalog = pd.DataFrame(np.random.default_rng(3).poisson(mix)[:, None].astype(float), index=reference.index,
+                           columns=["s"])
     with_background = fit_signatures(catalog, reference, RefitConfig(cohort_preselect=False))
     without = fit_signatures(catalog, reference, RefitConfig(cohort_preselect=False, background=[]))
     assert (with_background.loc["s"] > 0).all() and (without.loc["s", ["SBS1", "SBS5"]] == 0).any()
@@ -271,7 +282,8 @@ def test_a_deep_sample_gains_a_signature_its_cohort_lacks_and_a_shallow_one_only
     rare = (reference[["SBS1", "SBS5", "SBS13", "SBS4"]] @ np.array([0.15, 0.35, 0.2, 0.3])).to_numpy() * drift
     spectra = [common] * 100 + [rare, rare]
     depths = [2000] * 100 + [10000, 60]
-    catalog = pd.DataFrame(np.stack([rng.multinomial(d, p / p.sum()) for d, p in zip(depths, spectra)], axis=1).astype(float),
+    catalog = pd.DataFrame(np.stack([rng.multinomial(d, p / p.sum()) for d, p in zip(depths, spectra)],
+                                    axis=1).astype(float),
                            index=reference.index)
     counts, signatures = catalog.to_numpy(), reference.to_numpy()
     config = RefitConfig()

@@ -38,7 +38,8 @@ def solved_k(monkeypatch):
 
 def test_one_replicate_leaves_stability_unknown_and_says_so(tmp_path, catalog_file):
     out = tmp_path / "out"
-    result = run("train", catalog_file, "-o", out, *FAST, "--set", "extraction.replicates=1", "--log-file", tmp_path / "log")
+    result = run("train", catalog_file, "-o", out, *FAST, "--set", "extraction.replicates=1", "--log-file",
+                 tmp_path / "log")
     assert result.exit_code == 0, result.output
     selection = (out / "selection.tsv").read_text().splitlines()
     header = selection[0].split("\t")
@@ -94,11 +95,12 @@ def test_replicates_are_judged_on_the_catalog_itself_not_on_their_resampled_copi
     fit = seen["fit"]
     on_catalog = kl_divergence(torch.tensor(counts).unsqueeze(0), fit.W @ fit.H).numpy() / counts.sum()
     np.testing.assert_allclose(seen["objectives"], on_catalog, rtol=1e-9)
-    assert not np.allclose(fit.objective.numpy() / counts.sum(), on_catalog, rtol=1e-3)  # the resampled copies' own fits differ
+    # the resampled copies' own fits differ
+    assert not np.allclose(fit.objective.numpy() / counts.sum(), on_catalog, rtol=1e-3)
 
 
 def test_replicates_of_a_larger_catalog_solve_subsets_and_every_sample_gets_exposures(cohort, true_signatures,
-                                                                                     monkeypatch):
+                                                                                      monkeypatch):
     from unfoldnmf.config import load_config
     from unfoldnmf.extraction import replicates
 
@@ -221,6 +223,7 @@ def test_takeover_takes_a_lock_whose_owner_looks_alive(tmp_path, catalog_file):
     _foreign_lock(out, age=5)  # fresh, from another host: refused without --takeover
     refused = run("train", catalog_file, "-o", out, *FAST, "--k", "2", "--resume")
     assert refused.exit_code == 2 and "in use by another run" in refused.output
-    taken = run("train", catalog_file, "-o", out, *FAST, "--k", "2", "--resume", "--takeover", "--log-file", tmp_path / "log")
+    taken = run("train", catalog_file, "-o", out, *FAST, "--k", "2", "--resume", "--takeover", "--log-file",
+                tmp_path / "log")
     assert taken.exit_code == 0, taken.output
     assert "taking over the lock" in (tmp_path / "log").read_text() and not (out / LOCK_NAME).exists()

@@ -101,7 +101,8 @@ def test_sigkill_mid_run_then_resume_gives_the_uninterrupted_result(tmp_path, ca
     assert json.loads((killed / LOCK_NAME).read_text())["pid"] == job.pid  # a stale lock is left behind
     (killed / "checkpoints" / ".K4.npz.half.tmp").write_bytes(b"PK\x03\x04 half an npz")  # an unfinished write
 
-    resumed = subprocess.run([*command, str(killed), "--resume", "--log-file", str(tmp_path / "log")], env=env(), timeout=300)
+    resumed = subprocess.run([*command, str(killed), "--resume", "--log-file", str(tmp_path / "log")], env=env(),
+                             timeout=300)
     assert resumed.returncode == 0
     assert "stale lock" in (tmp_path / "log").read_text()
     assert tables(killed) == tables(reference)
@@ -148,8 +149,9 @@ def test_more_processes_than_samples_finish_on_every_rank(tmp_path, cohort, meth
     catalog.write_text(to_text(cohort.catalog.iloc[:, :3], "MutationType", "%g"))
     out = tmp_path / "out"
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=4", "-m", "unfoldnmf",
-               "train", str(catalog), "-o", str(out), "--device", "cpu", "--k-max", "2", "--set", "extraction.replicates=2",
-               "--set", "solver.max_iter=50", "--set", f"refit.method={method}", "--quiet", "--no-plots"]
+               "train", str(catalog), "-o", str(out), "--device", "cpu", "--k-max", "2", "--set",
+               "extraction.replicates=2", "--set", "solver.max_iter=50", "--set", f"refit.method={method}", "--quiet",
+               "--no-plots"]
     done = subprocess.run(command, capture_output=True, text=True, env=env(), timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert len(pd.read_csv(out / "exposures.tsv", sep="\t", index_col=0)) == 3

@@ -34,7 +34,7 @@ def test_untrained_network_equals_mu_iterations_in_float64(cohort, true_signatur
 
 def _config(**network):
     return load_config(None, [{"dtype": "float64", "network": {"layers": 3, "epochs": 8, "batch_size": 64,
-                                                                "simulated_samples": 200, **network}}])
+                                                               "simulated_samples": 200, **network}}])
 
 
 def test_supervised_training_beats_untrained_network_on_held_out_samples(true_signatures):
@@ -87,7 +87,8 @@ def test_nan_input_stops_with_a_clear_error(true_signatures):
 @pytest.mark.parametrize("objective", ["kl", "frobenius"])
 def test_unsupervised_trainer_lowers_the_objective(cohort, objective):
     X = torch.tensor(cohort.catalog.to_numpy())
-    config = load_config(None, [{"dtype": "float64", "solver": {"objective": objective}, "network": {"layers": 3, "epochs": 1}}])
+    config = load_config(None, [{"dtype": "float64", "solver": {"objective": objective},
+                                 "network": {"layers": 3, "epochs": 1}}])
     short = train_unsupervised(X, 3, config, network_steps=2)
     config.network.epochs = 6
     longer = train_unsupervised(X, 3, config, network_steps=2)

@@ -26,7 +26,8 @@ class _Group(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         listed = super().list_commands(ctx)
-        return [name for name in COMMAND_ORDER if name in listed] + [name for name in listed if name not in COMMAND_ORDER]
+        return ([name for name in COMMAND_ORDER if name in listed]
+                + [name for name in listed if name not in COMMAND_ORDER])
 
     def invoke(self, ctx: click.Context):
         try:
@@ -35,14 +36,16 @@ class _Group(click.Group):
             click.echo(f"unfoldnmf: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except click.UsageError as exc:
-            click.echo(f"unfoldnmf: error: {exc.format_message()} (see unfoldnmf {ctx.invoked_subcommand or ''} --help)", err=True)
+            click.echo(f"unfoldnmf: error: {exc.format_message()} "
+                       f"(see unfoldnmf {ctx.invoked_subcommand or ''} --help)", err=True)
             ctx.exit(exc.exit_code)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"unfoldnmf: error: {where}{exc.strerror or exc}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
-            click.echo(f"unfoldnmf: interrupted; {ctx.meta.get(INTERRUPT_NOTE, 'no output was half-written')}", err=True)
+            click.echo(f"unfoldnmf: interrupted; {ctx.meta.get(INTERRUPT_NOTE, 'no output was half-written')}",
+                       err=True)
             ctx.exit(130)
 
 
@@ -109,7 +112,8 @@ class _shared:
     force = click.option("--force", is_flag=True, help="Overwrite an existing output.")
     quiet = click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bars.")
     config = _options(
-        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML config (default: embedded)."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                     help="YAML config (default: embedded)."),
         click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
                      help="Override one config key, e.g. extraction.replicates=30."),
         click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where to compute."),
@@ -118,7 +122,8 @@ class _shared:
     cosmic = _options(
         click.option("--genome-build", type=click.Choice(["GRCh37", "GRCh38"]),
                      help="COSMIC v3.4 tables for this build (default GRCh37; SBS-96 and DBS-78)."),
-        click.option("--exome", is_flag=True, default=None, help="Exome-normalised COSMIC tables, for whole-exome catalogs."),
+        click.option("--exome", is_flag=True, default=None,
+                     help="Exome-normalised COSMIC tables, for whole-exome catalogs."),
     )
 
     calls = _options(
@@ -178,8 +183,10 @@ def catalog(calls, fasta, output, all_filters, force, quiet):
 
 
 @cli.command(short_help="Which signature made each mutation: per-mutation probabilities.", epilog=_examples(
-    "unfoldnmf attribute calls.vcf.gz --fasta GRCh38.fa --signatures out/signatures.tsv --exposures out/exposures.tsv -o attr",
-    "unfoldnmf attribute cohort.maf --fasta hg19.fa --signatures fit/signatures.tsv --exposures fit/exposures.tsv -o attr"))
+    "unfoldnmf attribute calls.vcf.gz --fasta GRCh38.fa --signatures out/signatures.tsv "
+    "--exposures out/exposures.tsv -o attr",
+    "unfoldnmf attribute cohort.maf --fasta hg19.fa --signatures fit/signatures.tsv "
+    "--exposures fit/exposures.tsv -o attr"))
 @_shared.calls
 @click.option("--signatures", required=True, type=click.Path(dir_okay=False),
               help="Signatures (SBS-96, DBS-78 or ID-83; mutations of that kind are attributed).")
@@ -203,7 +210,8 @@ def attribute(calls, fasta, signatures, exposures, output, all_filters, force, q
 
 
 @cli.command(short_help="Extract signatures from a catalog (or train a network).", epilog=_examples(
-    "unfoldnmf train catalog.tsv -o out                # K chosen from 1-25; signatures.tsv, exposures.tsv, report.html",
+    "unfoldnmf train catalog.tsv -o out                # K chosen from 1-25; "
+    "signatures.tsv, exposures.tsv, report.html",
     "unfoldnmf train catalog.tsv -o out --k 8 --seed 1  # a fixed K",
     "unfoldnmf train calls.maf --fasta GRCh38.fa -o out   # count the calls, then extract",
     "unfoldnmf train -o net --mode supervised --signatures sigs.tsv   # model.pt for fit --model"))
@@ -231,7 +239,8 @@ def attribute(calls, fasta, signatures, exposures, output, all_filters, force, q
               help="Take the output directory's lock even if its owner looks alive (make sure that run is dead).")
 @click.option("--no-plots", is_flag=True, help="Write no plots and no report.html (sets output.plots=false).")
 @_shared.quiet
-@click.option("--log-file", type=click.Path(dir_okay=False), help="Also append every message, time-stamped, to this file.")
+@click.option("--log-file", type=click.Path(dir_okay=False),
+              help="Also append every message, time-stamped, to this file.")
 def train(catalog, output, config_file, overrides, device, mode, signatures, exposures, fasta, channels, genome_build,
           exome, k, k_min, k_max, seed, force, resume, takeover, no_plots, quiet, log_file):
     """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin),
@@ -280,17 +289,20 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
     "unfoldnmf fit catalog.tsv --signatures sigs.tsv --bootstrap 100 -o out   # with 95 % intervals"))
 @click.argument("catalog", type=click.Path(dir_okay=False, allow_dash=True))
 @_shared.output("exposures.tsv, fit_quality.tsv, signatures.tsv; exposures.tsv, run.json for --model")
-@click.option("--signatures", type=click.Path(dir_okay=False), help="Signature table to fit (channels × K, of the catalog's kind).")
+@click.option("--signatures", type=click.Path(dir_okay=False),
+              help="Signature table to fit (channels × K, of the catalog's kind).")
 @click.option("--cosmic", is_flag=False, flag_value="all", metavar="[NAMES]",
               help="Fit COSMIC v3.4 signatures: a comma-separated list (SBS1,SBS5) or, alone, all of them.")
-@click.option("--model", type=click.Path(dir_okay=False), help="A model.pt written by train --mode supervised (one network pass, then its gate: exact zeros "
+@click.option("--model", type=click.Path(dir_okay=False),
+              help="A model.pt written by train --mode supervised (one network pass, then its gate: exact zeros "
                    "and a Poisson fit on the signatures kept).")
 @click.option("--exclude", metavar="NAMES", help="Leave out these signatures, e.g. SBS27,SBS43.")
 @click.option("--exclude-class", "exclude_classes", metavar="CLASSES",
               help="Leave out COSMIC's signatures of these aetiologies, e.g. treatment,artefact (classes: "
                    f"{', '.join(SIGNATURE_CLASSES)}).")
-@click.option("--exclude-artefacts", is_flag=True, help="Leave out COSMIC's possible sequencing artefacts (SBS27, SBS43, "
-              "SBS45-60, SBS95, DBS14); the same as --exclude-class artefact.")
+@click.option("--exclude-artefacts", is_flag=True,
+              help="Leave out COSMIC's possible sequencing artefacts (SBS27, SBS43, "
+                   "SBS45-60, SBS95, DBS14); the same as --exclude-class artefact.")
 @click.option("--method", type=click.Choice(["sparse", "nnls"]), help=f"sparse (default: {RefitConfig.method}): drop "
               "signatures that do not improve the fit (samples under refit.shallow_depth mutations: keep the "
               "shares over refit.shallow_gate / sqrt(mutations) of a Poisson fit on the cohort's signatures); "
@@ -312,8 +324,9 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 @_shared.config
 @_shared.force
 @_shared.quiet
-def fit(catalog, output, signatures, cosmic, model, exclude, exclude_classes, exclude_artefacts, method, min_deviance_gain, background, genome_build,
-        exome, bootstrap, confidence, seed, config_file, overrides, device, force, quiet):
+def fit(catalog, output, signatures, cosmic, model, exclude, exclude_classes, exclude_artefacts, method,
+        min_deviance_gain, background, genome_build, exome, bootstrap, confidence, seed, config_file, overrides, device,
+        force, quiet):
     """Exposures of the samples of CATALOG on known signatures (sparse refit) or from a trained network."""
     _configure_logging(quiet)
     from . import run
@@ -324,8 +337,8 @@ def fit(catalog, output, signatures, cosmic, model, exclude, exclude_classes, ex
     refit = {key: value for key, value in (("method", method), ("min_deviance_gain", min_deviance_gain),
                                            ("background", background)) if value is not None}
     if model is not None and refit:
-        raise InputError("--method/--min-deviance-gain/--background choose the refit of --signatures/--cosmic; a model computes "
-                         "exposures with its own network")
+        raise InputError("--method/--min-deviance-gain/--background choose the refit of --signatures/--cosmic; "
+                         "a model computes exposures with its own network")
     config = _config(config_file, overrides, {"device": device, "seed": seed, "refit": refit,
                                               "cosmic": _cosmic_choice(genome_build, exome)})
     names = None if cosmic is None else [] if cosmic == "all" else parse_names(cosmic)
@@ -347,10 +360,10 @@ def fit(catalog, output, signatures, cosmic, model, exclude, exclude_classes, ex
 @_shared.cosmic
 @click.option("--min-cosine", type=click.FloatRange(0, 1), default=AssignmentConfig.min_cosine, show_default=True,
               help="Below this cosine a signature is reported as novel.")
-@click.option("--min-gain", type=click.FloatRange(0, 1, max_open=True), default=AssignmentConfig.min_gain, show_default=True,
-              help="Cosine gain a reference signature must bring to join a mix.")
-@click.option("--max-signatures", type=click.IntRange(min=1), default=AssignmentConfig.max_signatures, show_default=True,
-              help="Most reference signatures in one mix.")
+@click.option("--min-gain", type=click.FloatRange(0, 1, max_open=True), default=AssignmentConfig.min_gain,
+              show_default=True, help="Cosine gain a reference signature must bring to join a mix.")
+@click.option("--max-signatures", type=click.IntRange(min=1), default=AssignmentConfig.max_signatures,
+              show_default=True, help="Most reference signatures in one mix.")
 @_shared.force
 def assign(signatures, output, reference, genome_build, exome, min_cosine, min_gain, max_signatures, force):
     """Explain each signature of SIGNATURES as a sparse mix of reference signatures, or flag it novel."""
@@ -393,7 +406,8 @@ def evaluate(truth, extracted, truth_exposures, exposures, as_json):
             ("TPR", f"{score.tpr:.3f}"), ("F1", f"{score.f1:.3f}"), ("mean cosine", f"{score.mean_cosine:.3f}"),
             ("composite", f"{score.composite:.3f}")]
     if score.exposure_pearson is not None:
-        rows += [("exposure Pearson r", f"{score.exposure_pearson:.3f}"), ("exposure MAE/total", f"{score.exposure_mae:.4f}")]
+        rows += [("exposure Pearson r", f"{score.exposure_pearson:.3f}"),
+                 ("exposure MAE/total", f"{score.exposure_mae:.4f}")]
     for name, value in rows:
         click.echo(f"{name:<20}{value}")
     for true_name, found_name, cosine in score.matches:
@@ -508,7 +522,8 @@ def _split_label(text: str) -> tuple[str, str]:
 @click.option("--signatures", type=click.Path(dir_okay=False), help="Signature table to draw from (channels × K).")
 @click.option("--cosmic", metavar="NAMES", help="Draw from these COSMIC v3.4 signatures, e.g. SBS1,SBS5,SBS13.")
 @click.option("--samples", required=True, type=click.IntRange(min=1), help="Number of samples.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed gives the same cohort.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Random seed; the same seed gives the same cohort.")
 @click.option("--median-total", type=click.FloatRange(min=1), default=3000.0, show_default=True,
               help="Median mutations per sample (totals are log-normal).")
 @click.option("--total-spread", type=click.FloatRange(min=0), default=1.0, show_default=True,

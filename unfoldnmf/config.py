@@ -60,11 +60,14 @@ class ExtractionConfig:
 
     def __post_init__(self) -> None:
         _require(self.k_min >= 1, "extraction.k_min", "must be at least 1")
-        _require(self.k_max >= self.k_min, "extraction.k_max", f"must be >= k_min ({self.k_min}); the K range is reversed")
+        _require(self.k_max >= self.k_min, "extraction.k_max",
+                 f"must be >= k_min ({self.k_min}); the K range is reversed")
         _require(self.k is None or self.k >= 1, "extraction.k", "must be at least 1")
         _require(self.replicates >= 1, "extraction.replicates", "must be at least 1")
-        _require(self.max_samples is None or self.max_samples >= 1, "extraction.max_samples", "must be at least 1 or null")
-        _require(self.hypermutation_cap is None or self.hypermutation_cap > 0, "extraction.hypermutation_cap", "must be positive")
+        _require(self.max_samples is None or self.max_samples >= 1, "extraction.max_samples",
+                 "must be at least 1 or null")
+        _require(self.hypermutation_cap is None or self.hypermutation_cap > 0, "extraction.hypermutation_cap",
+                 "must be positive")
         _require(-1 <= self.min_stability <= 1, "extraction.min_stability", "must lie in [-1, 1]")
         _require(self.min_gain >= 0, "extraction.min_gain", "must be non-negative")
         _require(self.patience is None or self.patience >= 1, "extraction.patience", "must be at least 1 or null")
@@ -81,7 +84,8 @@ class ExtractionConfig:
         if self.k is not None and self.k > n_samples:
             raise InputError(f"config: extraction.k is {self.k}, more than the {n_samples} sample(s) with mutations")
         if self.k_min > n_samples:
-            raise InputError(f"config: extraction.k_min is {self.k_min}, more than the {n_samples} sample(s) with mutations")
+            raise InputError(f"config: extraction.k_min is {self.k_min}, "
+                             f"more than the {n_samples} sample(s) with mutations")
         return [k for k in self.k_values if k <= n_samples]
 
 

@@ -93,7 +93,8 @@ def train(
     config = config or Config()
     if config.mode == "supervised":
         if fasta is not None:
-            raise InputError("--fasta counts mutation calls for denovo extraction; supervised training reads a catalog table")
+            raise InputError("--fasta counts mutation calls for denovo extraction; "
+                             "supervised training reads a catalog table")
         return _train_supervised(catalog, output, config, force, progress, signatures, exposures, takeover)
     if signatures is not None or exposures is not None:
         raise InputError("--signatures/--exposures are for --mode supervised; denovo mode extracts signatures de novo")
@@ -110,8 +111,9 @@ def train(
         if main:
             sys.stdout.write(exposures_text(extraction.exposures))
         return extraction
-    reference = (same_channels(reference_signatures(config.assignment.reference, channel_set_of_table(table), config.cosmic),
-                               table, "the assignment reference") if config.assignment.enabled else None)
+    reference = (same_channels(reference_signatures(config.assignment.reference, channel_set_of_table(table),
+                                                    config.cosmic), table, "the assignment reference")
+                 if config.assignment.enabled else None)
     lock = OutputLock(output, takeover)
     directory = distributed.main_first(lambda: _claim(output, lock, force, resume, resumable=True))
     try:
@@ -294,7 +296,7 @@ def _write_attributions(calls, fasta, signatures, exposures, directory: Path, ki
     written = 0
     with atomic_file(directory / "attributions.tsv") as handle:
         handle.write("\t".join(["Samples", "Chromosome", "Position", "REF", "ALT", "MutationType", *model.names,
-                                 "MostLikely"]) + "\n")
+                                "MostLikely"]) + "\n")
 
         def write(mutation: Mutation) -> None:
             nonlocal written
@@ -305,8 +307,8 @@ def _write_attributions(calls, fasta, signatures, exposures, directory: Path, ki
                 return
             chances = model.probabilities(mutation.sample, mutation.label)
             likely = model.names[int(np.argmax(chances))] if chances.any() else ""
-            handle.write("\t".join([mutation.sample, mutation.contig, str(mutation.position), mutation.ref, mutation.alt,
-                                     mutation.label, *(f"{p:.4g}" for p in chances), likely]) + "\n")
+            handle.write("\t".join([mutation.sample, mutation.contig, str(mutation.position), mutation.ref,
+                                    mutation.alt, mutation.label, *(f"{p:.4g}" for p in chances), likely]) + "\n")
             written += 1
         counted = count_catalogs(calls, fasta, all_filters, progress, on_mutation=write)
         if not written:
@@ -332,7 +334,8 @@ def signature_source(signatures: str | Path | None = None, cosmic: list[str] | N
     classes ``exclude_classes`` (e.g. ``["artefact", "treatment"]``)."""
     if (signatures is None) == (cosmic is None):
         raise InputError("give exactly one source of signatures: --signatures FILE or --cosmic [NAMES]")
-    table = read_signatures(signatures) if signatures is not None else cosmic_signatures(cosmic or None, channels, choice)
+    table = (read_signatures(signatures) if signatures is not None
+             else cosmic_signatures(cosmic or None, channels, choice))
     return exclude_signatures(table, exclude, exclude_classes)
 
 
@@ -394,7 +397,8 @@ def fit(
         exposures = counted(table, fit_signatures(table, sigs, config.refit))
         info = {"source": "signatures", "signatures": list(sigs.columns), "samples": int(table.shape[1]),
                 "seconds_fit": round(time.perf_counter() - started, 3)}
-        inputs["signatures"] = str(signatures) if signatures is not None else "COSMIC v3.4 (packaged; see config.cosmic)"
+        inputs["signatures"] = (str(signatures) if signatures is not None
+                                else "COSMIC v3.4 (packaged; see config.cosmic)")
         if bootstrap:
             started = time.perf_counter()
             intervals = bootstrap_signatures(table, sigs, exposures, config.refit, bootstrap, confidence, config.seed,
@@ -421,8 +425,8 @@ def assign(signatures: str | Path, output: str | Path, config: Config | None = N
     signatures (COSMIC v3.4 when None); writes ``assignment.tsv`` to ``output`` (``-``: standard output)."""
     config = config or Config()
     table = read_signatures(signatures)
-    assignment = _assign(table, same_channels(reference_signatures(reference, channel_set_of_table(table), config.cosmic),
-                                              table, "the reference"), config)
+    assignment = _assign(table, same_channels(reference_signatures(reference, channel_set_of_table(table),
+                                                                   config.cosmic), table, "the reference"), config)
     text = assignment_text(assignment)
     if str(output) == STDOUT:
         sys.stdout.write(text)
@@ -439,7 +443,8 @@ def simulate(output: str | Path, signatures: pd.DataFrame, samples: int, seed: i
     ``exposure_model`` ``sparse``, ``dense`` or the path of an exposures table to draw rows from."""
     if exposure_model not in EXPOSURE_MODELS:
         if exposure_model != STDOUT and not Path(exposure_model).is_file():
-            raise InputError(f"--exposure-model {exposure_model}: neither sparse, dense nor an existing exposures table")
+            raise InputError(f"--exposure-model {exposure_model}: "
+                             "neither sparse, dense nor an existing exposures table")
         exposure_model = read_exposures(exposure_model, list(signatures.columns))
     model_name = exposure_model if isinstance(exposure_model, str) else "table"
     cohort = simulate_cohort(signatures, samples, seed, exposure_model=exposure_model, **options)
@@ -447,7 +452,7 @@ def simulate(output: str | Path, signatures: pd.DataFrame, samples: int, seed: i
     write_atomic(directory / "catalog.tsv", to_text(cohort.catalog, "MutationType", "%d"))
     write_atomic(directory / "exposures.tsv", exposures_text(cohort.exposures))
     write_atomic(directory / "signatures.tsv", signatures_text(signatures))
-    write_json(directory / "run.json", {"unfoldnmf_version": __version__, "command": " ".join(sys.argv), "samples": samples,
-                                        "seed": seed, "exposure_model": model_name, "signatures": list(signatures.columns),
-                                        **options})
+    write_json(directory / "run.json", {"unfoldnmf_version": __version__, "command": " ".join(sys.argv),
+                                        "samples": samples, "seed": seed, "exposure_model": model_name,
+                                        "signatures": list(signatures.columns), **options})
     return cohort

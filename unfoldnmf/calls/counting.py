@@ -11,8 +11,8 @@ ID-83 (:mod:`unfoldnmf.calls.indels`); an indel that is not a plain insertion or
 substitution of several bases by others) is skipped. Calls whose REF disagrees with
 the FASTA are skipped with a warning; when more than :data:`MAX_REF_MISMATCH` of them do, the FASTA is
 probably another genome build and the run stops. Calls on contigs the FASTA lacks, in a context
-with bases other than ACGT and symbolic alleles are counted in the summary and skipped. Each sample's calls must come sorted by position within a contig, as VCF and
-sorted MAF files are.
+with bases other than ACGT and symbolic alleles are counted in the summary and skipped. Each sample's
+calls must come sorted by position within a contig, as VCF and sorted MAF files are.
 """
 
 from __future__ import annotations

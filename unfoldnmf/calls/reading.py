@@ -131,7 +131,8 @@ class CallFile:
                     columns = {name: header.index(name) for name in (*MAF_COLUMNS, "FILTER") if name in header}
                     continue
                 if len(fields) != len(header):
-                    raise InputError(f"{self.path}: line {number}: {len(fields)} fields where the header has {len(header)}")
+                    raise InputError(f"{self.path}: line {number}: {len(fields)} fields "
+                                     f"where the header has {len(header)}")
                 self.records += 1
                 sample = fields[columns["Tumor_Sample_Barcode"]]
                 if not sample:
@@ -147,6 +148,7 @@ class CallFile:
                 ref = fields[columns["Reference_Allele"]].upper().replace("-", "")
                 alt = fields[columns["Tumor_Seq_Allele2"]].upper().replace("-", "")
                 if not set(ref + alt) <= set("ACGTN") or ref == alt:
-                    raise InputError(f"{self.path}: line {number}: alleles '{ref or '-'}' > '{alt or '-'}' are not a mutation")
+                    raise InputError(f"{self.path}: line {number}: alleles '{ref or '-'}' > '{alt or '-'}' "
+                                     "are not a mutation")
                 yield Call(sample, fields[columns["Chromosome"]], position, ref, alt, f"{self.path}: line {number}")
         self.samples = list(seen)

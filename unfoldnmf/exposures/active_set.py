@@ -84,7 +84,8 @@ def gathered_columns(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def scattered(values: np.ndarray, columns: np.ndarray, filled: np.ndarray, k: int, empty: float = 0.0) -> np.ndarray:
-    """The m × ``k`` array holding ``values`` (m × width) at :func:`gathered_columns`' positions, ``empty`` elsewhere."""
+    """The m × ``k`` array holding ``values`` (m × width) at :func:`gathered_columns`' positions, ``empty``
+    elsewhere."""
     result = np.full((len(values), k), empty)
     rows = np.broadcast_to(np.arange(len(values))[:, None], columns.shape)
     result[rows[filled], columns[filled]] = values[filled]

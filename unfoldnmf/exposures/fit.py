@@ -20,7 +20,8 @@ def fit_signatures(catalog: pd.DataFrame, signatures: pd.DataFrame, refit: Refit
     (96 × K), rows matched by channel label; ``refit`` picks the sparse refit (default) or plain NNLS."""
     refit = refit or RefitConfig()
     counts = catalog.loc[signatures.index].to_numpy(dtype=float)
-    exposures = refit_exposures(signatures.to_numpy(dtype=float), counts, refit, background=_background(signatures, refit))
+    exposures = refit_exposures(signatures.to_numpy(dtype=float), counts, refit,
+                                background=_background(signatures, refit))
     return pd.DataFrame(exposures.T, index=pd.Index(catalog.columns, name="Samples"), columns=signatures.columns)
 
 
@@ -47,7 +48,8 @@ def fit_cosmic(catalog: pd.DataFrame, names: list[str] | None = None, refit: Ref
     return fit_signatures(catalog, cosmic_signatures(names, channel_set_of_table(catalog)), refit)
 
 
-def exposures_from_model(catalog: pd.DataFrame, model_path: str | Path, config: Config | None = None) -> tuple[pd.DataFrame, dict]:
+def exposures_from_model(catalog: pd.DataFrame, model_path: str | Path,
+                         config: Config | None = None) -> tuple[pd.DataFrame, dict]:
     """Exposures (samples × K, in mutations) of ``catalog`` (96 × N) from a trained ``model.pt``:
     one forward pass of its network, in the dtype it was trained in, on ``config.device``, then the
     gate it was trained with (:class:`unfoldnmf.exposures.learned.Gate`; none in older files). Returns

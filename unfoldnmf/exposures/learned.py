@@ -53,7 +53,8 @@ def first_pass_cohort(signatures: pd.DataFrame, catalog: pd.DataFrame,
     counts = np.concatenate([rng.multinomial(depth, spectra) for depth, _ in copies]).T.astype(float)
     names = [f"{sample}@{depth}.{copy}" for depth, copy in copies for sample in first.index]
     table = pd.DataFrame(counts, index=signatures.index, columns=names)
-    truth = pd.DataFrame(np.concatenate([shares * depth for depth, _ in copies]), index=names, columns=signatures.columns)
+    truth = pd.DataFrame(np.concatenate([shares * depth for depth, _ in copies]), index=names,
+                         columns=signatures.columns)
     source = (f"first-pass refit of the catalog ({len(first)} samples, {signatures.shape[1]} signatures) redrawn "
               f"at {len(TRAINING_DEPTHS)} depths ({TRAINING_DEPTHS[0]}-{TRAINING_DEPTHS[-1]} mutations) "
               f"x {config.network.redraws}")

@@ -283,7 +283,7 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
         cohort_signatures = np.flatnonzero(support.any(axis=1))
         support[:, shallow] = 0.0
         support[np.ix_(cohort_signatures, shallow)] = shallow_exposures(signatures[:, cohort_signatures],
-                                                                       counts[:, shallow], refit.shallow_gate)
+                                                                        counts[:, shallow], refit.shallow_gate)
     used = np.flatnonzero(support.any(axis=1))
     exposures = np.zeros((k, counts.shape[1]))
     if len(used):

@@ -41,7 +41,8 @@ class CheckpointStore:
         write_atomic(self._path(solution.k), buffer.getvalue())
 
     def load(self, k: int) -> KSolution | None:
-        """The saved solution for K, or None; a checkpoint of another catalog or settings, or a damaged file, is refused."""
+        """The saved solution for K, or None; a checkpoint of another catalog or settings, or a damaged file, is
+        refused."""
         path = self._path(k)
         if not path.exists():
             return None
@@ -65,7 +66,8 @@ class CheckpointStore:
         return {k: solution for k, solution in loaded.items() if solution is not None}
 
     def _check_settings(self, path: Path, saved: dict) -> None:
-        changed = [name for name in sorted(set(saved) | set(self.settings)) if saved.get(name) != self.settings.get(name)]
+        changed = [name for name in sorted(set(saved) | set(self.settings))
+                   if saved.get(name) != self.settings.get(name)]
         if changed:
             name = changed[0]
             raise InputError(f"{path}: {name} was {json.dumps(saved.get(name))} for the finished K values and is now "

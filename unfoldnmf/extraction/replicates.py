@@ -86,7 +86,8 @@ def extract_k(counts: np.ndarray, scale: np.ndarray, k: int, config: Config, dev
     replicates = distributed.replicate_block(ext.replicates) if split_replicates else range(ext.replicates)
     base = torch.as_tensor(counts, dtype=torch.float64)
     size = base.shape[1] if ext.max_samples is None else min(base.shape[1], ext.max_samples)
-    X = torch.empty((len(replicates), base.shape[0], size), dtype=dtype, device=device)  # R × 96 × size, no float64 copy
+    # R × 96 × size, no float64 copy
+    X = torch.empty((len(replicates), base.shape[0], size), dtype=dtype, device=device)
     reference = torch.empty_like(X)  # each replicate's samples as they are, to judge its fit on
     starts_w, starts_h = [], []
     for index, replicate in enumerate(replicates):

@@ -82,8 +82,8 @@ def scan_stop(solutions: dict[int, KSolution], n_samples: int, extraction: Extra
     tried: list[int] = []
     for k in sorted(solutions):
         tried.append(k)
-        if scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples, extraction.min_gain, extraction.patience,
-                          solutions[k].signatures.shape[0]):
+        if scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples, extraction.min_gain,
+                          extraction.patience, solutions[k].signatures.shape[0]):
             return k
     return None
 
@@ -147,8 +147,8 @@ def scan_catalog(
 
     Tries every K of ``config.extraction``, chooses one (see :mod:`unfoldnmf.extraction.selection`),
     refines its signatures on sparse exposures (:mod:`unfoldnmf.extraction.refinement`; ``solutions``
-    keep every K's NMF solution) and refits exposures for every sample. With ``checkpoint_dir``, finished K values are saved there
-    and reused by a later call with the same catalog and settings.
+    keep every K's NMF solution) and refits exposures for every sample. With ``checkpoint_dir``, finished K values
+    are saved there and reused by a later call with the same catalog and settings.
     """
     started = time.perf_counter()
     device, dtype = resolve_device(config.device), resolve_dtype(config.dtype)
@@ -243,7 +243,8 @@ def solve_k_values(capped: np.ndarray, scale: np.ndarray, k_values: list[int], c
     bar = tqdm(iter(todo if sequential else distributed.share(todo)), desc="K values done", unit="K",
                disable=None if show else True, leave=False)
     for k in bar:
-        if sequential and distributed.main_first(lambda: scan_stop(solutions, n_samples, config.extraction) is not None):
+        if sequential and distributed.main_first(
+                lambda: scan_stop(solutions, n_samples, config.extraction) is not None):
             break
         bar.set_postfix_str(f"solving K={k} of at most {k_values[-1]}; the scan goes on while each K passes "
                             f"the deviance test")

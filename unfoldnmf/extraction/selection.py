@@ -100,20 +100,24 @@ def select_k(
     candidates = [i for i in range(reached + 1) if significant[i] and stable[i]]
     if candidates:
         chosen = candidates[-1]
-        step = "the first K" if np.isnan(gain[chosen]) else f"its extra signature lowers the deviance {gain[chosen]:.1f}x more than noise would"
+        step = ("the first K" if np.isnan(gain[chosen])
+                else f"its extra signature lowers the deviance {gain[chosen]:.1f}x more than noise would")
         stability = ("stability unknown (one cluster or one replicate)" if np.isnan(mean[chosen])
                      else f"mean stability {mean[chosen]:.2f} >= {min_stability}")
         reason = (f"K grows while each extra signature lowers the deviance at least {min_gain}x more than noise would; "
                   f"{step}; {stability}")
         if chosen == len(k_values) - 1 and len(k_values) > 1:
-            log.warning("chosen K=%d is the top of the range tried; more signatures may be present (raise --k-max)", k_values[chosen])
+            log.warning("chosen K=%d is the top of the range tried; more signatures may be present (raise --k-max)",
+                        k_values[chosen])
     else:
         chosen = int(np.nanargmax(mean))
         reason = f"no K passed both tests; K with the best mean stability ({mean[chosen]:.2f}) chosen"
-        log.warning("no K looked both stable and significant; picked K=%d (best stability); inspect selection.tsv", k_values[chosen])
+        log.warning("no K looked both stable and significant; picked K=%d (best stability); inspect selection.tsv",
+                    k_values[chosen])
     unknown = [k for k, value in zip(k_values, mean) if k > 1 and np.isnan(value)]
     if unknown:
         log.warning("stability is unknown for K=%s (one replicate): K was chosen by the deviance rule alone; set "
-                    "extraction.replicates to 2 or more to check that signatures reproduce", ",".join(map(str, unknown)))
+                    "extraction.replicates to 2 or more to check that signatures reproduce",
+                    ",".join(map(str, unknown)))
     table["selected"] = [i == chosen for i in range(len(k_values))]
     return Selection(k=k_values[chosen], table=table, reason=reason)

@@ -90,7 +90,8 @@ class OutputLock:
             owner = present[0]
             raise InputError(
                 f"{self.path.parent}: output directory is in use by another run (pid {owner.get('pid', '?')} on host "
-                f"{owner.get('host', '?')}, started {owner.get('started', '?')}); if that run is dead, delete {self.path}"
+                f"{owner.get('host', '?')}, started {owner.get('started', '?')}); "
+                f"if that run is dead, delete {self.path}"
             )
 
     def acquire(self) -> None:

@@ -108,7 +108,8 @@ def _check_names(columns: list[str], name: str, what: str) -> None:
         if not column.strip():
             raise InputError(f"{name}: line 1: {what} column {position} has no name")
         if column in seen:
-            raise InputError(f"{name}: line 1: duplicate {what} name '{column}' (columns {seen[column]} and {position})")
+            raise InputError(f"{name}: line 1: duplicate {what} name '{column}' "
+                             f"(columns {seen[column]} and {position})")
         seen[column] = position
 
 
@@ -118,7 +119,8 @@ def _read_channel_table(path: str | Path, what: str) -> pd.DataFrame:
     transposed, with a notice."""
     text, name = read_text(path)
     rows = _split_rows(text, name)
-    if len(rows[0]) > 1 and channel_set_of(rows[0][1].strip()) is not None and channel_set_of(rows[0][0].strip()) is None:
+    if (len(rows[0]) > 1 and channel_set_of(rows[0][1].strip()) is not None
+            and channel_set_of(rows[0][0].strip()) is None):
         log.info("%s: channels run across the first line (one row per %s); read transposed", name, what)
         try:
             return _channel_rows([list(column) for column in zip(*rows)], name, what)
@@ -153,7 +155,8 @@ def _channel_rows(rows: list[list[str]], name: str, what: str) -> pd.DataFrame:
         raw = f"{row[0]} {row[1]}" if synsig else row[0]
         label = label_from_type_and_context(row[0], row[1]) if synsig else channels.canonical(row[0])
         if label is None:
-            raise InputError(f"{name}: line {number}: unknown channel label '{raw.strip()}' in a {channels.title} table")
+            raise InputError(f"{name}: line {number}: unknown channel label '{raw.strip()}' "
+                             f"in a {channels.title} table")
         if label in seen:
             raise InputError(f"{name}: line {number}: channel {label} appears twice (also line {seen[label]})")
         respelled |= not synsig and row[0] != label
@@ -207,7 +210,8 @@ def check_catalog(catalog: pd.DataFrame, name: str = "catalog") -> pd.DataFrame:
         raise InputError(f"{name}: counts must be numbers") from None
     if not np.isfinite(values).all():
         r, c = np.argwhere(~np.isfinite(values))[0]
-        raise InputError(f"{name}: sample '{catalog.columns[c]}', channel {labels[r]}: count {values[r, c]} is not finite")
+        raise InputError(f"{name}: sample '{catalog.columns[c]}', channel {labels[r]}: "
+                         f"count {values[r, c]} is not finite")
     if (values < 0).any():
         r, c = np.argwhere(values < 0)[0]
         raise InputError(f"{name}: sample '{catalog.columns[c]}', channel {labels[r]}: negative count {values[r, c]:g}")
@@ -242,7 +246,8 @@ def read_signatures(path: str | Path) -> pd.DataFrame:
     return table / table.sum(axis=0)
 
 
-def read_exposures(path: str | Path, signatures: list[str] | None = None, samples: list[str] | None = None) -> pd.DataFrame:
+def read_exposures(path: str | Path, signatures: list[str] | None = None,
+                   samples: list[str] | None = None) -> pd.DataFrame:
     """Read exposures as samples × signatures, from ``exposures.tsv`` layout or its transpose.
 
     The orientation is told apart by the labels: whichever axis holds the ``signatures`` names
@@ -311,7 +316,8 @@ def read_selection(path: str | Path) -> pd.DataFrame:
     # An empty stability is an unknown one (K = 1, or one replicate): NaN, like the table written.
     unknown = {column: table[column] == "" for column in ("stability_mean", "stability_min")}
     positions = [header.index(column) for column in required]
-    cells = [[""] + [("0" if row[p].strip() == "" and header[p] in unknown else row[p]) for p in positions] for row in rows]
+    cells = [[""] + [("0" if row[p].strip() == "" and header[p] in unknown else row[p]) for p in positions]
+             for row in rows]
     table[required] = _parse_numbers(cells, 1, required, name)
     for column, empty in unknown.items():
         table.loc[empty, column] = np.nan

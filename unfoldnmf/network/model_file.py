@@ -60,7 +60,8 @@ def _read_payload(path: Path) -> dict:
         raise InputError(f"{path}: no such model file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a model file") from None
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, KeyError, AttributeError) as exc:
+    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, KeyError,
+            AttributeError) as exc:
         reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise InputError(f"{path}: not a readable unfoldnmf model file ({reason})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
@@ -104,7 +105,8 @@ def load_model(path: str | Path, channels: list[str], signatures: list[str] | No
     weights = payload.get("weights")
     expected = {name: tuple(tensor.shape) for name, tensor in network.state_dict().items()}
     if not isinstance(weights, dict) or {k: tuple(getattr(v, "shape", ())) for k, v in weights.items()} != expected:
-        raise InputError(f"{path}: model weights do not match its architecture (K={arch['k']}, {arch['layers']} layers)")
+        raise InputError(f"{path}: model weights do not match its architecture "
+                         f"(K={arch['k']}, {arch['layers']} layers)")
     if not all(torch.is_tensor(t) and torch.isfinite(t.double()).all() for t in weights.values()):
         raise InputError(f"{path}: model weights hold NaN or inf")
     network.load_state_dict({name: tensor.to(torch.float64) for name, tensor in weights.items()})
@@ -115,7 +117,8 @@ def load_model(path: str | Path, channels: list[str], signatures: list[str] | No
 
 
 def _reference(metadata: dict, path: Path) -> np.ndarray | None:
-    """The stored reference signatures (channels × K), None if the file has none; checked finite and of the right shape."""
+    """The stored reference signatures (channels × K), None if the file has none; checked finite and
+    of the right shape."""
     if "reference_signatures" not in metadata:
         return None
     arch = metadata["architecture"]

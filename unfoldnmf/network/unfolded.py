@@ -74,7 +74,8 @@ class UnfoldedNMF(nn.Module):
         A = Wᵀ and B = WᵀW (Frobenius) or W_l = W (KL) in every layer, and P = W⁺ for the learned
         start. Dtype and device follow ``W``."""
         channels, k = W.shape
-        net = cls(objective, channels, k, layers, tied, l1, l2, learn_penalties, start, prune_share).to(W.device, W.dtype)
+        net = cls(objective, channels, k, layers, tied, l1, l2, learn_penalties, start,
+                  prune_share).to(W.device, W.dtype)
         tiny = torch.finfo(W.dtype).tiny
         with torch.no_grad():
             if start == "learned":
@@ -88,7 +89,8 @@ class UnfoldedNMF(nn.Module):
         return net
 
     def weights(self) -> dict[str, torch.Tensor]:
-        """The non-negative weights per layer set: ``A`` (sets, K, 96) and ``B`` (sets, K, K), or ``W`` (sets, 96, K)."""
+        """The non-negative weights per layer set: ``A`` (sets, K, 96) and ``B`` (sets, K, K), or ``W``
+        (sets, 96, K)."""
         if self.objective == "frobenius":
             return {"A": self.log_A.exp(), "B": self.log_B.exp()}
         return {"W": self.log_W.exp()}
@@ -128,7 +130,8 @@ class UnfoldedNMF(nn.Module):
             else:
                 H = update_h_kl(X, weights["W"][i], H, self.l1[i], self.l2[i], guard)
         if not torch.isfinite(H).all():
-            raise NumericalError(f"unfolded network ({self.objective}, {self.layers} layers) produced NaN/inf exposures")
+            raise NumericalError(f"unfolded network ({self.objective}, {self.layers} layers) "
+                                 "produced NaN/inf exposures")
         return H
 
     @torch.no_grad()

@@ -37,7 +37,8 @@ def objective_value(X, W, H, objective: str, l1: float = 0.0, l2: float = 0.0) -
     return objective_of(X, objective, l1, l2)(W, H)
 
 
-def objective_of(X, objective: str, l1: float = 0.0, l2: float = 0.0) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+def objective_of(X, objective: str, l1: float = 0.0,
+                 l2: float = 0.0) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """The penalised objective of factors (W, H) of X, per replicate, for a solver to call at every check.
 
     The divergence is summed a block of samples at a time (:mod:`.blocks`), the blocks' sums added in

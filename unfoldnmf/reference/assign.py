@@ -113,8 +113,10 @@ def assign_one(target: np.ndarray, reference: np.ndarray, min_gain: float = Assi
     return full, cosine
 
 
-def assign_signatures(signatures: pd.DataFrame, reference: pd.DataFrame, min_cosine: float = AssignmentConfig.min_cosine,
-                      min_gain: float = AssignmentConfig.min_gain, max_signatures: int = AssignmentConfig.max_signatures) -> Assignment:
+def assign_signatures(signatures: pd.DataFrame, reference: pd.DataFrame,
+                      min_cosine: float = AssignmentConfig.min_cosine,
+                      min_gain: float = AssignmentConfig.min_gain,
+                      max_signatures: int = AssignmentConfig.max_signatures) -> Assignment:
     """Explain each column of ``signatures`` (96 × K) by at most ``max_signatures`` columns of
     ``reference`` (96 × R), rows matched by channel label; see the module docstring."""
     ref = reference.loc[signatures.index].to_numpy(dtype=float)

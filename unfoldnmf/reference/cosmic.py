@@ -33,7 +33,8 @@ def cosmic_signatures(names: list[str] | None = None, channels: ChannelSet | Non
     ID-83; the genome build and normalisation of ``choice``, GRCh37 genome by default), optionally
     only ``names`` (in that order); without ``channels`` the names say which set (DBS…, ID…, else SBS-96)."""
     channels = channels or names_channel_set(names or [])
-    with resources.as_file(resources.files("unfoldnmf").joinpath(cosmic_file(channels, choice or CosmicConfig()))) as path:
+    with resources.as_file(
+            resources.files("unfoldnmf").joinpath(cosmic_file(channels, choice or CosmicConfig()))) as path:
         table = read_signatures(path)
     if names is not None:
         unknown = [n for n in names if n not in table.columns]
@@ -77,7 +78,8 @@ def exclude_signatures(signatures: pd.DataFrame, names: list[str] | None = None,
     names = list(names or [])
     unknown = [n for n in names if n not in signatures.columns]
     if unknown:
-        raise InputError(f"--exclude: no signature named {', '.join(unknown)} among {', '.join(map(str, signatures.columns[:8]))}"
+        raise InputError(f"--exclude: no signature named {', '.join(unknown)} "
+                         f"among {', '.join(map(str, signatures.columns[:8]))}"
                          f"{' …' if signatures.shape[1] > 8 else ''}")
     for name in classes or []:
         members = class_members([name])

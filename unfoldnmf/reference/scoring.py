@@ -39,7 +39,8 @@ def score_signatures(truth: pd.DataFrame, extracted: pd.DataFrame) -> Score:
     extracted = extracted.loc[truth.index]
     cos = cosine_matrix(truth.to_numpy(), extracted.to_numpy())
     rows, cols = linear_sum_assignment(-cos)
-    matches = [(truth.columns[r], extracted.columns[c], float(cos[r, c])) for r, c in zip(rows, cols) if cos[r, c] >= TP_THRESHOLD]
+    matches = [(truth.columns[r], extracted.columns[c], float(cos[r, c]))
+               for r, c in zip(rows, cols) if cos[r, c] >= TP_THRESHOLD]
     tp = len(matches)
     k, k_true = extracted.shape[1], truth.shape[1]
     ppv = tp / k if k else 0.0

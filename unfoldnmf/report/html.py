@@ -21,7 +21,8 @@ log = logging.getLogger("unfoldnmf")
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1150px; margin: 2em auto; padding: 0 1em; color: #222; }
-h1 { font-size: 1.6em; } h2 { font-size: 1.25em; border-bottom: 1px solid #ddd; padding-bottom: .2em; margin-top: 1.8em; }
+h1 { font-size: 1.6em; } \
+h2 { font-size: 1.25em; border-bottom: 1px solid #ddd; padding-bottom: .2em; margin-top: 1.8em; }
 table { border-collapse: collapse; margin: .6em 0; font-size: .92em; }
 th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: right; }
 th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
@@ -58,8 +59,8 @@ def render_figures(extraction: Extraction, annotations: dict[str, str] | None = 
         "selection": figure_bytes(selection_figure(extraction.selection.table)),
     }
     if catalog is not None:
-        images["reconstruction"] = figure_bytes(reconstruction_figure(catalog, extraction.signatures, extraction.exposures,
-                                                                      quality=extraction.quality))
+        images["reconstruction"] = figure_bytes(reconstruction_figure(catalog, extraction.signatures,
+                                                                      extraction.exposures, quality=extraction.quality))
     if decomposition is not None:
         images["decomposition"] = figure_bytes(decomposition_figure(extraction.signatures, *decomposition))
     return images
@@ -99,7 +100,8 @@ def report_html(extraction: Extraction, record: dict, images: dict[str, bytes],
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>unfoldnmf report: K = {extraction.selection.k}</title><style>{_STYLE}</style></head><body>",
         f"<h1>unfoldnmf report: {extraction.signatures.shape[1]} signatures"
-        f"{' in ' + html.escape(str(record['inputs']['catalog'])) if 'catalog' in record.get('inputs', {}) else ''}</h1>",
+        f"{' in ' + html.escape(str(record['inputs']['catalog'])) if 'catalog' in record.get('inputs', {}) else ''}"
+        "</h1>",
         _p(f"unfoldnmf {record.get('unfoldnmf_version', '?')}, torch {record.get('torch_version', '?')}, "
            f"Python {record.get('python_version', '?')}. Command: {record.get('command', '')}"),
         missing_plots,
@@ -167,7 +169,8 @@ def _inputs(extraction: Extraction, record: dict) -> list[tuple[str, str]]:
     rows = [(f"input {key}", str(value)) for key, value in record.get("inputs", {}).items()]
     rows += [
         ("samples", str(info.get("samples", len(extraction.exposures)))),
-        ("samples without mutations", f"{len(empty)}" + (f" ({', '.join(empty[:5])}{', …' if len(empty) > 5 else ''})" if empty else "")),
+        ("samples without mutations",
+         f"{len(empty)}" + (f" ({', '.join(empty[:5])}{', …' if len(empty) > 5 else ''})" if empty else "")),
         ("mutations attributed", f"{extraction.exposures.to_numpy().sum():,.0f}"),
     ]
     if "hypermutation_cap" in info:
@@ -181,7 +184,8 @@ def _settings_line(config: dict) -> str:
     k_range = f"K = {ext['k']} (fixed)" if ext.get("k") else f"K tried {ext.get('k_min')}–{ext.get('k_max')}"
     return (f"{k_range}; {ext.get('replicates')} {ext.get('resample')} bootstrap replicates per K; "
             f"{solver.get('objective')} NMF, up to {solver.get('max_iter')} iterations; "
-            f"refit {refit.get('method')}; seed {config.get('seed')}, device {config.get('device')}, {config.get('dtype')}.")
+            f"refit {refit.get('method')}; seed {config.get('seed')}, device {config.get('device')}, "
+            f"{config.get('dtype')}.")
 
 
 def _flatten(config: dict, prefix: str = "") -> list[tuple[str, str]]:

@@ -25,8 +25,8 @@ ASSIGNMENT_TABLES = ("assignment.tsv", "signatures_cosmic.tsv", "exposures_cosmi
 #: The tables at the top of an output directory; ``run.json``, written after them, marks them complete.
 #: Catalogs that ``train --fasta`` counted from mutation calls, written beside the results.
 COUNTED_TABLES = ("catalog_SBS96.tsv", "catalog_DBS78.tsv", "catalog_ID83.tsv")
-RESULT_TABLES = ("signatures.tsv", "exposures.tsv", "fit_quality.tsv", "selection.tsv", "report.html", *ASSIGNMENT_TABLES,
-                 *COUNTED_TABLES)
+RESULT_TABLES = ("signatures.tsv", "exposures.tsv", "fit_quality.tsv", "selection.tsv", "report.html",
+                 *ASSIGNMENT_TABLES, *COUNTED_TABLES)
 
 
 def provenance(config: Config, info: dict, inputs: dict[str, str]) -> dict:
