@@ -91,6 +91,11 @@ class Gate:
     share: float
     floor: float
 
+    def __post_init__(self):
+        # torch keeps a numpy array's strides, and a float32 product depends on them: row-major always,
+        # so a model's gate gives the same exposures in `train` (a pandas table) and `fit` (the model file)
+        self.signatures = np.ascontiguousarray(self.signatures, dtype=float)
+
     def apply(self, exposures: np.ndarray, counts: np.ndarray, device: torch.device = torch.device("cpu"),
               dtype: torch.dtype = torch.float64) -> np.ndarray:
         """Gated exposures (K × N) of network ``exposures`` (K × N) of ``counts`` (96 × N); the Poisson
@@ -104,7 +109,7 @@ class Gate:
             for first in range(0, counts.shape[1], GATE_CHUNK):
                 columns = slice(first, first + GATE_CHUNK)
                 X = torch.tensor(np.ascontiguousarray(counts[:, columns]), dtype=dtype, device=device)
-                H = torch.tensor(start[:, columns], dtype=dtype, device=device)
+                H = torch.tensor(np.ascontiguousarray(start[:, columns]), dtype=dtype, device=device)
                 for _ in range(GATE_ITERATIONS):
                     H = update_h_kl(X, W, H)
                 gated[:, columns] = H.cpu().double().numpy()
