@@ -17,8 +17,8 @@ one cohort); ``--pooled`` fits all cohorts of a depth in one call (the protocol 
 
 Methods: plain NNLS (the baseline), the sparse refit with a fixed deviance gain of 6 and neither
 dispersion scaling nor cohort step (the rule's settings before 2026-11-28), the default
-refit (``fit --cosmic``) with and without its background signatures (SBS1, SBS5) and without the share gate
-of shallow samples (the sparse refit at every depth), the unfolded network trained
+refit (``fit --cosmic``) with and without its background signatures (SBS1, SBS5), without the share gate
+of shallow samples (the sparse refit at every depth) and without the cohort composites, the unfolded network trained
 as a user trains it (``train CATALOG --mode supervised --signatures COSMIC`` with default settings on each
 cohort's catalog, then ``fit --model``; its samples/s include the training), and SigProfilerAssignment when
 ``--spa-python`` names the Python of a venv holding it (``--spa-driver``: its driver, by default
@@ -198,10 +198,11 @@ def main() -> int:
         "NNLS": lambda c, r: fit_signatures(c, r, RefitConfig(method="nnls")),
         "fixed gain 6, no dispersion, no cohort step": lambda c, r: fit_signatures(
             c, r, RefitConfig(min_deviance_gain=6.0, scale_by_dispersion=False, cohort_preselect=False,
-                              shallow_gate=0.0)),
+                              shallow_gate=0.0, composite_share=0.0)),
         "unfoldnmf fit (default)": lambda c, r: fit_signatures(c, r),
         "default without background": lambda c, r: fit_signatures(c, r, RefitConfig(background=[])),
         "default without the shallow gate": lambda c, r: fit_signatures(c, r, RefitConfig(shallow_gate=0.0)),
+        "default without composites": lambda c, r: fit_signatures(c, r, RefitConfig(composite_share=0.0)),
     }
     if args.grid:
         for gain in (0.0, 2.0, 8.0, 10.0, 16.0, 25.0):

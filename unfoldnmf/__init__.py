@@ -38,7 +38,7 @@ _EXPORTS = {
     "Catalogs": "calls.counting", "count_catalogs": "calls.counting",
     "nnls_exposures": "exposures.refit", "sparse_exposures": "exposures.refit",
     "bootstrap_signatures": "exposures.fit", "exposures_from_model": "exposures.fit",
-    "fit_cosmic": "exposures.fit", "fit_signatures": "exposures.fit",
+    "fit_cohort": "exposures.fit", "fit_cosmic": "exposures.fit", "fit_signatures": "exposures.fit",
     "Extraction": "extraction.scan", "extract_signatures": "extraction.scan",
     "catalog_figure": "report.figures", "exposure_figure": "report.figures", "save_figure": "report.figures",
     "selection_figure": "report.figures", "signature_figure": "report.figures",

@@ -102,6 +102,10 @@ class RefitConfig:
     addition_deviance_gain: float = 50.0
     shallow_depth: float = 1000.0
     shallow_gate: float = 1.0
+    composite_share: float = 0.6
+    composite_window: float = 1.25
+    composite_max_ratio: float = 0.7
+    composite_min_carriers: int = 10
 
     def __post_init__(self) -> None:
         _require(self.min_deviance_gain >= 0, "refit.min_deviance_gain", "must be non-negative")
@@ -109,6 +113,10 @@ class RefitConfig:
         _require(self.addition_deviance_gain >= 0, "refit.addition_deviance_gain", "must be non-negative")
         _require(self.shallow_depth >= 0, "refit.shallow_depth", "must be non-negative")
         _require(self.shallow_gate >= 0, "refit.shallow_gate", "must be non-negative (0: off)")
+        _require(0 <= self.composite_share <= 1, "refit.composite_share", "must lie in [0, 1] (0: off)")
+        _require(self.composite_window > 1, "refit.composite_window", "must be above 1")
+        _require(self.composite_max_ratio > 0, "refit.composite_max_ratio", "must be positive")
+        _require(self.composite_min_carriers >= 2, "refit.composite_min_carriers", "must be at least 2")
 
 
 @dataclass

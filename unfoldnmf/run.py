@@ -23,7 +23,7 @@ from .calls.counting import Catalogs, Mutation, count_catalogs
 from .config import Config, CosmicConfig
 from .errors import InputError
 from .exposures.attribution import Attribution
-from .exposures.fit import bootstrap_signatures, exposures_from_model, fit_signatures
+from .exposures.fit import bootstrap_signatures, exposures_from_model, fit_cohort, fit_signatures
 from .exposures.quality import fit_quality
 from .io.channels import ChannelSet, channel_set_of_table
 from .io.lock import OutputLock
@@ -394,9 +394,13 @@ def fit(
                                               config.cosmic),
                              table, "--signatures" if signatures is not None else "--cosmic")
         started = time.perf_counter()
-        exposures = counted(table, fit_signatures(table, sigs, config.refit))
+        cohort = fit_cohort(table, sigs, config.refit)
+        exposures, sigs = counted(table, cohort.exposures), cohort.signatures
         info = {"source": "signatures", "signatures": list(sigs.columns), "samples": int(table.shape[1]),
-                "seconds_fit": round(time.perf_counter() - started, 3)}
+                "composites": cohort.composite_facts(), "seconds_fit": round(time.perf_counter() - started, 3)}
+        for fact in info["composites"]:
+            log.info("cohort composite: %s carries %.3g × %s in %d samples (part of its cohort version: "
+                     "signatures.tsv)", fact["signature"], fact["ratio"], fact["part"], fact["samples"])
         inputs["signatures"] = (str(signatures) if signatures is not None
                                 else "COSMIC v3.4 (packaged; see config.cosmic)")
         if bootstrap:

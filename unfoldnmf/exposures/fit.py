@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,17 +13,47 @@ from ..config import Config, RefitConfig
 from ..io.channels import channel_set_of_table
 from ..reference.cosmic import cosmic_signatures
 from .bootstrap import bootstrap_exposures, intervals_table
+from .composites import Composite, find_composites, folded_signatures
 from .refit import refit_exposures
 
 
-def fit_signatures(catalog: pd.DataFrame, signatures: pd.DataFrame, refit: RefitConfig | None = None) -> pd.DataFrame:
-    """Exposures (samples × signatures, in mutations) of ``catalog`` (96 × samples) on ``signatures``
-    (96 × K), rows matched by channel label; ``refit`` picks the sparse refit (default) or plain NNLS."""
+@dataclass
+class CohortFit:
+    """A cohort's exposures (samples × K, in mutations) and the signatures they refer to: the given ones,
+    with the cohort's composites (:mod:`unfoldnmf.exposures.composites`) folded into their anchors."""
+
+    exposures: pd.DataFrame
+    signatures: pd.DataFrame
+    composites: list[Composite]
+
+    def composite_facts(self) -> list[dict]:
+        """The composites by signature name, for ``run.json``."""
+        names = list(self.signatures.columns)
+        return [{"signature": names[c.anchor], "part": names[c.part], "ratio": round(c.ratio, 4),
+                 "samples": c.carriers} for c in self.composites]
+
+
+def fit_cohort(catalog: pd.DataFrame, signatures: pd.DataFrame, refit: RefitConfig | None = None) -> CohortFit:
+    """Exposures of ``catalog`` (96 × samples) on ``signatures`` (96 × K), rows matched by channel label;
+    ``refit`` picks the sparse refit (default) or plain NNLS. The sparse refit then looks for composites
+    in the cohort's exposures and, where it finds some, refits the cohort on the folded signatures."""
     refit = refit or RefitConfig()
     counts = catalog.loc[signatures.index].to_numpy(dtype=float)
-    exposures = refit_exposures(signatures.to_numpy(dtype=float), counts, refit,
-                                background=_background(signatures, refit))
-    return pd.DataFrame(exposures.T, index=pd.Index(catalog.columns, name="Samples"), columns=signatures.columns)
+    fitted, background = signatures.to_numpy(dtype=float), _background(signatures, refit)
+    exposures = refit_exposures(fitted, counts, refit, background=background)
+    composites = find_composites(exposures, refit) if refit.method == "sparse" else []
+    if composites:
+        fitted = folded_signatures(fitted, composites)
+        exposures = refit_exposures(fitted, counts, refit, background=background)
+    samples = pd.Index(catalog.columns, name="Samples")
+    return CohortFit(exposures=pd.DataFrame(exposures.T, index=samples, columns=signatures.columns),
+                     signatures=pd.DataFrame(fitted, index=signatures.index, columns=signatures.columns),
+                     composites=composites)
+
+
+def fit_signatures(catalog: pd.DataFrame, signatures: pd.DataFrame, refit: RefitConfig | None = None) -> pd.DataFrame:
+    """The exposures of :func:`fit_cohort` (samples × signatures, in mutations)."""
+    return fit_cohort(catalog, signatures, refit).exposures
 
 
 def bootstrap_signatures(catalog: pd.DataFrame, signatures: pd.DataFrame, exposures: pd.DataFrame,

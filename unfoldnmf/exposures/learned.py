@@ -13,7 +13,7 @@ from ..config import Config
 from ..errors import InputError
 from ..network.supervised import SupervisedFit, predict_exposures, train_supervised
 from ..nmf.updates import update_h_kl
-from .fit import fit_signatures
+from .fit import fit_cohort
 from .refit import POLISH_START_FLOOR, share_gate
 
 #: Depths (mutations per sample) at which :func:`first_pass_cohort` redraws each sample's shares.
@@ -37,7 +37,8 @@ def first_pass_cohort(signatures: pd.DataFrame, catalog: pd.DataFrame,
     vector is redrawn multinomially at every depth of :data:`TRAINING_DEPTHS`,
     ``config.network.redraws`` times (samples without mutations left out; of more than
     :data:`FIRST_PASS_SAMPLES`, a random subset)."""
-    first = fit_signatures(catalog, signatures, config.refit)
+    cohort = fit_cohort(catalog, signatures, config.refit)
+    first, signatures = cohort.exposures, cohort.signatures
     first = first[first.sum(axis=1) > 0]
     if first.empty:
         raise InputError("supervised training: the catalog has no sample with mutations on the signatures")
