@@ -23,7 +23,7 @@ from .calls.counting import Catalogs, Mutation, count_catalogs
 from .config import Config, CosmicConfig
 from .errors import InputError
 from .exposures.attribution import Attribution
-from .exposures.fit import bootstrap_signatures, exposures_from_model, fit_cohort, fit_signatures
+from .exposures.fit import bootstrap_signatures, exposures_from_model, fit_cohort
 from .exposures.quality import fit_quality
 from .io.channels import ChannelSet, channel_set_of_table
 from .io.lock import OutputLock
@@ -159,13 +159,20 @@ def assignment_tables(extraction: Extraction, catalog: pd.DataFrame, reference: 
     reference signatures used plus novel de novo ones) and ``exposures_cosmic.tsv`` (the catalog
     refitted on those), as name -> text; and the assignment itself (plot labels, reference mixes)."""
     assignment = _assign(extraction.signatures, reference, config)
-    named = assignment.named_signatures(extraction.signatures, reference)
+    cohort = fit_cohort(catalog, assignment.named_signatures(extraction.signatures, reference), config.refit)
+    _log_composites(cohort.composite_facts())
     files = {
         "assignment.tsv": assignment_text(assignment),
-        "signatures_cosmic.tsv": signatures_text(named),
-        "exposures_cosmic.tsv": exposures_text(counted(catalog, fit_signatures(catalog, named, config.refit))),
+        "signatures_cosmic.tsv": signatures_text(cohort.signatures),
+        "exposures_cosmic.tsv": exposures_text(counted(catalog, cohort.exposures)),
     }
     return files, assignment
+
+
+def _log_composites(facts: list[dict]) -> None:
+    for fact in facts:
+        log.info("cohort composite: %s carries %.3g × %s in %d samples (folded into its signature)",
+                 fact["signature"], fact["ratio"], fact["part"], fact["samples"])
 
 
 def _assign(signatures: pd.DataFrame, reference: pd.DataFrame, config: Config) -> Assignment:
@@ -398,9 +405,7 @@ def fit(
         exposures, sigs = counted(table, cohort.exposures), cohort.signatures
         info = {"source": "signatures", "signatures": list(sigs.columns), "samples": int(table.shape[1]),
                 "composites": cohort.composite_facts(), "seconds_fit": round(time.perf_counter() - started, 3)}
-        for fact in info["composites"]:
-            log.info("cohort composite: %s carries %.3g × %s in %d samples (part of its cohort version: "
-                     "signatures.tsv)", fact["signature"], fact["ratio"], fact["part"], fact["samples"])
+        _log_composites(info["composites"])
         inputs["signatures"] = (str(signatures) if signatures is not None
                                 else "COSMIC v3.4 (packaged; see config.cosmic)")
         if bootstrap:
