@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from unfoldnmf.cli import cli
+from unfoldnmf.config import ExtractionConfig
 from unfoldnmf.extraction.scan import Extraction
 from unfoldnmf.extraction.selection import select_k
 from unfoldnmf.io.channels import CHANNELS, ID83, SUBSTITUTIONS
@@ -39,7 +40,8 @@ def extraction(true_signatures, cohort) -> Extraction:
     exposures = cohort.exposures.set_axis(names, axis=1)
     exposures.index.name = "Samples"
     selection = select_k([1, 2, 3, 4], [1.0, 0.99, 0.97, 0.6], [1.0, 0.98, 0.95, -0.2],
-                         [90000.0, 30000.0, 9000.0, 8900.0], n_samples=len(exposures), min_gain=3.0, min_stability=0.0)
+                         [90000.0, 30000.0, 9000.0, 8900.0], n_samples=len(exposures),
+                         extraction=ExtractionConfig(min_gain=3.0, min_stability=0.0))
     info = {"samples": len(exposures), "samples_without_mutations": [], "hypermutation_cap": 15000.0,
             "samples_capped": 0, "device": "cpu", "seconds_per_k": {1: 0.5, 2: 0.7, 3: 0.9, 4: 1.1},
             "seconds_total": 3.4}

@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 import torch
 
+from unfoldnmf.config import ExtractionConfig
 from unfoldnmf.extraction import scan
 from unfoldnmf.extraction.consensus import _centroids, silhouette_by_cluster
+from unfoldnmf.extraction import selection
 from unfoldnmf.extraction.selection import select_k
 from unfoldnmf.io.lock import LOCK_NAME, STALE_AFTER, OutputLock
 from unfoldnmf.io.writing import to_text
@@ -53,8 +55,41 @@ def test_k1_has_no_silhouette_and_passes_on_the_deviance_alone():
     unrelated = rng.dirichlet(np.ones(96), size=10).T  # ten unrelated spectra: no reproducible signature
     assert np.isnan(silhouette_by_cluster(unrelated, np.zeros(10, dtype=int), 1)).all()
     selection = select_k([1, 2, 3], [np.nan, 0.2, 0.1], [np.nan, 0.1, 0.0], [9000.0, 5000.0, 4990.0], n_samples=50,
-                         min_gain=4.0, min_stability=0.6)
+                         extraction=ExtractionConfig(min_gain=4.0, min_stability=0.6))
     assert selection.k == 1 and "stability unknown" in selection.reason
+
+
+N_SAMPLES = 2000
+
+
+def _deviances(gains: list[float], start: float = 2.5e5) -> list[float]:
+    """Deviances whose steps from K = 1 have these gains (in noise units: the dispersion stays 1 here)."""
+    deviance = [start]
+    for gain in gains:
+        deviance.append(deviance[-1] - gain * (96 + N_SAMPLES))
+    return deviance
+
+
+def test_a_run_of_modest_gains_passes_where_each_step_alone_fails():
+    """Many similar signatures each add 2-3x the noise: together they pass; a lone noise spike does not."""
+    gains = [40.0, 20.0, 2.6, 2.5, 2.6, 2.3, 2.4, 1.0, 1.2, 0.9, 1.1]  # K 2 .. 12
+    ks, flat = list(range(1, 13)), [0.9] * 12
+    runs = ExtractionConfig(run_gain=2.2, run_length=4)
+    selection = select_k(ks, flat, flat, _deviances(gains), N_SAMPLES, runs)
+    assert selection.k == 5  # the runs from K 4 and 5 average 2.5 and 2.45; the run from K 6 only 2.05
+    assert "on average" in selection.reason and selection.table["run_gain"].notna().sum() == 8
+    assert select_k(ks, flat, flat, _deviances(gains), N_SAMPLES, ExtractionConfig(run_gain=None)).k == 3
+    spike = [40.0, 20.0, 2.9, 0.8, 1.0, 1.2, 0.9, 1.1]  # K 2 .. 9
+    assert select_k(ks[:9], flat[:9], flat[:9], _deviances(spike), N_SAMPLES, runs).k == 3
+
+
+def test_the_scan_goes_on_until_a_failed_step_is_decided():
+    extraction, deviance = ExtractionConfig(k_max=20, run_gain=2.2), _deviances([40.0, 20.0, 1.0, 1.1, 0.9, 1.2, 1.0])
+    exhausted = [k for k in range(2, 9)
+                 if selection.scan_exhausted(list(range(1, k + 1)), deviance[:k], N_SAMPLES, extraction)]
+    assert exhausted[0] == 7  # K 4 fails alone; the run from it (K 4-7) is complete at K 7
+    assert selection.scan_exhausted([1, 2, 3, 4], deviance[:4], N_SAMPLES, ExtractionConfig(k_max=5, run_gain=2.2))
+    assert selection.scan_exhausted([1, 2, 3, 4], deviance[:4], N_SAMPLES, ExtractionConfig(k_max=20, run_gain=None))
 
 
 def test_scan_computes_nothing_the_rule_cannot_choose(tmp_path, catalog_file, solved_k):

@@ -54,6 +54,8 @@ class ExtractionConfig:
     resample: Literal["poisson", "multinomial", "none"] = "poisson"
     hypermutation_cap: Optional[float] = None
     min_gain: float = 3.0
+    run_gain: Optional[float] = None  #: ... or the run_length steps from K on this many times on average (null: off)
+    run_length: int = 4
     min_stability: float = 0.6
     patience: Optional[int] = 1
     refine_rounds: int = 2  #: sparse refinement of the chosen signatures (:mod:`unfoldnmf.extraction.refinement`)
@@ -70,6 +72,8 @@ class ExtractionConfig:
                  "must be positive")
         _require(-1 <= self.min_stability <= 1, "extraction.min_stability", "must lie in [-1, 1]")
         _require(self.min_gain >= 0, "extraction.min_gain", "must be non-negative")
+        _require(self.run_gain is None or self.run_gain >= 0, "extraction.run_gain", "must be non-negative or null")
+        _require(self.run_length >= 1, "extraction.run_length", "must be at least 1")
         _require(self.patience is None or self.patience >= 1, "extraction.patience", "must be at least 1 or null")
         _require(self.refine_rounds >= 0, "extraction.refine_rounds", "must be non-negative")
 

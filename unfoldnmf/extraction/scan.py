@@ -82,8 +82,8 @@ def scan_stop(solutions: dict[int, KSolution], n_samples: int, extraction: Extra
     tried: list[int] = []
     for k in sorted(solutions):
         tried.append(k)
-        if scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples, extraction.min_gain,
-                          extraction.patience, solutions[k].signatures.shape[0]):
+        if scan_exhausted(tried, [solutions[t].deviance for t in tried], n_samples, extraction,
+                          solutions[k].signatures.shape[0]):
             return k
     return None
 
@@ -123,7 +123,7 @@ def extract_signatures(
 
 def solution_settings(config: Config, device: torch.device, n_samples: int) -> dict[str, object]:
     """The settings one K's solution depends on, by name: a checkpoint is reused only when they are
-    unchanged. The K range and the rule's thresholds (``min_gain``, ``min_stability``, ``patience``)
+    unchanged. The K range and the rule's thresholds (``min_gain``, ``run_gain``, ``min_stability``, ``patience``)
     are not among them, so raising ``--k-max`` or changing the rule reuses every finished K; nor is
     ``max_samples`` when the catalog's ``n_samples`` are not more (no subset is drawn)."""
     extraction = config.extraction
@@ -183,9 +183,7 @@ def scan_catalog(
             [solutions[k].min_stability for k in k_values],
             [solutions[k].deviance for k in k_values],
             n_samples,
-            min_gain=ext.min_gain,
-            min_stability=ext.min_stability,
-            patience=ext.patience,
+            ext,
             n_channels=counts.shape[0],
         ))
         with timed(stages, "refinement"):
@@ -258,6 +256,6 @@ def solve_k_values(capped: np.ndarray, scale: np.ndarray, k_values: list[int], c
     solutions, seconds = distributed.gather(solutions), distributed.gather(seconds)
     reached = distributed.main_first(lambda: scanned_k_values(solutions, n_samples, config.extraction))
     if reached[-1] < max(solutions):
-        log.info("K scan stopped after K=%d: the last %d K values added no significant signature",
+        log.info("K scan stopped after K=%d: the deviance test failed %d step(s) in a row before it",
                  reached[-1], config.extraction.patience)
     return {k: solutions[k] for k in reached}, {k: seconds[k] for k in reached}

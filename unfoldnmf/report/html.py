@@ -205,7 +205,9 @@ def _selection_table(table: pd.DataFrame, config: dict) -> str:
     ext = config.get("extraction", {})
     legend = _p(f"stability: silhouette of the consensus signatures across bootstrap replicates (1 = every replicate "
                 f"found them); gain: deviance drop from K-1 to K over what a signature fitting noise would give; "
-                f"significant: gain >= {ext.get('min_gain', '?')}; stable: mean stability >= "
+                f"run_gain: mean gain of the {ext.get('run_length', '?')} steps from K on; "
+                f"significant: gain >= {ext.get('min_gain', '?')} or run_gain >= {ext.get('run_gain', '?')}; "
+                f"stable: mean stability >= "
                 f"{ext.get('min_stability', '?')} (–: unknown, for K = 1 or one replicate).")
     return _table(shown, highlight=table["selected"].to_numpy(dtype=bool)) + "\n" + legend
 
