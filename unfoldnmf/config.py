@@ -54,7 +54,7 @@ class ExtractionConfig:
     resample: Literal["poisson", "multinomial", "none"] = "poisson"
     hypermutation_cap: Optional[float] = None
     min_gain: float = 3.0
-    run_gain: Optional[float] = None  #: ... or the run_length steps from K on this many times on average (null: off)
+    run_gain: Optional[float] = 2.2  #: ... or the run_length steps from K on this many times on average (null: off)
     run_length: int = 4
     min_stability: float = 0.6
     patience: Optional[int] = 1

@@ -203,11 +203,11 @@ def _selection_table(table: pd.DataFrame, config: dict) -> str:
     for column in ("mean stability", "minimum stability"):
         shown[column] = ["–" if np.isnan(value) else f"{value:.3f}" for value in shown[column]]
     ext = config.get("extraction", {})
+    runs = f" or run_gain >= {ext['run_gain']}" if ext.get("run_gain") else ""
     legend = _p(f"stability: silhouette of the consensus signatures across bootstrap replicates (1 = every replicate "
                 f"found them); gain: deviance drop from K-1 to K over what a signature fitting noise would give; "
                 f"run_gain: mean gain of the {ext.get('run_length', '?')} steps from K on; "
-                f"significant: gain >= {ext.get('min_gain', '?')} or run_gain >= {ext.get('run_gain', '?')}; "
-                f"stable: mean stability >= "
+                f"significant: gain >= {ext.get('min_gain', '?')}{runs}; stable: mean stability >= "
                 f"{ext.get('min_stability', '?')} (–: unknown, for K = 1 or one replicate).")
     return _table(shown, highlight=table["selected"].to_numpy(dtype=bool)) + "\n" + legend
 
