@@ -6,9 +6,9 @@ scaled by the over-dispersion the K-signature fit leaves), or the ``run_length``
 lower it by at least ``run_gain`` times that on average (many similar or rare signatures each add
 little, but together more than noise), and K grows while the steps pass that test, stopping at
 ``patience`` failed steps in a row (the scan computes no K beyond them, nor beyond the runs that
-decide them) and going back to the last K whose step passed. The K reached must also be reproducible across bootstrap
-replicates (mean silhouette of its consensus clusters at least ``min_stability``), else the
-largest smaller K that passed both. K = 1 has no silhouette (one cluster) and neither has any K
+decide them) and going back to the last K whose step passed. The K reached must also be
+reproducible across bootstrap replicates (mean silhouette of its consensus clusters at least
+``min_stability``), else the largest smaller K that passed both. K = 1 has no silhouette (one cluster) and neither has any K
 fitted with one replicate: such stability is unknown (NaN), does not block a K, and a warning says
 when the choice rests on the deviance alone. If no K passes, the most stable K is chosen and a
 warning says so.
