@@ -14,8 +14,7 @@ import torch
 from unfoldnmf.config import ExtractionConfig
 from unfoldnmf.extraction import scan
 from unfoldnmf.extraction.consensus import _centroids, silhouette_by_cluster
-from unfoldnmf.extraction import selection
-from unfoldnmf.extraction.selection import select_k
+from unfoldnmf.extraction.selection import scan_exhausted, select_k
 from unfoldnmf.io.lock import LOCK_NAME, STALE_AFTER, OutputLock
 from unfoldnmf.io.writing import to_text
 from unfoldnmf.network.supervised import predict_exposures
@@ -85,11 +84,10 @@ def test_a_run_of_modest_gains_passes_where_each_step_alone_fails():
 
 def test_the_scan_goes_on_until_a_failed_step_is_decided():
     extraction, deviance = ExtractionConfig(k_max=20, run_gain=2.2), _deviances([40.0, 20.0, 1.0, 1.1, 0.9, 1.2, 1.0])
-    exhausted = [k for k in range(2, 9)
-                 if selection.scan_exhausted(list(range(1, k + 1)), deviance[:k], N_SAMPLES, extraction)]
+    exhausted = [k for k in range(2, 9) if scan_exhausted(list(range(1, k + 1)), deviance[:k], N_SAMPLES, extraction)]
     assert exhausted[0] == 7  # K 4 fails alone; the run from it (K 4-7) is complete at K 7
-    assert selection.scan_exhausted([1, 2, 3, 4], deviance[:4], N_SAMPLES, ExtractionConfig(k_max=5, run_gain=2.2))
-    assert selection.scan_exhausted([1, 2, 3, 4], deviance[:4], N_SAMPLES, ExtractionConfig(k_max=20, run_gain=None))
+    assert scan_exhausted([1, 2, 3, 4], deviance[:4], N_SAMPLES, ExtractionConfig(k_max=5, run_gain=2.2))
+    assert scan_exhausted([1, 2, 3, 4], deviance[:4], N_SAMPLES, ExtractionConfig(k_max=20, run_gain=None))
 
 
 def test_scan_computes_nothing_the_rule_cannot_choose(tmp_path, catalog_file, solved_k):

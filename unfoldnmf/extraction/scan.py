@@ -123,9 +123,9 @@ def extract_signatures(
 
 def solution_settings(config: Config, device: torch.device, n_samples: int) -> dict[str, object]:
     """The settings one K's solution depends on, by name: a checkpoint is reused only when they are
-    unchanged. The K range and the rule's thresholds (``min_gain``, ``run_gain``, ``min_stability``, ``patience``)
-    are not among them, so raising ``--k-max`` or changing the rule reuses every finished K; nor is
-    ``max_samples`` when the catalog's ``n_samples`` are not more (no subset is drawn)."""
+    unchanged. The K range and the rule's thresholds (``min_gain``, ``run_gain``, ``min_stability``,
+    ``patience``) are not among them, so raising ``--k-max`` or changing the rule reuses every finished
+    K; nor is ``max_samples`` when the catalog's ``n_samples`` are not more (no subset is drawn)."""
     extraction = config.extraction
     subsets = extraction.max_samples is not None and n_samples > extraction.max_samples
     return {"seed": config.seed, "dtype": config.dtype, "device": device.type,
@@ -256,6 +256,6 @@ def solve_k_values(capped: np.ndarray, scale: np.ndarray, k_values: list[int], c
     solutions, seconds = distributed.gather(solutions), distributed.gather(seconds)
     reached = distributed.main_first(lambda: scanned_k_values(solutions, n_samples, config.extraction))
     if reached[-1] < max(solutions):
-        log.info("K scan stopped after K=%d: the deviance test failed %d step(s) in a row before it",
+        log.info("K scan stopped after K=%d: the deviance test has failed %d step(s) in a row (see selection.tsv)",
                  reached[-1], config.extraction.patience)
     return {k: solutions[k] for k in reached}, {k: seconds[k] for k in reached}

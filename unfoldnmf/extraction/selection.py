@@ -8,9 +8,9 @@ little, but together more than noise), and K grows while the steps pass that tes
 ``patience`` failed steps in a row (the scan computes no K beyond them, nor beyond the runs that
 decide them) and going back to the last K whose step passed. The K reached must also be
 reproducible across bootstrap replicates (mean silhouette of its consensus clusters at least
-``min_stability``), else the largest smaller K that passed both. K = 1 has no silhouette (one cluster) and neither has any K
-fitted with one replicate: such stability is unknown (NaN), does not block a K, and a warning says
-when the choice rests on the deviance alone. If no K passes, the most stable K is chosen and a
+``min_stability``), else the largest smaller K that passed both. K = 1 has no silhouette (one
+cluster) and neither has any K fitted with one replicate: such stability is unknown (NaN), does
+not block a K, and a warning says when the choice rests on the deviance alone. If no K passes, the most stable K is chosen and a
 warning says so.
 
 Measured on the SynSig datasets (``scripts/bench_synsig.py``): a signature fitting only Poisson
@@ -75,32 +75,29 @@ def scan_exhausted(k_values: list[int], deviance: list[float], n_samples: int, e
                    n_channels: int = 96) -> bool:
     """True when the deviance test has decided ``extraction.patience`` failed steps in a row: the rule
     can choose none of the larger K values, so they are not worth computing."""
-    if extraction.patience is None:
-        return False
     gain = deviance_gain(k_values, deviance, n_samples, n_channels)
     passed, decided, _ = step_tests(k_values, gain, extraction, max(extraction.k_values_for(n_samples)))
+    known = int(np.argmin(decided)) if not decided.all() else len(decided)  # steps before the first undecided
+    return failed_run_end(passed[:known], extraction.patience) is not None
+
+
+def failed_run_end(significant: np.ndarray, patience: int | None) -> int | None:
+    """Index of the step that completes the first ``patience`` failed steps in a row (None: there is
+    none, or ``patience`` is None)."""
     failures = 0
-    for ok, known in zip(passed, decided):
-        if not known:
-            return False
-        failures = 0 if ok else failures + 1
-        if failures >= extraction.patience:
-            return True
-    return False
+    for index, passed in enumerate(significant):
+        failures = 0 if passed else failures + 1
+        if patience is not None and failures >= patience:
+            return index
+    return None
 
 
 def reached_index(significant: np.ndarray, patience: int | None) -> int:
     """Index of the largest K the deviance test lets the rule reach: the last passing step (or the
     first K) before ``patience`` failed steps in a row (None: anywhere in the range)."""
-    reached, failures = 0, 0
-    for index, passed in enumerate(significant):
-        if passed:
-            reached, failures = index, 0
-        else:
-            failures += 1
-            if patience is not None and failures >= patience:
-                break
-    return reached
+    end = failed_run_end(significant, patience)
+    passing = np.flatnonzero(significant[:None if end is None else end])
+    return int(passing[-1]) if len(passing) else 0
 
 
 def select_k(
