@@ -10,8 +10,8 @@ decide them) and going back to the last K whose step passed. The K reached must 
 reproducible across bootstrap replicates (mean silhouette of its consensus clusters at least
 ``min_stability``), else the largest smaller K that passed both. K = 1 has no silhouette (one
 cluster) and neither has any K fitted with one replicate: such stability is unknown (NaN), does
-not block a K, and a warning says when the choice rests on the deviance alone. If no K passes, the most stable K is chosen and a
-warning says so.
+not block a K, and a warning says when the choice rests on the deviance alone. If no K passes,
+the most stable K is chosen and a warning says so.
 
 Measured on the SynSig datasets (``scripts/bench_synsig.py``): a signature fitting only Poisson
 noise lowers the deviance by 0.8–1.5 times N + 96 (single steps up to 2.9), real ones by 7 and more;
