@@ -95,3 +95,22 @@ def test_fit_reports_its_composites_and_writes_the_signatures_it_fitted(tmp_path
     assert (fact["signature"], fact["part"]) == ("SBS40a", "SBS3") and 0.2 < fact["ratio"] < 0.4
     written = pd.read_csv(out / "signatures.tsv", sep="\t", index_col=0)
     assert not np.allclose(written["SBS40a"], cosmic_signatures(["SBS40a"])["SBS40a"], atol=1e-6)
+
+
+def test_the_bootstrap_refits_copies_among_the_fits_own_candidates(monkeypatch):
+    """The composite refit and the bootstrap copies both use the candidates found on the given signatures,
+    not candidates found anew on the folded ones."""
+    from unfoldnmf.exposures import bootstrap, fit as fit_module
+
+    catalog, _ = _drifted_cohort(samples=40)
+    reference = cosmic_signatures(NAMES)
+    cohort = fit_cohort(catalog, reference)
+    assert cohort.composites and cohort.candidates is not None
+    assert fit_cohort(catalog, reference, RefitConfig(method="nnls")).candidates is None
+    searched = []
+    monkeypatch.setattr(bootstrap, "cohort_candidates", lambda *args: searched.append(args) or cohort.candidates)
+    fit_module.bootstrap_signatures(catalog, cohort.signatures, cohort.exposures, replicates=2,
+                                    candidates=cohort.candidates)
+    assert searched == []
+    fit_module.bootstrap_signatures(catalog, cohort.signatures, cohort.exposures, replicates=2)
+    assert len(searched) == 1

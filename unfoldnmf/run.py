@@ -411,7 +411,7 @@ def fit(
         if bootstrap:
             started = time.perf_counter()
             intervals = bootstrap_signatures(table, sigs, exposures, config.refit, bootstrap, confidence, config.seed,
-                                             progress)
+                                             progress, cohort.candidates)
             info.update(bootstrap_replicates=bootstrap, confidence=confidence,
                         seconds_bootstrap=round(time.perf_counter() - started, 3))
     if str(output) == STDOUT:

@@ -54,16 +54,21 @@ def unselected_exposures(signatures: np.ndarray, counts: np.ndarray, candidates:
 
 def bootstrap_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig, replicates: int,
                         confidence: float = 0.95, seed: int = 0, progress: bool = False,
-                        background: np.ndarray | None = None) -> BootstrapIntervals:
+                        background: np.ndarray | None = None,
+                        candidates: np.ndarray | None = None) -> BootstrapIntervals:
     """Intervals of the exposures of ``counts`` (96 × N, mutation counts) on ``signatures`` (96 × K)
     from ``replicates`` resampled copies refitted with ``refit`` (and ``background``, see
     :func:`unfoldnmf.exposures.refit.sparse_exposures`); the same ``seed`` gives the same intervals.
     With the sparse method each interval also holds the ``confidence`` share of the copies' fits on
-    every candidate (:func:`unselected_exposures`)."""
+    every candidate (:func:`unselected_exposures`). ``candidates`` are the cohort's (indices of
+    ``signatures``; None: :func:`unfoldnmf.exposures.refit.cohort_candidates` of ``counts``)."""
     if not holds_counts(counts):
         raise InputError("--bootstrap resamples mutations: the catalog must hold whole counts, not proportions")
     rng = np.random.default_rng(seed)
-    candidates = None if refit.method == "nnls" else cohort_candidates(signatures, counts, refit, background)
+    if refit.method == "nnls":
+        candidates = None
+    elif candidates is None:
+        candidates = cohort_candidates(signatures, counts, refit, background)
     draws = np.empty((replicates, signatures.shape[1], counts.shape[1]))
     unselected = np.empty_like(draws) if candidates is not None else None
     for replicate in tqdm(range(replicates), desc="bootstrap", unit="replicate", disable=None if progress else True,

@@ -25,6 +25,7 @@ class CohortFit:
     exposures: pd.DataFrame
     signatures: pd.DataFrame
     composites: list[Composite]
+    candidates: np.ndarray | None  #: the sparse refit's cohort candidates (column indices); None for NNLS
 
     def composite_facts(self) -> list[dict]:
         """The composites by signature name, for ``run.json``."""
@@ -42,18 +43,18 @@ def fit_cohort(catalog: pd.DataFrame, signatures: pd.DataFrame, refit: RefitConf
     counts = catalog.loc[signatures.index].to_numpy(dtype=float)
     fitted, background = signatures.to_numpy(dtype=float), _background(signatures, refit)
     if refit.method == "nnls":
-        exposures, composites = refit_exposures(fitted, counts, refit), []
+        exposures, composites, candidates = refit_exposures(fitted, counts, refit), [], None
     else:
         candidates = cohort_candidates(fitted, counts, refit, background)
         exposures = refit_exposures(fitted, counts, refit, candidates=candidates, background=background)
         composites = find_composites(exposures, refit)
-    if composites:
-        fitted = folded_signatures(fitted, composites)
-        exposures = refit_exposures(fitted, counts, refit, candidates=candidates, background=background)
+        if composites:
+            fitted = folded_signatures(fitted, composites)
+            exposures = refit_exposures(fitted, counts, refit, candidates=candidates, background=background)
     samples = pd.Index(catalog.columns, name="Samples")
     return CohortFit(exposures=pd.DataFrame(exposures.T, index=samples, columns=signatures.columns),
                      signatures=pd.DataFrame(fitted, index=signatures.index, columns=signatures.columns),
-                     composites=composites)
+                     composites=composites, candidates=candidates)
 
 
 def fit_signatures(catalog: pd.DataFrame, signatures: pd.DataFrame, refit: RefitConfig | None = None) -> pd.DataFrame:
@@ -63,13 +64,14 @@ def fit_signatures(catalog: pd.DataFrame, signatures: pd.DataFrame, refit: Refit
 
 def bootstrap_signatures(catalog: pd.DataFrame, signatures: pd.DataFrame, exposures: pd.DataFrame,
                          refit: RefitConfig | None = None, replicates: int = 100, confidence: float = 0.95,
-                         seed: int = 0, progress: bool = False) -> pd.DataFrame:
+                         seed: int = 0, progress: bool = False, candidates: np.ndarray | None = None) -> pd.DataFrame:
     """Bootstrap intervals of ``exposures`` (from :func:`fit_signatures` of ``catalog`` on
-    ``signatures``) as a long table: see :func:`unfoldnmf.exposures.bootstrap.intervals_table`."""
+    ``signatures``) as a long table: see :func:`unfoldnmf.exposures.bootstrap.intervals_table`.
+    ``candidates``: the cohort candidates the fit used (:attr:`CohortFit.candidates`; None: found anew)."""
     refit = refit or RefitConfig()
     counts = catalog.loc[signatures.index].to_numpy(dtype=float)
     intervals = bootstrap_exposures(signatures.to_numpy(dtype=float), counts, refit, replicates, confidence, seed,
-                                    progress, background=_background(signatures, refit))
+                                    progress, background=_background(signatures, refit), candidates=candidates)
     return intervals_table(exposures, intervals)
 
 
