@@ -58,6 +58,8 @@ class ExtractionConfig:
     run_length: int = 4
     min_stability: float = 0.6
     patience: Optional[int] = 1
+    held_out_z: Optional[float] = 3.0  #: a larger K predicting hidden counts this many SEs better wins (null: off)
+    held_out_patience: int = 3  #: the scan goes this many K past the best held-out K
     refine_rounds: int = 2  #: sparse refinement of the chosen signatures (:mod:`unfoldnmf.extraction.refinement`)
 
     def __post_init__(self) -> None:
@@ -75,6 +77,9 @@ class ExtractionConfig:
         _require(self.run_gain is None or self.run_gain >= 0, "extraction.run_gain", "must be non-negative or null")
         _require(self.run_length >= 1, "extraction.run_length", "must be at least 1")
         _require(self.patience is None or self.patience >= 1, "extraction.patience", "must be at least 1 or null")
+        _require(self.held_out_z is None or self.held_out_z >= 0, "extraction.held_out_z",
+                 "must be non-negative or null")
+        _require(self.held_out_patience >= 1, "extraction.held_out_patience", "must be at least 1")
         _require(self.refine_rounds >= 0, "extraction.refine_rounds", "must be non-negative")
 
     @property

@@ -26,7 +26,8 @@ from ..timing import timed
 from .checkpoints import CheckpointStore, catalog_digest
 from .refinement import refine_signatures
 from .replicates import KSolution, cap_totals, extract_k, hypermutation_cap
-from .selection import Selection, scan_exhausted, select_k
+from .held_out import held_out_deviance, held_out_masks
+from .selection import Selection, held_out_best, scan_exhausted, select_k
 
 log = logging.getLogger("unfoldnmf")
 
@@ -145,7 +146,8 @@ def scan_catalog(
     """De novo extraction from a validated catalog (as :func:`read_catalog` or :func:`check_catalog`
     return it, and :func:`check_extraction` accepts).
 
-    Tries every K of ``config.extraction``, chooses one (see :mod:`unfoldnmf.extraction.selection`),
+    Tries every K of ``config.extraction``, chooses one (see :mod:`unfoldnmf.extraction.selection`; its
+    held-out test may solve K values past where the deviance rule stopped, :func:`held_out_scan`),
     refines its signatures on sparse exposures (:mod:`unfoldnmf.extraction.refinement`; ``solutions``
     keep every K's NMF solution) and refits exposures for every sample. With ``checkpoint_dir``, finished K values
     are saved there and reused by a later call with the same catalog and settings.
@@ -174,18 +176,25 @@ def scan_catalog(
     with distributed.all_or_none():
         with timed(stages, "K scan"):
             solutions, seconds = solve_k_values(capped, scale, k_values, config, device, dtype, store, progress)
-        k_values = sorted(solutions)
 
-        ext = config.extraction
-        selection = distributed.main_first(lambda: select_k(  # rank 0 decides, as it decides where the scan stops
-            k_values,
-            [solutions[k].mean_stability for k in k_values],
-            [solutions[k].min_stability for k in k_values],
-            [solutions[k].deviance for k in k_values],
-            n_samples,
-            ext,
-            n_channels=counts.shape[0],
-        ))
+        def choose(held_out: dict[int, np.ndarray] | None = None, warn: bool = True) -> Selection:
+            tried = sorted(solutions)
+            return distributed.main_first(lambda: select_k(  # rank 0 decides, as it decides where the scan stops
+                tried, [solutions[k].mean_stability for k in tried], [solutions[k].min_stability for k in tried],
+                [solutions[k].deviance for k in tried], n_samples, config.extraction, n_channels=counts.shape[0],
+                held_out=held_out, warn=warn))
+
+        testing = config.extraction.held_out_z is not None
+        selection = choose(warn=not testing)
+        rule = selection.table[selection.table["selected"]].iloc[0]
+        if testing and rule["significant"] and rule["stable"] and selection.k < k_values[-1]:
+            with timed(stages, "held-out test"):
+                held_out = held_out_scan(capped, scale, solutions, seconds, selection.k, config, device, dtype, store,
+                                         progress)
+            selection = choose(held_out)
+        elif testing:
+            selection = choose()
+        k_values = sorted(solutions)
         with timed(stages, "refinement"):
             refined = refine_signatures(solutions[selection.k].signatures, capped, config, device,
                                         per_sample=distributed.by_columns)
@@ -216,6 +225,36 @@ def scan_catalog(
     }
     return Extraction(signatures=signatures, exposures=exposure_table, selection=selection, solutions=tables,
                       quality=quality, info=info)
+
+
+def held_out_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KSolution], seconds: dict[int, float],
+                  k_rule: int, config: Config, device, dtype, store: CheckpointStore | None,
+                  progress: bool) -> dict[int, np.ndarray]:
+    """Held-out deviances (K -> per sample, :mod:`unfoldnmf.extraction.held_out`) of ``k_rule``, the
+    deviance rule's K, and every K above it: K values beyond the scan are solved (into ``solutions`` and
+    ``seconds``) until ``extraction.held_out_patience`` of them follow the best K of the held-out test
+    (:func:`unfoldnmf.extraction.selection.held_out_best`), or the range ends."""
+    ext = config.extraction
+    top = max(ext.k_values_for(capped.shape[1]))
+    masks = held_out_masks(capped.shape, config.seed)
+    held_out: dict[int, np.ndarray] = {}
+
+    def best() -> int:
+        k_values = sorted(solutions)
+        return held_out_best(k_values, [solutions[k].mean_stability for k in k_values], k_rule, held_out, ext)
+
+    while True:
+        for k in sorted(solutions):
+            if k >= k_rule and k not in held_out:
+                held_out[k] = distributed.main_first(
+                    lambda: held_out_deviance(capped, solutions[k].signatures, masks, device))
+        last, chosen = max(solutions), distributed.main_first(best)
+        if last - chosen >= ext.held_out_patience or last >= top:
+            log.info("held-out test: K=%d (the deviance rule's K=%d; K up to %d tried)", chosen, k_rule, last)
+            return held_out
+        extra, extra_seconds = solve_k_values(capped, scale, [last + 1], config, device, dtype, store, progress)
+        solutions.update(extra)
+        seconds.update(extra_seconds)
 
 
 def solve_k_values(capped: np.ndarray, scale: np.ndarray, k_values: list[int], config: Config, device, dtype,

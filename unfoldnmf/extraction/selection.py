@@ -10,8 +10,12 @@ decide them) and going back to the last K whose step passed. The K reached must 
 reproducible across bootstrap replicates (mean silhouette of its consensus clusters at least
 ``min_stability``), else the largest smaller K that passed both. K = 1 has no silhouette (one
 cluster) and neither has any K fitted with one replicate: such stability is unknown (NaN), does
-not block a K, and a warning says when the choice rests on the deviance alone. If no K passes,
-the most stable K is chosen and a warning says so.
+not block a K, and a warning says when the choice rests on the deviance alone. Last, the held-out
+test (``held_out_z``; :mod:`unfoldnmf.extraction.held_out`): a stable larger K whose signatures predict
+hidden entries of the catalog better than that K's, by at least ``held_out_z`` standard errors over
+the samples, replaces it (of several, the one predicting best; the scan goes on to
+``held_out_patience`` K past the best). If no K passes, the most stable K is chosen and a warning
+says so.
 
 Measured on the SynSig datasets (``scripts/bench_synsig.py``): a signature fitting only Poisson
 noise lowers the deviance by 0.8–1.5 times N + 96 (single steps up to 2.9), real ones by 7 and more;
@@ -27,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import ExtractionConfig
+from .held_out import held_out_gain
 
 log = logging.getLogger("unfoldnmf")
 
@@ -100,6 +105,44 @@ def reached_index(significant: np.ndarray, patience: int | None) -> int:
     return int(passing[-1]) if len(passing) else 0
 
 
+def held_out_tests(k_values: list[int], k_rule: int, held_out: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(held-out deviance saved, its z) of each K above ``k_rule`` against ``k_rule``
+    (:func:`unfoldnmf.extraction.held_out.held_out_gain`), NaN where ``held_out`` (K -> per-sample held-out
+    deviance) lacks the K, and for ``k_rule`` and below."""
+    saved, z = np.full(len(k_values), np.nan), np.full(len(k_values), np.nan)
+    if k_rule not in held_out:
+        return saved, z
+    for index, k in enumerate(k_values):
+        if k > k_rule and k in held_out:
+            saved[index], z[index] = held_out_gain(held_out[k_rule], held_out[k])
+    return saved, z
+
+
+def held_out_choice(saved: np.ndarray, z: np.ndarray, stable: np.ndarray, rule_index: int,
+                    extraction: ExtractionConfig) -> int:
+    """Index of the K the held-out test moves the rule's choice (``rule_index``) to: of the stable K
+    above it whose held-out deviance is at least ``extraction.held_out_z`` standard errors lower, the one
+    saving the most; else the rule's."""
+    if extraction.held_out_z is None:
+        return rule_index
+    eligible = [i for i in range(rule_index + 1, len(saved)) if z[i] >= extraction.held_out_z and stable[i]]
+    return max(eligible, key=lambda i: saved[i]) if eligible else rule_index
+
+
+def held_out_best(k_values: list[int], stability_mean: list[float], k_rule: int, held_out: dict[int, np.ndarray],
+                  extraction: ExtractionConfig) -> int:
+    """The K the held-out test moves the deviance rule's ``k_rule`` to (:func:`held_out_choice`)."""
+    saved, z = held_out_tests(k_values, k_rule, held_out)
+    return k_values[held_out_choice(saved, z, stable_values(stability_mean, extraction), k_values.index(k_rule),
+                                    extraction)]
+
+
+def stable_values(stability_mean: list[float], extraction: ExtractionConfig) -> np.ndarray:
+    """Which K are stable enough: mean stability unknown (NaN) or at least ``extraction.min_stability``."""
+    mean = np.asarray(stability_mean, dtype=float)
+    return np.isnan(mean) | (mean >= extraction.min_stability)
+
+
 def select_k(
     k_values: list[int],
     stability_mean: list[float],
@@ -108,14 +151,19 @@ def select_k(
     n_samples: int,
     extraction: ExtractionConfig,
     n_channels: int = 96,
+    held_out: dict[int, np.ndarray] | None = None,
+    warn: bool = True,
 ) -> Selection:
     """Apply the rule above, with ``extraction``'s thresholds, to per-K figures (K values ascending). A
-    step that fails alone and whose run reaches past the last K tried fails."""
+    step that fails alone and whose run reaches past the last K tried fails. ``held_out`` (K -> per-sample
+    held-out deviance, :func:`unfoldnmf.extraction.held_out.held_out_deviance`) adds the held-out test
+    from the deviance rule's K on. ``warn``: log what the choice rests on (off for a first choice that is
+    made again)."""
     min_gain, min_stability, patience = extraction.min_gain, extraction.min_stability, extraction.patience
     gain = deviance_gain(k_values, deviance, n_samples, n_channels)
     significant, _, run = step_tests(k_values, gain, extraction, k_values[-1])
     mean = np.asarray(stability_mean, dtype=float)
-    stable = np.isnan(mean) | (mean >= min_stability)
+    stable = stable_values(stability_mean, extraction)
     table = pd.DataFrame({
         "K": k_values,
         "stability_mean": stability_mean,
@@ -128,8 +176,10 @@ def select_k(
     })
     reached = reached_index(significant, patience)
     candidates = [i for i in range(reached + 1) if significant[i] and stable[i]]
+    saved, z = np.full(len(k_values), np.nan), np.full(len(k_values), np.nan)
     if candidates:
         chosen = candidates[-1]
+        saved, z = held_out_tests(k_values, k_values[chosen], held_out or {})
         step = ("the first K" if np.isnan(gain[chosen])
                 else f"its extra signature lowers the deviance {gain[chosen]:.1f}x more than noise would"
                 + ("" if gain[chosen] >= min_gain else
@@ -140,18 +190,25 @@ def select_k(
                 if extraction.run_gain else "")
         reason = (f"K grows while each extra signature lowers the deviance at least {min_gain}x more than noise "
                   f"would{runs}; {step}; {stability}")
-        if chosen == len(k_values) - 1 and len(k_values) > 1:
+        extended = held_out_choice(saved, z, stable, chosen, extraction)
+        if extended != chosen:
+            reason += (f"; K={k_values[extended]} then predicts hidden counts better than K={k_values[chosen]} "
+                       f"(held-out deviance {saved[extended]:.0f} lower, {z[extended]:.1f} standard errors)")
+            chosen = extended
+        if warn and chosen == len(k_values) - 1 and len(k_values) > 1:
             log.warning("chosen K=%d is the top of the range tried; more signatures may be present (raise --k-max)",
                         k_values[chosen])
     else:
         chosen = int(np.nanargmax(mean))
         reason = f"no K passed both tests; K with the best mean stability ({mean[chosen]:.2f}) chosen"
-        log.warning("no K looked both stable and significant; picked K=%d (best stability); inspect selection.tsv",
-                    k_values[chosen])
+        if warn:
+            log.warning("no K looked both stable and significant; picked K=%d (best stability); inspect selection.tsv",
+                        k_values[chosen])
     unknown = [k for k, value in zip(k_values, mean) if k > 1 and np.isnan(value)]
-    if unknown:
+    if unknown and warn:
         log.warning("stability is unknown for K=%s (one replicate): K was chosen by the deviance rule alone; set "
                     "extraction.replicates to 2 or more to check that signatures reproduce",
                     ",".join(map(str, unknown)))
+    table["held_out_saved"], table["held_out_z"] = saved, z
     table["selected"] = [i == chosen for i in range(len(k_values))]
     return Selection(k=k_values[chosen], table=table, reason=reason)
