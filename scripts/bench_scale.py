@@ -36,8 +36,8 @@ from unfoldnmf.reference.cosmic import cosmic_signatures  # noqa: E402
 from unfoldnmf.reference.simulate import simulate_cohort  # noqa: E402
 
 #: The stages ``run.json`` times (``seconds_by_stage``), in the order a run goes through them.
-STAGES = ("read catalog", "K scan", "refinement", "refit", "tables and fit quality", "assignment", "writing tables",
-          "plots and report")
+STAGES = ("read catalog", "K scan", "held-out test", "refinement", "refit", "tables and fit quality", "assignment",
+          "writing tables", "plots and report")
 SECTIONS = ("sizes", "ks", "speedup")
 
 

@@ -108,6 +108,16 @@ def test_held_out_test_scans_past_the_rule_and_keeps_its_k_when_more_fit_noise(t
     assert table.loc[[4, 5, 6], "held_out_z"].lt(0).all() and table.loc[[1, 2, 3], "held_out_z"].isna().all()
 
 
+def test_held_out_test_moves_k_past_a_rule_that_stopped_short_and_scans_patience_k_beyond(tmp_path, catalog_file,
+                                                                                          solved_k):
+    strict = ["--set", "extraction.min_gain=1000", "--set", "extraction.run_gain=null"]  # the rule stops at K 1
+    result = run("train", catalog_file, "-o", tmp_path / "out", *FAST, "--k-max", "9", *strict)
+    assert result.exit_code == 0, result.output
+    info = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert info["k_selected"] == 3 and "predicts hidden counts better than K=1" in info["selection_reason"]
+    assert solved_k == list(range(1, 7))  # held_out_patience (3) K past the best, K 3; K 7-9 never solved
+
+
 def test_consensus_of_unused_signatures_is_finite(monkeypatch):
     zero = np.zeros((2, 96, 1))
     assert np.isfinite(_centroids(zero, np.zeros((2, 1), dtype=int), 1)).all()

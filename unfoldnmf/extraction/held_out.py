@@ -5,9 +5,9 @@ A random :data:`HELD_OUT_SHARE` of the catalog's entries (channel × sample) is 
 signatures and the exposures are fitted to the rest by KL multiplicative updates that skip the hidden
 entries (from the scan's signatures: exposures alone first, then both), and the Poisson deviance of
 the hidden entries under that fit is the K's held-out deviance, per sample, summed over
-:data:`FOLDS` such masks (the same masks for every K). A signature that fits noise lowers the
-deviance of the entries it was fitted to and raises that of the hidden ones; a real signature, even
-a rare one or one close to another, lowers both.
+:data:`FOLDS` such masks (the same masks for every K; the test needs :data:`MIN_SAMPLES` samples). A
+signature that fits noise lowers the deviance of the entries it was fitted to and raises that of the
+hidden ones; a real signature, even a rare one or one close to another, lowers both.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import torch
 
 #: Share of the entries hidden in each fold, and the folds.
 HELD_OUT_SHARE, FOLDS = 0.1, 3
+#: Fewest samples the test runs on (its standard error is over the samples).
+MIN_SAMPLES = 10
 #: Masked KL updates of the exposures alone (from an even start), then of signatures and exposures.
 EXPOSURE_ITERATIONS, JOINT_ITERATIONS = 200, 1000
 #: Floor (mutations) of a hidden entry's prediction in its deviance, and of the signatures' entries

@@ -24,9 +24,9 @@ from ..io.tables import check_catalog, holds_counts
 from ..io.writing import counted
 from ..timing import timed
 from .checkpoints import CheckpointStore, catalog_digest
+from .held_out import MIN_SAMPLES, held_out_deviance, held_out_masks
 from .refinement import refine_signatures
 from .replicates import KSolution, cap_totals, extract_k, hypermutation_cap
-from .held_out import held_out_deviance, held_out_masks
 from .selection import Selection, held_out_best, scan_exhausted, select_k
 
 log = logging.getLogger("unfoldnmf")
@@ -125,8 +125,9 @@ def extract_signatures(
 def solution_settings(config: Config, device: torch.device, n_samples: int) -> dict[str, object]:
     """The settings one K's solution depends on, by name: a checkpoint is reused only when they are
     unchanged. The K range and the rule's thresholds (``min_gain``, ``run_gain``, ``min_stability``,
-    ``patience``) are not among them, so raising ``--k-max`` or changing the rule reuses every finished
-    K; nor is ``max_samples`` when the catalog's ``n_samples`` are not more (no subset is drawn)."""
+    ``patience``, ``held_out_z``, ``held_out_patience``) are not among them, so raising ``--k-max`` or
+    changing the rule reuses every finished K; nor is ``max_samples`` when the catalog's ``n_samples`` are
+    not more (no subset is drawn)."""
     extraction = config.extraction
     subsets = extraction.max_samples is not None and n_samples > extraction.max_samples
     return {"seed": config.seed, "dtype": config.dtype, "device": device.type,
@@ -184,13 +185,12 @@ def scan_catalog(
                 [solutions[k].deviance for k in tried], n_samples, config.extraction, n_channels=counts.shape[0],
                 held_out=held_out, warn=warn))
 
-        testing = config.extraction.held_out_z is not None
+        testing = config.extraction.held_out_z is not None and n_samples >= MIN_SAMPLES
         selection = choose(warn=not testing)
-        rule = selection.table[selection.table["selected"]].iloc[0]
-        if testing and rule["significant"] and rule["stable"] and selection.k < k_values[-1]:
+        if testing and selection.rule_k is not None and selection.rule_k < k_values[-1]:
             with timed(stages, "held-out test"):
-                held_out = held_out_scan(capped, scale, solutions, seconds, selection.k, config, device, dtype, store,
-                                         progress)
+                held_out = held_out_scan(capped, scale, solutions, seconds, selection.rule_k, config, device, dtype,
+                                         store, progress)
             selection = choose(held_out)
         elif testing:
             selection = choose()
@@ -283,8 +283,8 @@ def solve_k_values(capped: np.ndarray, scale: np.ndarray, k_values: list[int], c
         if sequential and distributed.main_first(
                 lambda: scan_stop(solutions, n_samples, config.extraction) is not None):
             break
-        bar.set_postfix_str(f"solving K={k} of at most {k_values[-1]}; the scan goes on while each K passes "
-                            f"the deviance test")
+        bar.set_postfix_str(f"solving K={k} of at most {k_values[-1]}; the scan goes on while the K choice "
+                            f"may need more K")
         tick = time.perf_counter()
         solutions[k] = extract_k(capped, scale, k, config, device, dtype, split_replicates=split)
         if store and (ranks.is_main or not split):

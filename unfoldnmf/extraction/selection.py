@@ -41,8 +41,11 @@ class Selection:
     """The chosen K, the per-K table behind it and a sentence saying why."""
 
     k: int
-    table: pd.DataFrame  #: one row per K: stability_mean, stability_min, deviance, gain, significant, stable, selected
+    #: one row per K: stability_mean, stability_min, deviance, gain, run_gain, significant, stable, held_out_saved,
+    #: held_out_z, selected
+    table: pd.DataFrame
     reason: str
+    rule_k: int | None = None  #: the K the deviance and stability tests reached (None: no K passed both)
 
 
 def deviance_gain(k_values: list[int], deviance: list[float], n_samples: int, n_channels: int = 96) -> np.ndarray:
@@ -177,8 +180,10 @@ def select_k(
     reached = reached_index(significant, patience)
     candidates = [i for i in range(reached + 1) if significant[i] and stable[i]]
     saved, z = np.full(len(k_values), np.nan), np.full(len(k_values), np.nan)
+    rule_k = None
     if candidates:
         chosen = candidates[-1]
+        rule_k = k_values[chosen]
         saved, z = held_out_tests(k_values, k_values[chosen], held_out or {})
         step = ("the first K" if np.isnan(gain[chosen])
                 else f"its extra signature lowers the deviance {gain[chosen]:.1f}x more than noise would"
@@ -206,9 +211,9 @@ def select_k(
                         k_values[chosen])
     unknown = [k for k, value in zip(k_values, mean) if k > 1 and np.isnan(value)]
     if unknown and warn:
-        log.warning("stability is unknown for K=%s (one replicate): K was chosen by the deviance rule alone; set "
+        log.warning("stability is unknown for K=%s (one replicate): K was chosen without it; set "
                     "extraction.replicates to 2 or more to check that signatures reproduce",
                     ",".join(map(str, unknown)))
     table["held_out_saved"], table["held_out_z"] = saved, z
     table["selected"] = [i == chosen for i in range(len(k_values))]
-    return Selection(k=k_values[chosen], table=table, reason=reason)
+    return Selection(k=k_values[chosen], table=table, reason=reason, rule_k=rule_k)

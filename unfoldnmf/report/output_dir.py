@@ -44,8 +44,8 @@ def provenance(config: Config, info: dict, inputs: dict[str, str]) -> dict:
 
 
 def selection_text(table: pd.DataFrame) -> str:
-    """``selection.tsv``: one row per K with stability, deviance, gain, run gain, the tests' flags and the
-    selected flag."""
+    """``selection.tsv``: one row per K with stability, deviance, gain, run gain, the tests' flags, the
+    held-out test's figures and the selected flag."""
     return table.to_csv(sep="\t", index=False, float_format="%.6g", lineterminator="\n")
 
 
