@@ -210,8 +210,8 @@ def _selection_table(table: pd.DataFrame, config: dict) -> str:
                 f"significant: gain >= {ext.get('min_gain', '?')}{runs}; stable: mean stability >= "
                 f"{ext.get('min_stability', '?')} (–: unknown, for K = 1 or one replicate); held_out_saved, "
                 f"held_out_z: how much lower the deviance of hidden catalog entries is than with the deviance "
-                f"rule's K, in all and in standard errors (a stable K with held_out_z >= {ext.get('held_out_z', '?')} replaces "
-                f"the rule's).")
+                f"rule's K, in all and in standard errors (a stable K with held_out_z >= "
+                f"{ext.get('held_out_z', '?')} replaces the rule's).")
     return _table(shown, highlight=table["selected"].to_numpy(dtype=bool)) + "\n" + legend
 
 
