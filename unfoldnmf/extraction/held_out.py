@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..nmf.updates import normalise_columns
+
 #: Share of the entries hidden in each fold, and the folds.
 HELD_OUT_SHARE, FOLDS = 0.1, 3
 #: Fewest samples the test runs on (its standard error is over the samples).
@@ -52,9 +54,7 @@ def held_out_deviance(counts: np.ndarray, signatures: np.ndarray, masks: np.ndar
         H = H * (W.transpose(1, 2) @ (seen / (W @ H + _GUARD))) / (W.transpose(1, 2) @ M + _GUARD)
         if step >= EXPOSURE_ITERATIONS:
             W = W * ((seen / (W @ H + _GUARD)) @ H.transpose(1, 2)) / (M @ H.transpose(1, 2) + _GUARD)
-            W = W.clamp_min(SIGNATURE_FLOOR)
-            sums = W.sum(dim=1, keepdim=True)
-            W, H = W / sums, H * sums.transpose(1, 2)
+            W, H = normalise_columns(W.clamp_min(SIGNATURE_FLOOR), H)
     predicted = W @ H
     logs = torch.where(X > 0, X * torch.log(X / predicted.clamp_min(PREDICTION_FLOOR)), torch.zeros_like(X))
     return (2 * (logs - X + predicted) * (1 - M)).sum(dim=(0, 1)).cpu().numpy()

@@ -27,7 +27,7 @@ from .checkpoints import CheckpointStore, catalog_digest
 from .held_out import MIN_SAMPLES, held_out_deviance, held_out_masks
 from .refinement import refine_signatures
 from .replicates import KSolution, cap_totals, extract_k, hypermutation_cap
-from .selection import Selection, held_out_best, scan_exhausted, select_k
+from .selection import Selection, held_out_best, log_warnings, scan_exhausted, select_k
 
 log = logging.getLogger("unfoldnmf")
 
@@ -178,22 +178,22 @@ def scan_catalog(
         with timed(stages, "K scan"):
             solutions, seconds = solve_k_values(capped, scale, k_values, config, device, dtype, store, progress)
 
-        def choose(held_out: dict[int, np.ndarray] | None = None, warn: bool = True) -> Selection:
+        def choose(held_out: dict[int, np.ndarray] | None = None) -> Selection:
             tried = sorted(solutions)
             return distributed.main_first(lambda: select_k(  # rank 0 decides, as it decides where the scan stops
                 tried, [solutions[k].mean_stability for k in tried], [solutions[k].min_stability for k in tried],
                 [solutions[k].deviance for k in tried], n_samples, config.extraction, n_channels=counts.shape[0],
-                held_out=held_out, warn=warn))
+                held_out=held_out))
 
+        selection = choose()
         testing = config.extraction.held_out_z is not None and n_samples >= MIN_SAMPLES
-        selection = choose(warn=not testing)
         if testing and selection.rule_k is not None and selection.rule_k < k_values[-1]:
             with timed(stages, "held-out test"):
                 held_out = held_out_scan(capped, scale, solutions, seconds, selection.rule_k, config, device, dtype,
                                          store, progress)
             selection = choose(held_out)
-        elif testing:
-            selection = choose()
+        if distributed.current().is_main:
+            log_warnings(selection)
         k_values = sorted(solutions)
         with timed(stages, "refinement"):
             refined = refine_signatures(solutions[selection.k].signatures, capped, config, device,

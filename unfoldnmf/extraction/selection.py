@@ -155,13 +155,11 @@ def select_k(
     extraction: ExtractionConfig,
     n_channels: int = 96,
     held_out: dict[int, np.ndarray] | None = None,
-    warn: bool = True,
 ) -> Selection:
     """Apply the rule above, with ``extraction``'s thresholds, to per-K figures (K values ascending). A
     step that fails alone and whose run reaches past the last K tried fails. ``held_out`` (K -> per-sample
     held-out deviance, :func:`unfoldnmf.extraction.held_out.held_out_deviance`) adds the held-out test
-    from the deviance rule's K on. ``warn``: log what the choice rests on (off for a first choice that is
-    made again)."""
+    from the deviance rule's K on. :func:`log_warnings` says what the choice rests on."""
     min_gain, min_stability, patience = extraction.min_gain, extraction.min_stability, extraction.patience
     gain = deviance_gain(k_values, deviance, n_samples, n_channels)
     significant, _, run = step_tests(k_values, gain, extraction, k_values[-1])
@@ -200,20 +198,26 @@ def select_k(
             reason += (f"; K={k_values[extended]} then predicts hidden counts better than K={k_values[chosen]} "
                        f"(held-out deviance {saved[extended]:.0f} lower, {z[extended]:.1f} standard errors)")
             chosen = extended
-        if warn and chosen == len(k_values) - 1 and len(k_values) > 1:
-            log.warning("chosen K=%d is the top of the range tried; more signatures may be present (raise --k-max)",
-                        k_values[chosen])
     else:
         chosen = int(np.nanargmax(mean))
         reason = f"no K passed both tests; K with the best mean stability ({mean[chosen]:.2f}) chosen"
-        if warn:
-            log.warning("no K looked both stable and significant; picked K=%d (best stability); inspect selection.tsv",
-                        k_values[chosen])
-    unknown = [k for k, value in zip(k_values, mean) if k > 1 and np.isnan(value)]
-    if unknown and warn:
-        log.warning("stability is unknown for K=%s (one replicate): K was chosen without it; set "
-                    "extraction.replicates to 2 or more to check that signatures reproduce",
-                    ",".join(map(str, unknown)))
     table["held_out_saved"], table["held_out_z"] = saved, z
     table["selected"] = [i == chosen for i in range(len(k_values))]
     return Selection(k=k_values[chosen], table=table, reason=reason, rule_k=rule_k)
+
+
+def log_warnings(selection: Selection) -> None:
+    """Warn where the choice of :func:`select_k` rests on less than the rule asks: K at the top of the range
+    tried, no K passing both tests, or stability unknown (one replicate)."""
+    table = selection.table
+    if selection.rule_k is None:
+        log.warning("no K looked both stable and significant; picked K=%d (best stability); inspect selection.tsv",
+                    selection.k)
+    elif selection.k == table["K"].iloc[-1] and len(table) > 1:
+        log.warning("chosen K=%d is the top of the range tried; more signatures may be present (raise --k-max)",
+                    selection.k)
+    unknown = table.loc[(table["K"] > 1) & table["stability_mean"].isna(), "K"]
+    if len(unknown):
+        log.warning("stability is unknown for K=%s (one replicate): K was chosen without it; set "
+                    "extraction.replicates to 2 or more to check that signatures reproduce",
+                    ",".join(map(str, unknown)))
