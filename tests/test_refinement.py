@@ -38,13 +38,27 @@ def test_refinement_unblurs_signatures_that_took_shares_of_each_other(flat_cohor
     assert (after > 0.99).all()
 
 
-def test_zero_rounds_keep_the_nmf_solution_and_negative_rounds_are_refused(flat_cohort):
+def test_no_rounds_keep_the_nmf_solution_and_negative_gains_are_refused(flat_cohort):
     truth, cohort = flat_cohort
-    config = load_config(None, [{"extraction": {"refine_rounds": 0}}])
+    config = load_config(None, [{"extraction": {"refine_gains": []}}])
     kept = refine_signatures(truth.to_numpy(), cohort.catalog.to_numpy(), config, torch.device("cpu"))
     assert np.array_equal(kept, truth.to_numpy())
-    with pytest.raises(InputError, match="extraction.refine_rounds must be non-negative"):
-        load_config(None, [{"extraction": {"refine_rounds": -1}}])
+    with pytest.raises(InputError, match="extraction.refine_gains must be non-negative"):
+        load_config(None, [{"extraction": {"refine_gains": [25, -1]}}])
+    with pytest.raises(InputError, match="extraction.refine_gains is 'x'"):
+        load_config(None, [{"extraction": {"refine_gains": "x"}}])
+
+
+def test_each_round_uses_its_own_gain_not_the_refits(flat_cohort):
+    """The rounds' gains decide the result; ``refit.min_deviance_gain`` (``fit``'s rule) does not."""
+    truth, cohort = flat_cohort
+    blurred = 0.8 * truth.to_numpy() + 0.2 * truth.to_numpy().mean(axis=1, keepdims=True)
+    refine = lambda overrides: refine_signatures(blurred, cohort.catalog.to_numpy(), load_config(None, overrides),
+                                                 torch.device("cpu"))
+    default = refine([])
+    assert np.array_equal(default, refine([{"refit": {"min_deviance_gain": 100.0}}]))
+    assert np.array_equal(default, refine([{"extraction": {"refine_gains": [25, 12.0, 12]}}]))
+    assert not np.allclose(default, refine([{"extraction": {"refine_gains": [25, 25, 25]}}]))
 
 
 def test_a_signature_no_sample_keeps_is_left_as_it_was(flat_cohort):

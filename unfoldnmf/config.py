@@ -60,7 +60,8 @@ class ExtractionConfig:
     patience: Optional[int] = 1
     held_out_z: Optional[float] = 3.0  #: a larger K predicting hidden counts this many SEs better wins (null: off)
     held_out_patience: int = 3  #: the scan goes this many K past the best held-out K
-    refine_rounds: int = 2  #: sparse refinement of the chosen signatures (:mod:`unfoldnmf.extraction.refinement`)
+    #: sparse refinement of the chosen signatures, one round per gain (:mod:`unfoldnmf.extraction.refinement`)
+    refine_gains: list[float] = field(default_factory=lambda: [25.0, 12.0, 12.0])
 
     def __post_init__(self) -> None:
         _require(self.k_min >= 1, "extraction.k_min", "must be at least 1")
@@ -80,7 +81,7 @@ class ExtractionConfig:
         _require(self.held_out_z is None or self.held_out_z >= 0, "extraction.held_out_z",
                  "must be non-negative or null")
         _require(self.held_out_patience >= 1, "extraction.held_out_patience", "must be at least 1")
-        _require(self.refine_rounds >= 0, "extraction.refine_rounds", "must be non-negative")
+        _require(all(gain >= 0 for gain in self.refine_gains), "extraction.refine_gains", "must be non-negative")
 
     @property
     def k_values(self) -> list[int]:
@@ -235,9 +236,10 @@ def _check_value(key: str, value: Any, hint: Any) -> Any:
         return value
     if origin is list:
         (item,) = typing.get_args(hint)
-        if not isinstance(value, list) or not all(isinstance(v, item) for v in value):
+        numbers = (int, float) if item is float else item  # ints are accepted for floats, as above
+        if not isinstance(value, list) or not all(isinstance(v, numbers) and not isinstance(v, bool) for v in value):
             raise InputError(f"config: {key} is {value!r}; expected a list of {item.__name__}")
-        return value
+        return [float(v) for v in value] if item is float else value
     if hint is bool:
         ok = isinstance(value, bool)
     elif hint is int:
