@@ -61,7 +61,7 @@ class ExtractionConfig:
     held_out_z: Optional[float] = 3.0  #: a larger K predicting hidden counts this many SEs better wins (null: off)
     held_out_patience: int = 3  #: the scan goes this many K past the best held-out K
     #: sparse refinement of the chosen signatures, one round per gain (:mod:`unfoldnmf.extraction.refinement`)
-    refine_gains: list[float] = field(default_factory=lambda: [25.0, 12.0, 12.0])
+    refine_gains: list[float] = field(default_factory=lambda: [25.0, 12.0])
 
     def __post_init__(self) -> None:
         _require(self.k_min >= 1, "extraction.k_min", "must be at least 1")
