@@ -14,6 +14,10 @@ Each round has its own deviance gain (``extraction.refine_gains``, 25 then 12). 
 gives those mutations to its neighbours, so every round pulls a flat signature towards them
 (syn.3.5.40.abst, noisy: SBS5 at cosine 0.983 → 0.967 over two rounds at 25); the second round, at a
 lighter gain, pulls less (0.974 with 12).
+
+The rounds run in float64 whatever the extraction's dtype: near the optimum the signature update's
+sums over samples move similar signatures apart by less than float32 rounding, and the rotation
+stalls (syn.2.7a.7b.abst, noisy: SBS7a at cosine 0.901 in float32, 0.972 in float64).
 """
 
 from __future__ import annotations
