@@ -47,14 +47,18 @@ def test_no_rounds_keep_the_nmf_solution_and_negative_gains_are_refused(flat_coh
         load_config(None, [{"extraction": {"refine_gains": [25, -1]}}])
     with pytest.raises(InputError, match="extraction.refine_gains is 'x'"):
         load_config(None, [{"extraction": {"refine_gains": "x"}}])
+    with pytest.raises(InputError, match=r"extraction.refine_gains\[1\] is 'x' \(str\); expected float"):
+        load_config(None, [{"extraction": {"refine_gains": [25, "x"]}}])
 
 
 def test_each_round_uses_its_own_gain_not_the_refits(flat_cohort):
     """The rounds' gains decide the result; ``refit.min_deviance_gain`` (``fit``'s rule) does not."""
     truth, cohort = flat_cohort
     blurred = 0.8 * truth.to_numpy() + 0.2 * truth.to_numpy().mean(axis=1, keepdims=True)
-    refine = lambda overrides: refine_signatures(blurred, cohort.catalog.to_numpy(), load_config(None, overrides),
-                                                 torch.device("cpu"))
+
+    def refine(overrides):
+        return refine_signatures(blurred, cohort.catalog.to_numpy(), load_config(None, overrides), torch.device("cpu"))
+
     default = refine([])
     assert np.array_equal(default, refine([{"refit": {"min_deviance_gain": 100.0}}]))
     assert np.array_equal(default, refine([{"extraction": {"refine_gains": [25, 12.0]}}]))

@@ -236,10 +236,9 @@ def _check_value(key: str, value: Any, hint: Any) -> Any:
         return value
     if origin is list:
         (item,) = typing.get_args(hint)
-        numbers = (int, float) if item is float else item  # ints are accepted for floats, as above
-        if not isinstance(value, list) or not all(isinstance(v, numbers) and not isinstance(v, bool) for v in value):
+        if not isinstance(value, list):
             raise InputError(f"config: {key} is {value!r}; expected a list of {item.__name__}")
-        return [float(v) for v in value] if item is float else value
+        return [_check_value(f"{key}[{index}]", v, item) for index, v in enumerate(value)]
     if hint is bool:
         ok = isinstance(value, bool)
     elif hint is int:
