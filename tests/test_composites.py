@@ -50,16 +50,17 @@ def test_folded_signatures_mix_the_part_into_the_anchor():
     np.testing.assert_array_equal(folded[:, 1:], reference[:, 1:])
 
 
-def _drifted_cohort(samples: int = 60, depth: int = 50000, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Deep samples of SBS5 and a drifted SBS40a (its cohort version holds 0.3 × SBS3-like mass); a
-    quarter of them also carry a true SBS3 at a third of the sample."""
+def _drifted_cohort(samples: int = 60, depth: int = 50000, seed: int = 0,
+                    real_sbs3: float = 0.33) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Samples of SBS5 and a drifted SBS40a (its cohort version holds 0.3 × SBS3-like mass); a quarter
+    of them also carry a true SBS3 at ``real_sbs3`` of the sample."""
     reference = cosmic_signatures(NAMES)
     rng = np.random.default_rng(seed)
     drifted = reference["SBS40a"] + 0.3 * reference["SBS3"]
     drifted /= drifted.sum()
     share40 = rng.uniform(0.4, 0.7, samples)
     hrd = np.arange(samples) % 4 == 0
-    share3 = np.where(hrd, 0.33, 0.0)
+    share3 = np.where(hrd, real_sbs3, 0.0)
     mixes = (np.outer(drifted, share40 * (1 - share3)) + np.outer(reference["SBS5"], (1 - share40) * (1 - share3))
              + np.outer(reference["SBS3"], share3))
     counts = np.stack([rng.multinomial(depth, mixes[:, j] / mixes[:, j].sum()) for j in range(samples)], axis=1)
@@ -82,6 +83,18 @@ def test_fit_cohort_folds_the_drift_and_keeps_sbs3_only_where_it_is_real():
     np.testing.assert_allclose(cohort.signatures.sum(axis=0), 1.0)
     assert not np.allclose(cohort.signatures["SBS40a"], reference["SBS40a"])
     np.testing.assert_array_equal(cohort.signatures.drop(columns="SBS40a"), reference.drop(columns="SBS40a"))
+
+
+def test_at_a_few_thousand_mutations_the_ratios_come_from_the_fit_on_every_signature():
+    catalog, _ = _drifted_cohort(depth=2000, real_sbs3=0.0)
+    reference = cosmic_signatures(NAMES)
+    plain = fit_cohort(catalog, reference, RefitConfig(composite_share=0.0)).exposures
+    assert 0 < (plain["SBS3"] > 0).mean() < 0.5  # the sparse refit keeps the false SBS3 where the noise favours it
+    assert find_composites(plain.to_numpy().T, RefitConfig()) == []  # so its own ratios hide the proportion
+    cohort = fit_cohort(catalog, reference)
+    assert [c["signature"] + "+" + c["part"] for c in cohort.composite_facts()] == ["SBS40a+SBS3"]
+    assert 0.2 < cohort.composites[0].ratio < 0.4
+    assert (cohort.exposures["SBS3"] == 0).all()
 
 
 def test_fit_reports_its_composites_and_writes_the_signatures_it_fitted(tmp_path):

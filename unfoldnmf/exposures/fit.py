@@ -14,7 +14,7 @@ from ..io.channels import channel_set_of_table
 from ..reference.cosmic import cosmic_signatures
 from .bootstrap import bootstrap_exposures, intervals_table
 from .composites import Composite, find_composites, folded_signatures
-from .refit import cohort_candidates, refit_exposures
+from .refit import cohort_candidates, even_poisson_fit, refit_exposures
 
 
 @dataclass
@@ -37,8 +37,9 @@ class CohortFit:
 def fit_cohort(catalog: pd.DataFrame, signatures: pd.DataFrame, refit: RefitConfig | None = None) -> CohortFit:
     """Exposures of ``catalog`` (96 × samples) on ``signatures`` (96 × K), rows matched by channel label;
     ``refit`` picks the sparse refit (default) or plain NNLS. The sparse refit then looks for composites
-    in the cohort's exposures and, where it finds some, refits the cohort on the folded signatures among
-    the same cohort candidates (:func:`unfoldnmf.exposures.refit.cohort_candidates`)."""
+    among the samples carrying each signature, with the ratios of the Poisson fit on every cohort
+    candidate (:func:`unfoldnmf.exposures.refit.cohort_candidates`), and, where it finds some, refits the
+    cohort on the folded signatures among the same candidates."""
     refit = refit or RefitConfig()
     counts = catalog.loc[signatures.index].to_numpy(dtype=float)
     fitted, background = signatures.to_numpy(dtype=float), _background(signatures, refit)
@@ -47,7 +48,9 @@ def fit_cohort(catalog: pd.DataFrame, signatures: pd.DataFrame, refit: RefitConf
     else:
         candidates = cohort_candidates(fitted, counts, refit, background)
         exposures = refit_exposures(fitted, counts, refit, candidates=candidates, background=background)
-        composites = find_composites(exposures, refit)
+        amounts = np.zeros_like(exposures)
+        amounts[candidates] = even_poisson_fit(fitted[:, candidates], counts)
+        composites = find_composites(exposures, refit, amounts)
         if composites:
             fitted = folded_signatures(fitted, composites)
             exposures = refit_exposures(fitted, counts, refit, candidates=candidates, background=background)

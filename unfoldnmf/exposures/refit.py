@@ -204,15 +204,21 @@ def share_gate(exposures: np.ndarray, totals: np.ndarray, share: float, floor: f
 
 def shallow_exposures(signatures: np.ndarray, counts: np.ndarray, share: float) -> np.ndarray:
     """Exposures (K × N) of shallow samples on a cohort's signatures (96 × K): the Poisson fit on all
-    of them (:data:`SHALLOW_ITERATIONS` KL updates from an even start), then :func:`share_gate` with
+    of them (:func:`even_poisson_fit`), then :func:`share_gate` with
     ``share`` and :data:`SHALLOW_FLOOR`. At a few hundred mutations a likelihood-ratio test cannot
     tell flat signatures apart and drops present ones; their shares in a fit on the cohort's
     signatures are the better estimate (the Poisson fit on the signatures kept follows in
     :func:`refit_exposures`)."""
-    totals = counts.sum(axis=0)
-    even = np.broadcast_to(totals / max(signatures.shape[1], 1), (signatures.shape[1], counts.shape[1]))
-    fitted = poisson_polish(signatures, counts, even, SHALLOW_ITERATIONS)
-    return np.where(share_gate(fitted, totals, share, SHALLOW_FLOOR), fitted, 0.0)
+    fitted = even_poisson_fit(signatures, counts)
+    return np.where(share_gate(fitted, counts.sum(axis=0), share, SHALLOW_FLOOR), fitted, 0.0)
+
+
+def even_poisson_fit(signatures: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Exposures (K × N) of the Poisson fit of each sample of ``counts`` on every one of ``signatures``
+    (:data:`SHALLOW_ITERATIONS` KL updates from an even start): no signature dropped, so every sample
+    shows its share of each."""
+    even = np.broadcast_to(counts.sum(axis=0) / max(signatures.shape[1], 1), (signatures.shape[1], counts.shape[1]))
+    return poisson_polish(signatures, counts, even, SHALLOW_ITERATIONS)
 
 
 def poisson_polish(signatures: np.ndarray, counts: np.ndarray, exposures: np.ndarray,
