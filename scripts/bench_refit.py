@@ -20,7 +20,8 @@ dispersion scaling nor cohort step (the rule's settings before 2026-11-28), the 
 refit (``fit --cosmic``) with and without its background signatures (SBS1, SBS5), without the share gate
 of shallow samples (the sparse refit at every depth) and without the cohort composites, the unfolded network trained
 as a user trains it (``train CATALOG --mode supervised --signatures COSMIC`` with default settings on each
-cohort's catalog, then ``fit --model``; its samples/s include the training), and SigProfilerAssignment when
+cohort's catalog, then ``fit --model``; its samples/s include the training) and the same network untrained
+(``network.epochs=0``: its MU layers on the cohort's signatures and the gate), and SigProfilerAssignment when
 ``--spa-python`` names the Python of a venv holding it (``--spa-driver``: its driver, by default
 ``scripts/spa/run_spa.py``).
 
@@ -151,13 +152,14 @@ def spa_runner(python: str, driver: str):
     return run
 
 
-def network_runner():
+def network_runner(epochs: int | None = None):
     """Train the default network on each cohort's own catalog as ``train CATALOG --mode supervised
     --signatures REF`` does (its first-pass refit redrawn across depths), then predict as ``fit
-    --model`` does (gate and Poisson fit included); training and prediction times go to stderr."""
+    --model`` does (gate and Poisson fit included); training and prediction times go to stderr.
+    ``epochs`` replaces ``network.epochs`` (0: the untrained network, the classic method it starts as)."""
     import torch  # noqa: PLC0415
 
-    config = load_config(None, [{"device": "cpu"}])
+    config = load_config(None, [{"device": "cpu"}, {} if epochs is None else {"network": {"epochs": epochs}}])
     dtype = getattr(torch, config.dtype)
 
     def run(catalog: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
@@ -185,8 +187,10 @@ def main() -> int:
     parser.add_argument("--depths", type=int, nargs="+", default=list(DEPTHS), help="mutations per sample")
     parser.add_argument("--grid", action="store_true",
                         help="also the refit settings around the default, background gains included (how it was tuned)")
-    parser.add_argument("--network", action="store_true", help="also the supervised network (trains first)")
+    parser.add_argument("--network", action="store_true",
+                        help="also the supervised network (trains first) and the same network untrained")
     parser.add_argument("--pooled", action="store_true", help="fit all cohorts of a depth in one call")
+    parser.add_argument("--digits", type=int, default=3, help="decimals of the scores in the table")
     parser.add_argument("--breakdown", action="store_true", help="also the signatures most often false and missed")
     parser.add_argument("--spa-python", help="python of a venv with SigProfilerAssignment")
     parser.add_argument("--spa-driver", default=str(Path(__file__).resolve().parent / "spa" / "run_spa.py"),
@@ -220,6 +224,7 @@ def main() -> int:
                         lambda c, r, refit=refit: fit_signatures(c, r, refit))
     if args.network:
         methods["unfolded network (train CATALOG, fit --model)"] = network_runner()
+        methods["untrained network (network.epochs=0)"] = network_runner(epochs=0)
     if args.spa_python:
         methods["SigProfilerAssignment"] = spa_runner(args.spa_python, args.spa_driver)
     rows, notes = [], []
@@ -240,7 +245,7 @@ def main() -> int:
     table = pd.DataFrame(rows)
     print(f"\n{len(names)} cohorts ({args.datasets}: {', '.join(names)}), "
           f"{args.samples} samples each, seed {args.seed}\n")
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}" if abs(v) < 100 else f"{v:.0f}"))
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.{args.digits}f}" if abs(v) < 100 else f"{v:.0f}"))
     if notes:
         print("\nSamples with each false / missed signature (most frequent first):\n" + "\n".join(notes))
     return 0
