@@ -60,6 +60,10 @@ class ExtractionConfig:
     patience: Optional[int] = 1
     held_out_z: Optional[float] = 3.0  #: a larger K predicting hidden counts this many SEs better wins (null: off)
     held_out_patience: int = 3  #: the scan goes this many K past the best held-out K
+    #: sparse stage: a larger K wins when its refined signatures' sparse refit saves this many times noise per
+    #: signature (:mod:`unfoldnmf.extraction.sparse_stage`; null: off)
+    sparse_gain: Optional[float] = None
+    sparse_patience: int = 3  #: the sparse stage goes this many K past its best K
     #: sparse refinement of the chosen signatures, one round per gain (:mod:`unfoldnmf.extraction.refinement`)
     refine_gains: list[float] = field(default_factory=lambda: [25.0, 12.0])
 
@@ -78,6 +82,9 @@ class ExtractionConfig:
         _require(self.run_gain is None or self.run_gain >= 0, "extraction.run_gain", "must be non-negative or null")
         _require(self.run_length >= 1, "extraction.run_length", "must be at least 1")
         _require(self.patience is None or self.patience >= 1, "extraction.patience", "must be at least 1 or null")
+        _require(self.sparse_gain is None or self.sparse_gain >= 0, "extraction.sparse_gain",
+                 "must be non-negative or null")
+        _require(self.sparse_patience >= 1, "extraction.sparse_patience", "must be at least 1")
         _require(self.held_out_z is None or self.held_out_z >= 0, "extraction.held_out_z",
                  "must be non-negative or null")
         _require(self.held_out_patience >= 1, "extraction.held_out_patience", "must be at least 1")

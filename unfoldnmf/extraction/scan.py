@@ -27,7 +27,8 @@ from .checkpoints import CheckpointStore, catalog_digest
 from .held_out import MIN_SAMPLES, held_out_deviance, held_out_masks
 from .refinement import refine_signatures
 from .replicates import KSolution, cap_totals, extract_k, hypermutation_cap
-from .selection import Selection, held_out_best, log_warnings, scan_exhausted, select_k
+from .selection import Selection, held_out_best, log_warnings, scan_exhausted, select_k, stable_values
+from .sparse_stage import noise_unit, sparse_choice, sparse_fit
 
 log = logging.getLogger("unfoldnmf")
 
@@ -125,7 +126,7 @@ def extract_signatures(
 def solution_settings(config: Config, device: torch.device, n_samples: int) -> dict[str, object]:
     """The settings one K's solution depends on, by name: a checkpoint is reused only when they are
     unchanged. The K range and the rule's thresholds (``min_gain``, ``run_gain``, ``min_stability``,
-    ``patience``, ``held_out_z``, ``held_out_patience``) are not among them, so raising ``--k-max`` or
+    ``patience``, ``held_out_z``, ``held_out_patience``, ``sparse_gain``, ``sparse_patience``) are not among them, so raising ``--k-max`` or
     changing the rule reuses every finished K; nor is ``max_samples`` when the catalog's ``n_samples`` are
     not more (no subset is drawn)."""
     extraction = config.extraction
@@ -148,7 +149,8 @@ def scan_catalog(
     return it, and :func:`check_extraction` accepts).
 
     Tries every K of ``config.extraction``, chooses one (see :mod:`unfoldnmf.extraction.selection`; its
-    held-out test may solve K values past where the deviance rule stopped, :func:`held_out_scan`),
+    held-out test and sparse stage may solve K values past where the deviance rule stopped,
+    :func:`held_out_scan`, :func:`sparse_scan`),
     refines its signatures on sparse exposures (:mod:`unfoldnmf.extraction.refinement`; ``solutions``
     keep every K's NMF solution) and refits exposures for every sample. With ``checkpoint_dir``, finished K values
     are saved there and reused by a later call with the same catalog and settings.
@@ -178,26 +180,32 @@ def scan_catalog(
         with timed(stages, "K scan"):
             solutions, seconds = solve_k_values(capped, scale, k_values, config, device, dtype, store, progress)
 
-        def choose(held_out: dict[int, np.ndarray] | None = None) -> Selection:
+        def choose(held_out: dict[int, np.ndarray] | None = None, sparse: dict[int, float] | None = None) -> Selection:
             tried = sorted(solutions)
             return distributed.main_first(lambda: select_k(  # rank 0 decides, as it decides where the scan stops
                 tried, [solutions[k].mean_stability for k in tried], [solutions[k].min_stability for k in tried],
                 [solutions[k].deviance for k in tried], n_samples, config.extraction, n_channels=counts.shape[0],
-                held_out=held_out))
+                held_out=held_out, sparse=sparse))
 
-        selection = choose()
+        selection, held_out, fits = choose(), None, {}
         testing = config.extraction.held_out_z is not None and n_samples >= MIN_SAMPLES
         if testing and selection.rule_k is not None and selection.rule_k < k_values[-1]:
             with timed(stages, "held-out test"):
                 held_out = held_out_scan(capped, scale, solutions, seconds, selection.rule_k, config, device, dtype,
                                          store, progress)
             selection = choose(held_out)
+        if config.extraction.sparse_gain is not None and selection.rule_k is not None:
+            with timed(stages, "sparse stage"):
+                fits = sparse_scan(capped, scale, solutions, seconds, selection.k, config, device, dtype, store,
+                                   progress)
+            selection = choose(held_out, {k: deviance for k, (_, deviance) in fits.items()})
         if distributed.current().is_main:
             log_warnings(selection)
         k_values = sorted(solutions)
         with timed(stages, "refinement"):
-            refined = refine_signatures(solutions[selection.k].signatures, capped, config, device,
-                                        per_sample=distributed.by_columns)
+            refined = (fits[selection.k][0] if selection.k in fits else
+                       refine_signatures(solutions[selection.k].signatures, capped, config, device,
+                                         per_sample=distributed.by_columns))
         with timed(stages, "refit"):  # per sample, so shared among the processes of a torchrun
             exposures = refit_exposures(refined, counts, config.refit, per_sample=distributed.by_columns)
 
@@ -252,6 +260,37 @@ def held_out_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KS
         if last - chosen >= ext.held_out_patience or last >= top:
             log.info("held-out test: K=%d (the deviance rule's K=%d; K up to %d tried)", chosen, k_rule, last)
             return held_out
+        extra, extra_seconds = solve_k_values(capped, scale, [last + 1], config, device, dtype, store, progress)
+        solutions.update(extra)
+        seconds.update(extra_seconds)
+
+
+def sparse_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KSolution], seconds: dict[int, float],
+                k_from: int, config: Config, device, dtype, store: CheckpointStore | None,
+                progress: bool) -> dict[int, tuple[np.ndarray, float]]:
+    """The sparse stage's fits (K -> refined signatures and the deviance of their sparse refit,
+    :func:`unfoldnmf.extraction.sparse_stage.sparse_fit`) of ``k_from`` and every K above it: K values
+    beyond the scan are solved (into ``solutions`` and ``seconds``) until ``extraction.sparse_patience`` of
+    them follow the stage's best K (:func:`unfoldnmf.extraction.sparse_stage.sparse_choice`), or the range
+    ends."""
+    ext = config.extraction
+    top = max(ext.k_values_for(capped.shape[1]))
+    fits: dict[int, tuple[np.ndarray, float]] = {}
+    unit = noise_unit(solutions[k_from].deviance, k_from, capped.shape[1], capped.shape[0])
+
+    def best() -> int:
+        k_values = sorted(solutions)
+        stable = stable_values([solutions[k].mean_stability for k in k_values], ext)
+        return sparse_choice(k_values, {k: fit[1] for k, fit in fits.items()}, stable, k_from, unit, ext)
+
+    while True:
+        for k in sorted(solutions):
+            if k >= k_from and k not in fits:  # every process refines: the refit is shared among them
+                fits[k] = sparse_fit(solutions[k].signatures, capped, config, device)
+        last, chosen = max(solutions), distributed.main_first(best)
+        if last - chosen >= ext.sparse_patience or last >= top:
+            log.info("sparse stage: K=%d (from K=%d; K up to %d tried)", chosen, k_from, last)
+            return fits
         extra, extra_seconds = solve_k_values(capped, scale, [last + 1], config, device, dtype, store, progress)
         solutions.update(extra)
         seconds.update(extra_seconds)

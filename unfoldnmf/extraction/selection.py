@@ -14,7 +14,9 @@ not block a K, and a warning says when the choice rests on the deviance alone. L
 test (``held_out_z``; :mod:`unfoldnmf.extraction.held_out`): a stable larger K whose signatures predict
 hidden entries of the catalog better than that K's, by at least ``held_out_z`` standard errors over
 the samples, replaces it (of several, the one predicting best; the scan goes on to
-``held_out_patience`` K past the best). If no K passes, the most stable K is chosen and a warning
+``held_out_patience`` K past the best). With ``sparse_gain`` set, the sparse stage
+(:mod:`unfoldnmf.extraction.sparse_stage`) may then move to a larger stable K whose refined signatures
+fit the catalog better on sparse exposures. If no K passes, the most stable K is chosen and a warning
 says so.
 
 Measured on the SynSig datasets (``scripts/bench_synsig.py``): a signature fitting only Poisson
@@ -32,6 +34,7 @@ import pandas as pd
 
 from ..config import ExtractionConfig
 from .held_out import held_out_gain
+from .sparse_stage import noise_unit, sparse_choice
 
 log = logging.getLogger("unfoldnmf")
 
@@ -42,7 +45,7 @@ class Selection:
 
     k: int
     #: one row per K: stability_mean, stability_min, deviance, gain, run_gain, significant, stable, held_out_saved,
-    #: held_out_z, selected
+    #: held_out_z, selected (and sparse_deviance with the sparse stage)
     table: pd.DataFrame
     reason: str
     rule_k: int | None = None  #: the K the deviance and stability tests reached (None: no K passed both)
@@ -155,11 +158,14 @@ def select_k(
     extraction: ExtractionConfig,
     n_channels: int = 96,
     held_out: dict[int, np.ndarray] | None = None,
+    sparse: dict[int, float] | None = None,
 ) -> Selection:
     """Apply the rule above, with ``extraction``'s thresholds, to per-K figures (K values ascending). A
     step that fails alone and whose run reaches past the last K tried fails. ``held_out`` (K -> per-sample
     held-out deviance, :func:`unfoldnmf.extraction.held_out.held_out_deviance`) adds the held-out test
-    from the deviance rule's K on. :func:`log_warnings` says what the choice rests on."""
+    from the deviance rule's K on; ``sparse`` (K -> deviance of the sparse refit of its refined signatures,
+    :mod:`unfoldnmf.extraction.sparse_stage`) the sparse stage from the held-out test's K on, and a
+    ``sparse_deviance`` column. :func:`log_warnings` says what the choice rests on."""
     min_gain, min_stability, patience = extraction.min_gain, extraction.min_stability, extraction.patience
     gain = deviance_gain(k_values, deviance, n_samples, n_channels)
     significant, _, run = step_tests(k_values, gain, extraction, k_values[-1])
@@ -198,10 +204,21 @@ def select_k(
             reason += (f"; K={k_values[extended]} then predicts hidden counts better than K={k_values[chosen]} "
                        f"(held-out deviance {saved[extended]:.0f} lower, {z[extended]:.1f} standard errors)")
             chosen = extended
+        if sparse:
+            unit = noise_unit(deviance[chosen], k_values[chosen], n_samples, n_channels)
+            moved = k_values.index(sparse_choice(k_values, sparse, stable, k_values[chosen], unit, extraction))
+            if moved != chosen:
+                saved = (sparse[k_values[chosen]] - sparse[k_values[moved]]) / (k_values[moved] - k_values[chosen])
+                reason += (f"; K={k_values[moved]} then fits the catalog on sparse exposures better (the sparse refit "
+                           f"of its refined signatures saves {saved / unit:.1f}x what noise would per added "
+                           f"signature, at least {extraction.sparse_gain}x)")
+                chosen = moved
     else:
         chosen = int(np.nanargmax(mean))
         reason = f"no K passed both tests; K with the best mean stability ({mean[chosen]:.2f}) chosen"
     table["held_out_saved"], table["held_out_z"] = saved, z
+    if sparse:
+        table["sparse_deviance"] = [sparse.get(k, np.nan) for k in k_values]
     table["selected"] = [i == chosen for i in range(len(k_values))]
     return Selection(k=k_values[chosen], table=table, reason=reason, rule_k=rule_k)
 

@@ -1,0 +1,83 @@
+"""The sparse stage of the K choice: larger K compared on the sparse refit of their refined signatures."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from unfoldnmf.config import Config, ExtractionConfig
+from unfoldnmf.extraction.selection import select_k
+from unfoldnmf.extraction.sparse_stage import noise_unit, sparse_choice, sparse_fit
+from unfoldnmf.reference.cosmic import cosmic_signatures
+
+from .conftest import FAST
+from .test_cli import run
+from .test_runs import solved_k  # noqa: F401  (fixture)
+
+N_SAMPLES = 100
+
+
+def test_the_noise_unit_is_n_plus_96_times_the_over_dispersion_of_the_nmf_fit():
+    dof = 96 * N_SAMPLES - (96 + N_SAMPLES) * 5
+    assert noise_unit(0.5 * dof, 5, N_SAMPLES) == 196 and noise_unit(2 * dof, 5, N_SAMPLES) == pytest.approx(392)
+
+
+def test_sparse_choice_takes_the_penalised_minimum_among_stable_k():
+    # K 6 saves 5 units, K 7 one more half unit, K 8 loses
+    deviance = {5: 9000.0, 6: 9000.0 - 5 * 196, 7: 9000.0 - 5.5 * 196, 8: 9000.0 - 5.2 * 196}
+    k_values, stable = [4, 5, 6, 7, 8], np.ones(5, dtype=bool)
+    extraction = ExtractionConfig(sparse_gain=2.0)
+    assert sparse_choice(k_values, deviance, stable, 5, 196, extraction) == 6
+    assert sparse_choice(k_values, deviance, np.array([1, 1, 0, 1, 1], dtype=bool), 5, 196, extraction) == 7
+    assert sparse_choice(k_values, deviance, stable, 5, 196, ExtractionConfig(sparse_gain=6.0)) == 5
+    assert sparse_choice(k_values, deviance, stable, 5, 3 * 196, extraction) == 5  # over-dispersed: 5 units are noise
+    assert sparse_choice(k_values, deviance, stable, 5, 196, ExtractionConfig(sparse_gain=None)) == 5
+
+
+def test_the_sparse_refit_tells_true_signatures_from_a_merged_pair():
+    rng = np.random.default_rng(0)
+    reference = cosmic_signatures(["SBS1", "SBS5", "SBS13"]).to_numpy().copy()
+    carriers = rng.random((3, 80)) < 0.5
+    carriers[1] = True
+    exposures = carriers * rng.lognormal(6, 0.7, (3, 80))
+    counts = rng.poisson(reference @ exposures).astype(float)
+    merged = np.stack([reference[:, 0] + reference[:, 2], reference[:, 1]], axis=1)
+    merged /= merged.sum(axis=0)
+    refined, true_deviance = sparse_fit(reference, counts, Config(), torch.device("cpu"))
+    np.testing.assert_allclose(refined.sum(axis=0), 1.0)
+    _, merged_deviance = sparse_fit(merged, counts, Config(), torch.device("cpu"))
+    assert true_deviance < merged_deviance - 10 * (80 + 96)
+
+
+def test_selection_reports_the_sparse_stage_and_its_column():
+    deviance = [5000.0, 3000.0, 2300.0, 2290.0, 2285.0]  # K 1-5: the rule stops at K 3
+    sparse = {3: 9000.0, 4: 9000.0 - 5 * 196, 5: 9000.0 - 5.2 * 196}
+    flat = [0.9] * 5
+    extraction = ExtractionConfig(sparse_gain=2.0, held_out_z=None)
+    selection = select_k([1, 2, 3, 4, 5], flat, flat, deviance, N_SAMPLES, extraction, sparse=sparse)
+    assert selection.k == 4 and "K=4 then fits the catalog on sparse exposures better" in selection.reason
+    table = selection.table.set_index("K")
+    assert table.loc[[1, 2], "sparse_deviance"].isna().all() and table.loc[4, "sparse_deviance"] == sparse[4]
+    assert "sparse_deviance" not in select_k([1, 2, 3, 4, 5], flat, flat, deviance, N_SAMPLES, extraction).table
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_train_with_the_sparse_stage(tmp_path, catalog_file, solved_k, strict):  # noqa: F811
+    # strict: the deviance rule stops at K 1 and the held-out test is off; the sparse stage finds the 3 signatures
+    rule = ["--set", "extraction.min_gain=1000", "--set", "extraction.run_gain=null",
+            "--set", "extraction.held_out_z=null"] if strict else []
+    result = run("train", catalog_file, "-o", tmp_path / "out", *FAST, "--k-max", "9",
+                 "--set", "extraction.sparse_gain=2", *rule)
+    assert result.exit_code == 0, result.output
+    info = json.loads((tmp_path / "out" / "run.json").read_text())
+    table = pd.read_csv(tmp_path / "out" / "selection.tsv", sep="\t").set_index("K")
+    assert info["k_selected"] == 3
+    assert table["sparse_deviance"].notna().to_numpy().tolist() == [k >= (1 if strict else 3) for k in table.index]
+    # strict: sparse_patience (3) K past the stage's best; else the deviance rule's run test had solved K 4-7
+    assert max(solved_k) == (6 if strict else 7)
+    if strict:
+        assert "K=3 then fits the catalog on sparse exposures better" in info["selection_reason"]
