@@ -211,7 +211,10 @@ def _selection_table(table: pd.DataFrame, config: dict) -> str:
                 f"{ext.get('min_stability', '?')} (–: unknown, for K = 1 or one replicate); held_out_saved, "
                 f"held_out_z: how much lower the deviance of hidden catalog entries is than with the deviance "
                 f"rule's K, in all and in standard errors (a stable K with held_out_z >= "
-                f"{ext.get('held_out_z', '?')} replaces the rule's).")
+                f"{ext.get('held_out_z', '?')} replaces the rule's)"
+                + ("; sparse_deviance: deviance of the catalog refitted sparsely on the K's refined signatures (a "
+                   f"stable larger K wins where it saves {ext.get('sparse_gain')} times what noise would per "
+                   "signature)" if "sparse_deviance" in table else "") + ".")
     return _table(shown, highlight=table["selected"].to_numpy(dtype=bool)) + "\n" + legend
 
 
