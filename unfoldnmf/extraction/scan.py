@@ -7,6 +7,7 @@ import string
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -243,26 +244,17 @@ def held_out_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KS
     ``seconds``) until ``extraction.held_out_patience`` of them follow the best K of the held-out test
     (:func:`unfoldnmf.extraction.selection.held_out_best`), or the range ends."""
     ext = config.extraction
-    top = max(ext.k_values_for(capped.shape[1]))
     masks = held_out_masks(capped.shape, config.seed)
-    held_out: dict[int, np.ndarray] = {}
 
-    def best() -> int:
+    def measure(k: int) -> np.ndarray:
+        return distributed.main_first(lambda: held_out_deviance(capped, solutions[k].signatures, masks, device))
+
+    def best(held_out: dict[int, np.ndarray]) -> int:
         k_values = sorted(solutions)
         return held_out_best(k_values, [solutions[k].mean_stability for k in k_values], k_rule, held_out, ext)
 
-    while True:
-        for k in sorted(solutions):
-            if k >= k_rule and k not in held_out:
-                held_out[k] = distributed.main_first(
-                    lambda: held_out_deviance(capped, solutions[k].signatures, masks, device))
-        last, chosen = max(solutions), distributed.main_first(best)
-        if last - chosen >= ext.held_out_patience or last >= top:
-            log.info("held-out test: K=%d (the deviance rule's K=%d; K up to %d tried)", chosen, k_rule, last)
-            return held_out
-        extra, extra_seconds = solve_k_values(capped, scale, [last + 1], config, device, dtype, store, progress)
-        solutions.update(extra)
-        seconds.update(extra_seconds)
+    return _scan_until_settled("held-out test", k_rule, measure, best, ext.held_out_patience, capped, scale,
+                               solutions, seconds, config, device, dtype, store, progress)
 
 
 def sparse_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KSolution], seconds: dict[int, float],
@@ -274,23 +266,37 @@ def sparse_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KSol
     them follow the stage's best K (:func:`unfoldnmf.extraction.sparse_stage.sparse_choice`), or the range
     ends."""
     ext = config.extraction
-    top = max(ext.k_values_for(capped.shape[1]))
-    fits: dict[int, tuple[np.ndarray, float]] = {}
     unit = noise_unit(solutions[k_from].deviance, k_from, capped.shape[1], capped.shape[0])
 
-    def best() -> int:
+    def measure(k: int) -> tuple[np.ndarray, float]:  # every process refines: the refit is shared among them
+        return sparse_fit(solutions[k].signatures, capped, config, device)
+
+    def best(fits: dict[int, tuple[np.ndarray, float]]) -> int:
         k_values = sorted(solutions)
         stable = stable_values([solutions[k].mean_stability for k in k_values], ext)
         return sparse_choice(k_values, {k: fit[1] for k, fit in fits.items()}, stable, k_from, unit, ext)
 
+    return _scan_until_settled("sparse stage", k_from, measure, best, ext.sparse_patience, capped, scale,
+                               solutions, seconds, config, device, dtype, store, progress)
+
+
+def _scan_until_settled(stage: str, k_from: int, measure: Callable[[int], Any], best: Callable[[dict], int],
+                        patience: int, capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KSolution],
+                        seconds: dict[int, float], config: Config, device, dtype, store: CheckpointStore | None,
+                        progress: bool) -> dict[int, Any]:
+    """``measure(K)`` of every solved K from ``k_from`` on (K -> result), solving K values past the scan
+    (into ``solutions`` and ``seconds``) until ``patience`` of them follow ``best(results)``, or the range
+    ends."""
+    top = max(config.extraction.k_values_for(capped.shape[1]))
+    measured: dict[int, Any] = {}
     while True:
         for k in sorted(solutions):
-            if k >= k_from and k not in fits:  # every process refines: the refit is shared among them
-                fits[k] = sparse_fit(solutions[k].signatures, capped, config, device)
-        last, chosen = max(solutions), distributed.main_first(best)
-        if last - chosen >= ext.sparse_patience or last >= top:
-            log.info("sparse stage: K=%d (from K=%d; K up to %d tried)", chosen, k_from, last)
-            return fits
+            if k >= k_from and k not in measured:
+                measured[k] = measure(k)
+        last, chosen = max(solutions), distributed.main_first(lambda: best(measured))
+        if last - chosen >= patience or last >= top:
+            log.info("%s: K=%d (from K=%d; K up to %d tried)", stage, chosen, k_from, last)
+            return measured
         extra, extra_seconds = solve_k_values(capped, scale, [last + 1], config, device, dtype, store, progress)
         solutions.update(extra)
         seconds.update(extra_seconds)
