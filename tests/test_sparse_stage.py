@@ -62,6 +62,7 @@ def test_selection_reports_the_sparse_stage_and_its_column():
     assert selection.k == 4 and "K=4 then fits the catalog on sparse exposures better" in selection.reason
     table = selection.table.set_index("K")
     assert table.loc[[1, 2], "sparse_deviance"].isna().all() and table.loc[4, "sparse_deviance"] == sparse[4]
+    assert table["held_out_saved"].isna().all() and table["held_out_z"].isna().all()  # no held-out test here
     assert "sparse_deviance" not in select_k([1, 2, 3, 4, 5], flat, flat, deviance, N_SAMPLES, extraction).table
 
 

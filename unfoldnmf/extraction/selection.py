@@ -208,9 +208,9 @@ def select_k(
             unit = noise_unit(deviance[chosen], k_values[chosen], n_samples, n_channels)
             moved = k_values.index(sparse_choice(k_values, sparse, stable, k_values[chosen], unit, extraction))
             if moved != chosen:
-                saved = (sparse[k_values[chosen]] - sparse[k_values[moved]]) / (k_values[moved] - k_values[chosen])
+                per_k = (sparse[k_values[chosen]] - sparse[k_values[moved]]) / (k_values[moved] - k_values[chosen])
                 reason += (f"; K={k_values[moved]} then fits the catalog on sparse exposures better (the sparse refit "
-                           f"of its refined signatures saves {saved / unit:.1f}x what noise would per added "
+                           f"of its refined signatures saves {per_k / unit:.1f}x what noise would per added "
                            f"signature, at least {extraction.sparse_gain}x)")
                 chosen = moved
     else:
