@@ -127,9 +127,9 @@ def extract_signatures(
 def solution_settings(config: Config, device: torch.device, n_samples: int) -> dict[str, object]:
     """The settings one K's solution depends on, by name: a checkpoint is reused only when they are
     unchanged. The K range and the rule's thresholds (``min_gain``, ``run_gain``, ``min_stability``,
-    ``patience``, ``held_out_z``, ``held_out_patience``, ``sparse_gain``, ``sparse_patience``) are not among them, so raising ``--k-max`` or
-    changing the rule reuses every finished K; nor is ``max_samples`` when the catalog's ``n_samples`` are
-    not more (no subset is drawn)."""
+    ``patience``, ``held_out_z``, ``held_out_patience``, ``sparse_gain``, ``sparse_patience``) are not among
+    them, so raising ``--k-max`` or changing the rule reuses every finished K; nor is ``max_samples`` when the
+    catalog's ``n_samples`` are not more (no subset is drawn)."""
     extraction = config.extraction
     subsets = extraction.max_samples is not None and n_samples > extraction.max_samples
     return {"seed": config.seed, "dtype": config.dtype, "device": device.type,
