@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 import torch
 
+from unfoldnmf.extraction import scan
 from unfoldnmf.io.writing import to_text
 from unfoldnmf.reference.cosmic import cosmic_signatures
 from unfoldnmf.reference.simulate import simulate_cohort
@@ -47,3 +48,16 @@ def synsig_text(catalog: pd.DataFrame) -> str:
         sub, tri = label[2:5], label[0] + label[2] + label[6]
         lines.append(f"{sub},{tri}," + ",".join(f"{v:g}" for v in row))
     return "\n".join(lines) + "\n"
+
+
+@pytest.fixture()
+def solved_k(monkeypatch):
+    """The K values extract_k actually computed, in order."""
+    computed = []
+    original = scan.extract_k
+
+    def counting(counts, scale, k, *args, **kwargs):
+        computed.append(k)
+        return original(counts, scale, k, *args, **kwargs)
+    monkeypatch.setattr(scan, "extract_k", counting)
+    return computed

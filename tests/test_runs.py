@@ -25,19 +25,6 @@ from .conftest import FAST
 from .test_cli import run
 
 
-@pytest.fixture()
-def solved_k(monkeypatch):
-    """The K values extract_k actually computed, in order."""
-    computed = []
-    original = scan.extract_k
-
-    def counting(counts, scale, k, *args, **kwargs):
-        computed.append(k)
-        return original(counts, scale, k, *args, **kwargs)
-    monkeypatch.setattr(scan, "extract_k", counting)
-    return computed
-
-
 def test_one_replicate_leaves_stability_unknown_and_says_so(tmp_path, catalog_file):
     out = tmp_path / "out"
     result = run("train", catalog_file, "-o", out, *FAST, "--set", "extraction.replicates=1", "--log-file",

@@ -10,13 +10,12 @@ import pytest
 import torch
 
 from unfoldnmf.config import Config, ExtractionConfig
-from unfoldnmf.extraction.selection import select_k
-from unfoldnmf.extraction.sparse_stage import noise_unit, sparse_choice, sparse_fit
+from unfoldnmf.extraction.selection import noise_unit, select_k
+from unfoldnmf.extraction.sparse_stage import sparse_choice, sparse_fit
 from unfoldnmf.reference.cosmic import cosmic_signatures
 
 from .conftest import FAST
 from .test_cli import run
-from .test_runs import solved_k  # noqa: F401  (fixture)
 
 N_SAMPLES = 100
 
@@ -67,7 +66,7 @@ def test_selection_reports_the_sparse_stage_and_its_column():
 
 
 @pytest.mark.parametrize("strict", [False, True])
-def test_train_with_the_sparse_stage(tmp_path, catalog_file, solved_k, strict):  # noqa: F811
+def test_train_with_the_sparse_stage(tmp_path, catalog_file, solved_k, strict):
     # strict: the deviance rule stops at K 1 and the held-out test is off; the sparse stage finds the 3 signatures
     rule = ["--set", "extraction.min_gain=1000", "--set", "extraction.run_gain=null",
             "--set", "extraction.held_out_z=null"] if strict else []

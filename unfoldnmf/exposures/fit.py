@@ -48,9 +48,10 @@ def fit_cohort(catalog: pd.DataFrame, signatures: pd.DataFrame, refit: RefitConf
     else:
         candidates = cohort_candidates(fitted, counts, refit, background)
         exposures = refit_exposures(fitted, counts, refit, candidates=candidates, background=background)
-        amounts = np.zeros_like(exposures)
-        amounts[candidates] = even_poisson_fit(fitted[:, candidates], counts)
-        composites = find_composites(exposures, refit, amounts)
+        composites = []
+        if refit.composite_share:  # composites off: no fit on every candidate
+            amounts = _candidate_amounts(fitted, counts, candidates, exposures.shape)
+            composites = find_composites(exposures, refit, amounts)
         if composites:
             fitted = folded_signatures(fitted, composites)
             exposures = refit_exposures(fitted, counts, refit, candidates=candidates, background=background)
@@ -76,6 +77,14 @@ def bootstrap_signatures(catalog: pd.DataFrame, signatures: pd.DataFrame, exposu
     intervals = bootstrap_exposures(signatures.to_numpy(dtype=float), counts, refit, replicates, confidence, seed,
                                     progress, background=_background(signatures, refit), candidates=candidates)
     return intervals_table(exposures, intervals)
+
+
+def _candidate_amounts(signatures: np.ndarray, counts: np.ndarray, candidates: np.ndarray,
+                       shape: tuple[int, int]) -> np.ndarray:
+    """Exposures (``shape``: K × N) of the Poisson fit on every cohort candidate, zero for the others."""
+    amounts = np.zeros(shape)
+    amounts[candidates] = even_poisson_fit(signatures[:, candidates], counts)
+    return amounts
 
 
 def _background(signatures: pd.DataFrame, refit: RefitConfig) -> np.ndarray:

@@ -28,8 +28,9 @@ from .checkpoints import CheckpointStore, catalog_digest
 from .held_out import MIN_SAMPLES, held_out_deviance, held_out_masks
 from .refinement import refine_signatures
 from .replicates import KSolution, cap_totals, extract_k, hypermutation_cap
-from .selection import Selection, held_out_best, log_warnings, scan_exhausted, select_k, stable_values
-from .sparse_stage import noise_unit, sparse_choice, sparse_fit
+from .selection import (Selection, held_out_best, log_warnings, noise_unit, scan_exhausted, select_k,
+                        stable_values)
+from .sparse_stage import sparse_choice, sparse_fit
 
 log = logging.getLogger("unfoldnmf")
 

@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..config import ExtractionConfig
 from .held_out import held_out_gain
-from .sparse_stage import noise_unit, sparse_choice
+from .sparse_stage import sparse_choice
 
 log = logging.getLogger("unfoldnmf")
 
@@ -56,12 +56,17 @@ def deviance_gain(k_values: list[int], deviance: list[float], n_samples: int, n_
     (NaN for the first K, which has nothing to be compared with)."""
     gains = np.full(len(k_values), np.nan)
     for i in range(1, len(k_values)):
-        k = k_values[i]
-        dof = max(1.0, n_channels * n_samples - (n_channels + n_samples) * k)
-        dispersion = max(1.0, deviance[i] / dof)
-        steps = k - k_values[i - 1]
-        gains[i] = (deviance[i - 1] - deviance[i]) / (steps * (n_channels + n_samples) * dispersion)
+        steps = k_values[i] - k_values[i - 1]
+        gains[i] = (deviance[i - 1] - deviance[i]) / (steps * noise_unit(deviance[i], k_values[i], n_samples,
+                                                                          n_channels))
     return gains
+
+
+def noise_unit(deviance: float, k: int, n_samples: int, n_channels: int = 96) -> float:
+    """What a signature fitting only noise saves in deviance: N + 96, times the over-dispersion of the
+    K-signature NMF fit of that ``deviance`` (its deviance per residual degree of freedom, at least 1)."""
+    dof = max(1.0, n_channels * n_samples - (n_channels + n_samples) * k)
+    return (n_samples + n_channels) * max(1.0, deviance / dof)
 
 
 def step_tests(k_values: list[int], gain: np.ndarray, extraction: ExtractionConfig,
