@@ -11,7 +11,7 @@ import torch
 
 from unfoldnmf.config import Config, ExtractionConfig
 from unfoldnmf.extraction.selection import noise_unit, select_k
-from unfoldnmf.extraction.sparse_stage import sparse_choice, sparse_fit
+from unfoldnmf.extraction.sparse_stage import SparseFit, held_out_z_from, sparse_choice, sparse_fit
 from unfoldnmf.reference.cosmic import cosmic_signatures
 
 from .conftest import FAST
@@ -25,9 +25,22 @@ def test_the_noise_unit_is_n_plus_96_times_the_over_dispersion_of_the_nmf_fit():
     assert noise_unit(0.5 * dof, 5, N_SAMPLES) == 196 and noise_unit(2 * dof, 5, N_SAMPLES) == pytest.approx(392)
 
 
+def fits_of(deviance: dict[int, float], held_out: dict[int, np.ndarray] | None = None) -> dict[int, SparseFit]:
+    """Sparse-stage fits with these sparse deviances and held-out deviances (no signatures)."""
+    return {k: SparseFit(np.empty(0), value, (held_out or {}).get(k)) for k, value in deviance.items()}
+
+
+def held_out_shifted(shifts: dict[int, float]) -> dict[int, np.ndarray]:
+    """Per-sample held-out deviances of N_SAMPLES samples: those of a K above the first are the first K's plus
+    ``shifts[K]``, give or take up to 1 (evenly spread: the held-out z is -``shifts[K]`` × 17 or so)."""
+    base = np.random.default_rng(1).gamma(50, 2, N_SAMPLES)
+    spread = np.linspace(-1, 1, N_SAMPLES)
+    return {k: base + (shift + spread if k > min(shifts) else 0) for k, shift in shifts.items()}
+
+
 def test_sparse_choice_takes_the_penalised_minimum_among_stable_k():
     # K 6 saves 5 units, K 7 one more half unit, K 8 loses
-    deviance = {5: 9000.0, 6: 9000.0 - 5 * 196, 7: 9000.0 - 5.5 * 196, 8: 9000.0 - 5.2 * 196}
+    deviance = fits_of({5: 9000.0, 6: 9000.0 - 5 * 196, 7: 9000.0 - 5.5 * 196, 8: 9000.0 - 5.2 * 196})
     k_values, stable = [4, 5, 6, 7, 8], np.ones(5, dtype=bool)
     extraction = ExtractionConfig(sparse_gain=2.0)
     assert sparse_choice(k_values, deviance, stable, 5, 196, extraction) == 6
@@ -35,6 +48,22 @@ def test_sparse_choice_takes_the_penalised_minimum_among_stable_k():
     assert sparse_choice(k_values, deviance, stable, 5, 196, ExtractionConfig(sparse_gain=6.0)) == 5
     assert sparse_choice(k_values, deviance, stable, 5, 3 * 196, extraction) == 5  # over-dispersed: 5 units are noise
     assert sparse_choice(k_values, deviance, stable, 5, 196, ExtractionConfig(sparse_gain=None)) == 5
+
+
+def test_the_sparse_stage_refuses_a_k_that_predicts_hidden_counts_worse():
+    deviance = {5: 9000.0, 6: 9000.0 - 5 * 196, 7: 9000.0 - 5.5 * 196}
+    k_values, stable, extraction = [5, 6, 7], np.ones(3, dtype=bool), ExtractionConfig(sparse_gain=2.0)
+    # K 6 predicts hidden counts far worse than K 5 (z about -17), K 7 a little worse (z about -0.9)
+    fits = fits_of(deviance, held_out_shifted({5: 0.0, 6: 1.0, 7: 0.05}))
+    z = held_out_z_from(fits, 5)
+    assert z[6] < -3 < z[7] < 0 and 5 not in z
+    assert sparse_choice(k_values, fits, stable, 5, 196, extraction) == 7
+    assert sparse_choice(k_values, fits, stable, 5, 196, extraction, guarded=False) == 6
+    assert sparse_choice(k_values, fits, stable, 5, 196, ExtractionConfig(sparse_gain=2.0, held_out_z=None)) == 6
+    # both worse: the stage stays; no held-out deviances (no test): no guard
+    worse = fits_of(deviance, held_out_shifted({5: 0.0, 6: 1.0, 7: 1.0}))
+    assert sparse_choice(k_values, worse, stable, 5, 196, extraction) == 5
+    assert sparse_choice(k_values, fits_of(deviance), stable, 5, 196, extraction) == 6
 
 
 def test_the_sparse_refit_tells_true_signatures_from_a_merged_pair():
@@ -46,23 +75,38 @@ def test_the_sparse_refit_tells_true_signatures_from_a_merged_pair():
     counts = rng.poisson(reference @ exposures).astype(float)
     merged = np.stack([reference[:, 0] + reference[:, 2], reference[:, 1]], axis=1)
     merged /= merged.sum(axis=0)
-    refined, true_deviance = sparse_fit(reference, counts, Config(), torch.device("cpu"))
-    np.testing.assert_allclose(refined.sum(axis=0), 1.0)
-    _, merged_deviance = sparse_fit(merged, counts, Config(), torch.device("cpu"))
-    assert true_deviance < merged_deviance - 10 * (80 + 96)
+    true = sparse_fit(reference, counts, Config(), torch.device("cpu"))
+    np.testing.assert_allclose(true.signatures.sum(axis=0), 1.0)
+    merged_fit = sparse_fit(merged, counts, Config(), torch.device("cpu"))
+    assert true.deviance < merged_fit.deviance - 10 * (80 + 96)
 
 
 def test_selection_reports_the_sparse_stage_and_its_column():
     deviance = [5000.0, 3000.0, 2300.0, 2290.0, 2285.0]  # K 1-5: the rule stops at K 3
-    sparse = {3: 9000.0, 4: 9000.0 - 5 * 196, 5: 9000.0 - 5.2 * 196}
+    sparse = fits_of({3: 9000.0, 4: 9000.0 - 5 * 196, 5: 9000.0 - 5.2 * 196})
     flat = [0.9] * 5
     extraction = ExtractionConfig(sparse_gain=2.0, held_out_z=None)
     selection = select_k([1, 2, 3, 4, 5], flat, flat, deviance, N_SAMPLES, extraction, sparse=sparse)
     assert selection.k == 4 and "K=4 then fits the catalog on sparse exposures better" in selection.reason
     table = selection.table.set_index("K")
-    assert table.loc[[1, 2], "sparse_deviance"].isna().all() and table.loc[4, "sparse_deviance"] == sparse[4]
+    assert table.loc[[1, 2], "sparse_deviance"].isna().all() and table.loc[4, "sparse_deviance"] == sparse[4].deviance
     assert table["held_out_saved"].isna().all() and table["held_out_z"].isna().all()  # no held-out test here
+    assert table["sparse_held_out_z"].isna().all()
     assert "sparse_deviance" not in select_k([1, 2, 3, 4, 5], flat, flat, deviance, N_SAMPLES, extraction).table
+
+
+def test_selection_says_which_k_the_held_out_guard_refused():
+    deviance = [5000.0, 3000.0, 2300.0, 2290.0, 2285.0]  # K 1-5: the rule stops at K 3
+    held_out = held_out_shifted({3: 0.0, 4: 1.0, 5: 1.0})  # and the held-out test keeps it
+    sparse = fits_of({3: 9000.0, 4: 9000.0 - 5 * 196, 5: 9000.0 - 5.2 * 196}, held_out)
+    flat = [0.9] * 5
+    selection = select_k([1, 2, 3, 4, 5], flat, flat, deviance, N_SAMPLES, ExtractionConfig(sparse_gain=2.0),
+                         held_out=held_out, sparse=sparse)
+    assert selection.k == 3 and "the sparse stage refuses K=4 (5.0x per added signature)" in selection.reason
+    table = selection.table.set_index("K")
+    assert table.loc[[1, 2, 3], "sparse_held_out_z"].isna().all()
+    assert (table.loc[[4, 5], "sparse_held_out_z"] < -3).all()
+    np.testing.assert_allclose(table.loc[[4, 5], "sparse_held_out_z"], table.loc[[4, 5], "held_out_z"])
 
 
 @pytest.mark.parametrize("strict", [False, True])

@@ -30,7 +30,7 @@ from .refinement import refine_signatures
 from .replicates import KSolution, cap_totals, extract_k, hypermutation_cap
 from .selection import (Selection, held_out_best, log_warnings, noise_unit, scan_exhausted, select_k,
                         stable_values)
-from .sparse_stage import sparse_choice, sparse_fit
+from .sparse_stage import SparseFit, sparse_choice, sparse_fit
 
 log = logging.getLogger("unfoldnmf")
 
@@ -182,7 +182,8 @@ def scan_catalog(
         with timed(stages, "K scan"):
             solutions, seconds = solve_k_values(capped, scale, k_values, config, device, dtype, store, progress)
 
-        def choose(held_out: dict[int, np.ndarray] | None = None, sparse: dict[int, float] | None = None) -> Selection:
+        def choose(held_out: dict[int, np.ndarray] | None = None,
+                   sparse: dict[int, SparseFit] | None = None) -> Selection:
             tried = sorted(solutions)
             return distributed.main_first(lambda: select_k(  # rank 0 decides, as it decides where the scan stops
                 tried, [solutions[k].mean_stability for k in tried], [solutions[k].min_stability for k in tried],
@@ -198,14 +199,14 @@ def scan_catalog(
             selection = choose(held_out)
         if config.extraction.sparse_gain is not None and selection.rule_k is not None:
             with timed(stages, "sparse stage"):
-                fits = sparse_scan(capped, scale, solutions, seconds, selection.k, config, device, dtype, store,
-                                   progress)
-            selection = choose(held_out, {k: deviance for k, (_, deviance) in fits.items()})
+                fits = sparse_scan(capped, scale, solutions, seconds, selection.k, testing, held_out or {}, config,
+                                   device, dtype, store, progress)
+            selection = choose(held_out, fits)
         if distributed.current().is_main:
             log_warnings(selection)
         k_values = sorted(solutions)
         with timed(stages, "refinement"):
-            refined = (fits[selection.k][0] if selection.k in fits else
+            refined = (fits[selection.k].signatures if selection.k in fits else
                        refine_signatures(solutions[selection.k].signatures, capped, config, device,
                                          per_sample=distributed.by_columns))
         with timed(stages, "refit"):  # per sample, so shared among the processes of a torchrun
@@ -259,23 +260,30 @@ def held_out_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KS
 
 
 def sparse_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KSolution], seconds: dict[int, float],
-                k_from: int, config: Config, device, dtype, store: CheckpointStore | None,
-                progress: bool) -> dict[int, tuple[np.ndarray, float]]:
-    """The sparse stage's fits (K -> refined signatures and the deviance of their sparse refit,
-    :func:`unfoldnmf.extraction.sparse_stage.sparse_fit`) of ``k_from`` and every K above it: K values
-    beyond the scan are solved (into ``solutions`` and ``seconds``) until ``extraction.sparse_patience`` of
-    them follow the stage's best K (:func:`unfoldnmf.extraction.sparse_stage.sparse_choice`), or the range
-    ends."""
+                k_from: int, testing: bool, held_out: dict[int, np.ndarray], config: Config, device, dtype,
+                store: CheckpointStore | None, progress: bool) -> dict[int, SparseFit]:
+    """The sparse stage's fits (:func:`unfoldnmf.extraction.sparse_stage.sparse_fit`) of ``k_from`` and every
+    K above it, with their held-out deviances when ``testing`` (reused from ``held_out``, the held-out test's,
+    which stays as it was so that the test's own choice does not change): K values beyond the scan are solved (into
+    ``solutions`` and ``seconds``) until ``extraction.sparse_patience`` of them follow the stage's best K
+    (:func:`unfoldnmf.extraction.sparse_stage.sparse_choice`), or the range ends."""
     ext = config.extraction
     unit = noise_unit(solutions[k_from].deviance, k_from, capped.shape[1], capped.shape[0])
+    masks = held_out_masks(capped.shape, config.seed) if testing else None
 
-    def measure(k: int) -> tuple[np.ndarray, float]:  # every process refines: the refit is shared among them
-        return sparse_fit(solutions[k].signatures, capped, config, device)
+    def measure(k: int) -> SparseFit:  # every process refines: the refit is shared among them
+        predicted = None
+        if testing:
+            predicted = held_out.get(k)
+            if predicted is None:
+                predicted = distributed.main_first(
+                    lambda: held_out_deviance(capped, solutions[k].signatures, masks, device))
+        return sparse_fit(solutions[k].signatures, capped, config, device, predicted)
 
-    def best(fits: dict[int, tuple[np.ndarray, float]]) -> int:
+    def best(fits: dict[int, SparseFit]) -> int:
         k_values = sorted(solutions)
         stable = stable_values([solutions[k].mean_stability for k in k_values], ext)
-        return sparse_choice(k_values, {k: fit[1] for k, fit in fits.items()}, stable, k_from, unit, ext)
+        return sparse_choice(k_values, fits, stable, k_from, unit, ext)
 
     return _scan_until_settled("sparse stage", k_from, measure, best, ext.sparse_patience, capped, scale,
                                solutions, seconds, config, device, dtype, store, progress)

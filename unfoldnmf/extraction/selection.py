@@ -16,8 +16,8 @@ hidden entries of the catalog better than that K's, by at least ``held_out_z`` s
 the samples, replaces it (of several, the one predicting best; the scan goes on to
 ``held_out_patience`` K past the best). With ``sparse_gain`` set, the sparse stage
 (:mod:`unfoldnmf.extraction.sparse_stage`) may then move to a larger stable K whose refined signatures
-fit the catalog better on sparse exposures. If no K passes, the most stable K is chosen and a warning
-says so.
+fit the catalog better on sparse exposures, unless it predicts hidden entries more than ``held_out_z``
+standard errors worse. If no K passes, the most stable K is chosen and a warning says so.
 
 Measured on the SynSig datasets (``scripts/bench_synsig.py``): a signature fitting only Poisson
 noise lowers the deviance by 0.8–1.5 times N + 96 (single steps up to 2.9), real ones by 7 and more;
@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..config import ExtractionConfig
 from .held_out import held_out_gain
-from .sparse_stage import sparse_choice
+from .sparse_stage import SparseFit, held_out_z_from, sparse_choice
 
 log = logging.getLogger("unfoldnmf")
 
@@ -45,7 +45,7 @@ class Selection:
 
     k: int
     #: one row per K: stability_mean, stability_min, deviance, gain, run_gain, significant, stable, held_out_saved,
-    #: held_out_z, selected (and sparse_deviance with the sparse stage)
+    #: held_out_z, selected (and sparse_deviance, sparse_held_out_z with the sparse stage)
     table: pd.DataFrame
     reason: str
     rule_k: int | None = None  #: the K the deviance and stability tests reached (None: no K passed both)
@@ -163,14 +163,14 @@ def select_k(
     extraction: ExtractionConfig,
     n_channels: int = 96,
     held_out: dict[int, np.ndarray] | None = None,
-    sparse: dict[int, float] | None = None,
+    sparse: dict[int, SparseFit] | None = None,
 ) -> Selection:
     """Apply the rule above, with ``extraction``'s thresholds, to per-K figures (K values ascending). A
     step that fails alone and whose run reaches past the last K tried fails. ``held_out`` (K -> per-sample
     held-out deviance, :func:`unfoldnmf.extraction.held_out.held_out_deviance`) adds the held-out test
-    from the deviance rule's K on; ``sparse`` (K -> deviance of the sparse refit of its refined signatures,
-    :mod:`unfoldnmf.extraction.sparse_stage`) the sparse stage from the held-out test's K on, and a
-    ``sparse_deviance`` column. :func:`log_warnings` says what the choice rests on."""
+    from the deviance rule's K on; ``sparse`` (K -> its :class:`unfoldnmf.extraction.sparse_stage.SparseFit`)
+    the sparse stage from the held-out test's K on, and the ``sparse_deviance`` and ``sparse_held_out_z``
+    columns. :func:`log_warnings` says what the choice rests on."""
     min_gain, min_stability, patience = extraction.min_gain, extraction.min_stability, extraction.patience
     gain = deviance_gain(k_values, deviance, n_samples, n_channels)
     significant, _, run = step_tests(k_values, gain, extraction, k_values[-1])
@@ -189,7 +189,7 @@ def select_k(
     reached = reached_index(significant, patience)
     candidates = [i for i in range(reached + 1) if significant[i] and stable[i]]
     saved, z = np.full(len(k_values), np.nan), np.full(len(k_values), np.nan)
-    rule_k = None
+    rule_k, sparse_z = None, {}
     if candidates:
         chosen = candidates[-1]
         rule_k = k_values[chosen]
@@ -210,22 +210,41 @@ def select_k(
                        f"(held-out deviance {saved[extended]:.0f} lower, {z[extended]:.1f} standard errors)")
             chosen = extended
         if sparse:
-            unit = noise_unit(deviance[chosen], k_values[chosen], n_samples, n_channels)
-            moved = k_values.index(sparse_choice(k_values, sparse, stable, k_values[chosen], unit, extraction))
-            if moved != chosen:
-                per_k = (sparse[k_values[chosen]] - sparse[k_values[moved]]) / (k_values[moved] - k_values[chosen])
-                reason += (f"; K={k_values[moved]} then fits the catalog on sparse exposures better (the sparse refit "
-                           f"of its refined signatures saves {per_k / unit:.1f}x what noise would per added "
-                           f"signature, at least {extraction.sparse_gain}x)")
-                chosen = moved
+            k_from, unit = k_values[chosen], noise_unit(deviance[chosen], k_values[chosen], n_samples, n_channels)
+            sparse_z = held_out_z_from(sparse, k_from)
+            k_sparse = sparse_choice(k_values, sparse, stable, k_from, unit, extraction)
+            reason += _sparse_reason(k_values, sparse, stable, k_from, k_sparse, unit, extraction)
+            chosen = k_values.index(k_sparse)
     else:
         chosen = int(np.nanargmax(mean))
         reason = f"no K passed both tests; K with the best mean stability ({mean[chosen]:.2f}) chosen"
     table["held_out_saved"], table["held_out_z"] = saved, z
     if sparse:
-        table["sparse_deviance"] = [sparse.get(k, np.nan) for k in k_values]
+        table["sparse_deviance"] = [sparse[k].deviance if k in sparse else np.nan for k in k_values]
+        table["sparse_held_out_z"] = [sparse_z.get(k, np.nan) for k in k_values]
     table["selected"] = [i == chosen for i in range(len(k_values))]
     return Selection(k=k_values[chosen], table=table, reason=reason, rule_k=rule_k)
+
+
+def _sparse_reason(k_values: list[int], sparse: dict[int, SparseFit], stable: np.ndarray, k_from: int,
+                        k_sparse: int, unit: float, extraction: ExtractionConfig) -> str:
+    """The reason's clause for the sparse stage's move from ``k_from`` to ``k_sparse``
+    (:func:`unfoldnmf.extraction.sparse_stage.sparse_choice`), or for the K its held-out guard refused ('' when
+    neither happened)."""
+    def saving(k: int) -> float:  # per added signature, in units of noise
+        return (sparse[k_from].deviance - sparse[k].deviance) / (k - k_from) / unit
+
+    clause = ""
+    if k_sparse != k_from:
+        clause = (f"; K={k_sparse} then fits the catalog on sparse exposures better (the sparse refit of its refined "
+                  f"signatures saves {saving(k_sparse):.1f}x what noise would per added signature, at least "
+                  f"{extraction.sparse_gain}x)")
+    unguarded = sparse_choice(k_values, sparse, stable, k_from, unit, extraction, guarded=False)
+    if unguarded != k_sparse:
+        worse = -held_out_z_from(sparse, k_from)[unguarded]
+        clause += (f"; the sparse stage refuses K={unguarded} ({saving(unguarded):.1f}x per added signature): it "
+                   f"predicts hidden counts {worse:.1f} standard errors worse than K={k_from}")
+    return clause
 
 
 def log_warnings(selection: Selection) -> None:

@@ -214,7 +214,8 @@ def _selection_table(table: pd.DataFrame, config: dict) -> str:
                 f"{ext.get('held_out_z', '?')} replaces the rule's)"
                 + ("; sparse_deviance: deviance of the catalog refitted sparsely on the K's refined signatures (a "
                    f"stable larger K wins where it saves {ext.get('sparse_gain')} times what noise would per "
-                   "signature)" if "sparse_deviance" in table else "") + ".")
+                   "signature); sparse_held_out_z: held_out_z against the K the sparse stage starts from (a K below "
+                   f"-{ext.get('held_out_z')} is refused)" if "sparse_deviance" in table else "") + ".")
     return _table(shown, highlight=table["selected"].to_numpy(dtype=bool)) + "\n" + legend
 
 
