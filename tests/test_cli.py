@@ -39,8 +39,8 @@ def test_train_writes_sigprofiler_tables(tmp_path, catalog_file, cohort, true_si
     run_info = json.loads((out / "run.json").read_text())
     assert run_info["k_selected"] == 3 and run_info["config"]["extraction"]["replicates"] == 4
     stages = run_info["seconds_by_stage"]
-    assert list(stages) == ["read catalog", "K scan", "held-out test", "refinement", "refit", "tables and fit quality",
-                            "assignment", "writing tables"]  # --no-plots: no "plots and report"
+    assert list(stages) == ["read catalog", "K scan", "held-out test", "sparse stage", "refinement", "refit",
+                            "tables and fit quality", "assignment", "writing tables"]  # --no-plots: no report
     assert all(seconds >= 0 for seconds in stages.values()) and stages["K scan"] > 0
     selection = pd.read_csv(out / "selection.tsv", sep="\t")
     assert list(selection["K"]) == [1, 2, 3, 4] and selection["selected"].sum() == 1

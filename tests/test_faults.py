@@ -217,12 +217,16 @@ def test_numerical_trouble_never_reaches_an_output(tmp_path, catalog, case, extr
     for table in out.rglob("*.tsv"):
         frame = pd.read_csv(table, sep="\t", index_col=0)
         if table.name == "selection.tsv":  # empty by design: the first K's gain, the runs past the last K tried,
-            runs = frame.pop("run_gain")  # the held-out test up to the deviance rule's K
+            runs = frame.pop("run_gain")  # the held-out test up to the deviance rule's K, the sparse stage below its K
             complete = len(runs) - (ExtractionConfig().run_length - 1)
             assert runs.iloc[1:complete].notna().all(), f"NaN in {table.relative_to(out)}"
             tested = frame.pop("held_out_saved").notna().to_numpy()
             assert (frame.pop("held_out_z").notna().to_numpy() == tested).all()
             assert (np.diff(tested.astype(int)) >= 0).all()  # from some K on
+            if "sparse_deviance" in frame:  # the sparse stage from its first K on (not with a fixed K)
+                refitted = frame.pop("sparse_deviance").notna().to_numpy()
+                compared = frame.pop("sparse_held_out_z").notna().to_numpy()  # ... and above it
+                assert (np.diff(refitted.astype(int)) >= 0).all() and (compared <= refitted).all()
             frame = frame.iloc[1:]
         values = frame.select_dtypes("number").to_numpy()
         assert not np.isnan(values).any(), f"NaN in {table.relative_to(out)}"

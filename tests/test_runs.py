@@ -80,10 +80,11 @@ def test_the_scan_goes_on_until_a_failed_step_is_decided():
 
 def test_scan_computes_nothing_the_rule_cannot_choose(tmp_path, catalog_file, solved_k):
     result = run("train", catalog_file, "-o", tmp_path / "out", *FAST, "--k-max", "6",
-                 "--set", "extraction.held_out_z=null")
+                 "--set", "extraction.held_out_z=null", "--set", "extraction.sparse_gain=null")
     assert result.exit_code == 0, result.output
     chosen = json.loads((tmp_path / "out" / "run.json").read_text())["k_selected"]
     assert chosen == 3 and solved_k == [1, 2, 3, 4]  # K=4 fails the deviance test; K=5, 6 are never solved
+    assert "sparse_deviance" not in pd.read_csv(tmp_path / "out" / "selection.tsv", sep="\t")
 
 
 def test_held_out_test_scans_past_the_rule_and_keeps_its_k_when_more_fit_noise(tmp_path, catalog_file, solved_k):

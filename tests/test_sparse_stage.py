@@ -111,11 +111,11 @@ def test_selection_says_which_k_the_held_out_guard_refused():
 
 @pytest.mark.parametrize("strict", [False, True])
 def test_train_with_the_sparse_stage(tmp_path, catalog_file, solved_k, strict):
-    # strict: the deviance rule stops at K 1 and the held-out test is off; the sparse stage finds the 3 signatures
+    # strict: the deviance rule stops at K 1 and the held-out test is off; the sparse stage finds the 3 signatures.
+    # Else the defaults, where the stage is on.
     rule = ["--set", "extraction.min_gain=1000", "--set", "extraction.run_gain=null",
             "--set", "extraction.held_out_z=null"] if strict else []
-    result = run("train", catalog_file, "-o", tmp_path / "out", *FAST, "--k-max", "9",
-                 "--set", "extraction.sparse_gain=2", *rule)
+    result = run("train", catalog_file, "-o", tmp_path / "out", *FAST, "--k-max", "9", *rule)
     assert result.exit_code == 0, result.output
     info = json.loads((tmp_path / "out" / "run.json").read_text())
     table = pd.read_csv(tmp_path / "out" / "selection.tsv", sep="\t").set_index("K")
@@ -125,3 +125,5 @@ def test_train_with_the_sparse_stage(tmp_path, catalog_file, solved_k, strict):
     assert max(solved_k) == (6 if strict else 7)
     if strict:
         assert "K=3 then fits the catalog on sparse exposures better" in info["selection_reason"]
+    else:  # every K above the stage's first is compared with it on hidden counts too
+        assert table["sparse_held_out_z"].notna().to_numpy().tolist() == [k > 3 for k in table.index]

@@ -61,8 +61,9 @@ class ExtractionConfig:
     held_out_z: Optional[float] = 3.0  #: a larger K predicting hidden counts this many SEs better wins (null: off)
     held_out_patience: int = 3  #: the scan goes this many K past the best held-out K
     #: sparse stage: a larger K wins when its refined signatures' sparse refit saves this many times noise per
-    #: signature (:mod:`unfoldnmf.extraction.sparse_stage`; null: off)
-    sparse_gain: Optional[float] = None
+    #: signature, unless it predicts hidden counts held_out_z SEs worse (:mod:`unfoldnmf.extraction.sparse_stage`;
+    #: null: off)
+    sparse_gain: Optional[float] = 2.0
     sparse_patience: int = 3  #: the sparse stage goes this many K past its best K
     #: sparse refinement of the chosen signatures, one round per gain (:mod:`unfoldnmf.extraction.refinement`)
     refine_gains: list[float] = field(default_factory=lambda: [25.0, 12.0])

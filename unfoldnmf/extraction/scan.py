@@ -264,9 +264,9 @@ def sparse_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KSol
                 store: CheckpointStore | None, progress: bool) -> dict[int, SparseFit]:
     """The sparse stage's fits (:func:`unfoldnmf.extraction.sparse_stage.sparse_fit`) of ``k_from`` and every
     K above it, with their held-out deviances when ``testing`` (reused from ``held_out``, the held-out test's,
-    which stays as it was so that the test's own choice does not change): K values beyond the scan are solved (into
-    ``solutions`` and ``seconds``) until ``extraction.sparse_patience`` of them follow the stage's best K
-    (:func:`unfoldnmf.extraction.sparse_stage.sparse_choice`), or the range ends."""
+    which the stage does not extend, so that the test's own choice stays as it was): K values beyond the scan
+    are solved (into ``solutions`` and ``seconds``) until ``extraction.sparse_patience`` of them follow the
+    stage's best K (:func:`unfoldnmf.extraction.sparse_stage.sparse_choice`), or the range ends."""
     ext = config.extraction
     unit = noise_unit(solutions[k_from].deviance, k_from, capped.shape[1], capped.shape[0])
     masks = held_out_masks(capped.shape, config.seed) if testing else None

@@ -14,8 +14,8 @@ not block a K, and a warning says when the choice rests on the deviance alone. L
 test (``held_out_z``; :mod:`unfoldnmf.extraction.held_out`): a stable larger K whose signatures predict
 hidden entries of the catalog better than that K's, by at least ``held_out_z`` standard errors over
 the samples, replaces it (of several, the one predicting best; the scan goes on to
-``held_out_patience`` K past the best). With ``sparse_gain`` set, the sparse stage
-(:mod:`unfoldnmf.extraction.sparse_stage`) may then move to a larger stable K whose refined signatures
+``held_out_patience`` K past the best). Then the sparse stage (``sparse_gain``;
+:mod:`unfoldnmf.extraction.sparse_stage`) may move to a larger stable K whose refined signatures
 fit the catalog better on sparse exposures, unless it predicts hidden entries more than ``held_out_z``
 standard errors worse. If no K passes, the most stable K is chosen and a warning says so.
 
@@ -226,8 +226,8 @@ def select_k(
     return Selection(k=k_values[chosen], table=table, reason=reason, rule_k=rule_k)
 
 
-def _sparse_reason(k_values: list[int], sparse: dict[int, SparseFit], stable: np.ndarray, k_from: int,
-                        k_sparse: int, unit: float, extraction: ExtractionConfig) -> str:
+def _sparse_reason(k_values: list[int], sparse: dict[int, SparseFit], stable: np.ndarray, k_from: int, k_sparse: int,
+                   unit: float, extraction: ExtractionConfig) -> str:
     """The reason's clause for the sparse stage's move from ``k_from`` to ``k_sparse``
     (:func:`unfoldnmf.extraction.sparse_stage.sparse_choice`), or for the K its held-out guard refused ('' when
     neither happened)."""
