@@ -41,7 +41,8 @@ class SparseFit:
 
 def sparse_fit(signatures: np.ndarray, capped: np.ndarray, config: Config, device: torch.device,
                held_out: np.ndarray | None = None) -> SparseFit:
-    """``signatures`` refined, and the Poisson deviance of ``capped`` refitted on them by the sparse refit."""
+    """``signatures`` refined, and the Poisson deviance of ``capped`` refitted on them by the sparse refit
+    (with ``held_out``, the K's per-sample held-out deviance, carried along for the guard)."""
     refined = refine_signatures(signatures, capped, config, device, per_sample=distributed.by_columns)
     exposures = refit_exposures(refined, capped, config.refit, per_sample=distributed.by_columns)
     return SparseFit(refined, float(np.sum(poisson_deviance(capped, refined @ exposures))), held_out)
