@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import importlib.util
 import json
 import logging
@@ -18,6 +19,7 @@ from unfoldnmf.cli import cli
 from unfoldnmf.config import ExtractionConfig
 from unfoldnmf.extraction.scan import Extraction
 from unfoldnmf.extraction.selection import select_k
+from unfoldnmf.extraction.sparse_stage import SparseFit
 from unfoldnmf.io.channels import CHANNELS, ID83, SUBSTITUTIONS
 from unfoldnmf.io.writing import exposures_text, signatures_text
 from unfoldnmf.report.html import report_html, write_report
@@ -147,6 +149,18 @@ def test_report_is_self_contained_with_tables_and_images(extraction):
     assert "K = 3: K grows while" in page and "SBS1 (0.99)" in page and "c.tsv" in page and "not assigned" in page
     assert page.count('<tr class="chosen">') == 1 and "Timings" in page and "3.4 s on cpu (K=1 0.5 s," in page
     assert page.index("Inputs") < page.index("Settings") < page.index("Number of signatures") < page.index("Exposures")
+
+
+@pytest.mark.parametrize("held_out_z", [3.0, None])
+def test_report_explains_the_sparse_stage_columns(extraction, held_out_z):
+    fits = {k: SparseFit(np.empty(0), deviance) for k, deviance in {3: 9000.0, 4: 8950.0}.items()}
+    selection = select_k([1, 2, 3, 4], [1.0, 0.99, 0.97, 0.6], [1.0, 0.98, 0.95, -0.2],
+                         [90000.0, 30000.0, 9000.0, 8900.0], n_samples=len(extraction.exposures),
+                         extraction=ExtractionConfig(min_gain=3.0, min_stability=0.0), sparse=fits)
+    record = {"config": {"extraction": {"sparse_gain": 2.0, "held_out_z": held_out_z}}}
+    page = report_html(dataclasses.replace(extraction, selection=selection), record, {}, {})
+    assert "sparse_deviance: deviance of the catalog refitted sparsely" in page
+    assert ("sparse_held_out_z: held_out_z against" in page) == (held_out_z is not None) and "-None" not in page
 
 
 def test_missing_matplotlib_is_one_line_and_train_keeps_the_report(tmp_path, extraction, monkeypatch):

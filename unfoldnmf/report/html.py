@@ -212,11 +212,15 @@ def _selection_table(table: pd.DataFrame, config: dict) -> str:
                 f"held_out_z: how much lower the deviance of hidden catalog entries is than with the deviance "
                 f"rule's K, in all and in standard errors (a stable K with held_out_z >= "
                 f"{ext.get('held_out_z', '?')} replaces the rule's)"
-                + ("; sparse_deviance: deviance of the catalog refitted sparsely on the K's refined signatures (a "
-                   f"stable larger K wins where it saves {ext.get('sparse_gain')} times what noise would per "
-                   "signature); sparse_held_out_z: held_out_z against the K the sparse stage starts from (a K below "
-                   f"-{ext.get('held_out_z')} is refused)" if "sparse_deviance" in table else "") + ".")
+                + (_sparse_legend(ext) if "sparse_deviance" in table else "") + ".")
     return _table(shown, highlight=table["selected"].to_numpy(dtype=bool)) + "\n" + legend
+
+
+def _sparse_legend(ext: dict) -> str:
+    guard = (f"; sparse_held_out_z: held_out_z against the K the sparse stage starts from (a K below "
+             f"-{ext['held_out_z']} is refused)" if ext.get("held_out_z") is not None else "")
+    return ("; sparse_deviance: deviance of the catalog refitted sparsely on the K's refined signatures (a stable "
+            f"larger K wins where it saves {ext.get('sparse_gain')} times what noise would per signature){guard}")
 
 
 def _signature_summary(signatures: pd.DataFrame, annotations: dict[str, str]) -> pd.DataFrame:
