@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from unfoldnmf.config import Config, ExtractionConfig
+from unfoldnmf.extraction import scan
 from unfoldnmf.extraction.selection import noise_unit, select_k
 from unfoldnmf.extraction.sparse_stage import SparseFit, held_out_z_from, sparse_choice, sparse_fit
 from unfoldnmf.reference.cosmic import cosmic_signatures
@@ -127,3 +128,18 @@ def test_train_with_the_sparse_stage(tmp_path, catalog_file, solved_k, strict):
         assert "K=3 then fits the catalog on sparse exposures better" in info["selection_reason"]
     else:  # every K above the stage's first is compared with it on hidden counts too
         assert table["sparse_held_out_z"].notna().to_numpy().tolist() == [k > 3 for k in table.index]
+
+
+def test_at_the_top_of_the_range_the_stage_fits_no_held_out_deviance(tmp_path, catalog_file, monkeypatch):
+    fitted = []
+    original = scan.held_out_deviance
+
+    def counting(*args, **kwargs):
+        fitted.append(1)
+        return original(*args, **kwargs)
+    monkeypatch.setattr(scan, "held_out_deviance", counting)
+    result = run("train", catalog_file, "-o", tmp_path / "out", *FAST, "--k-max", "3")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "out" / "selection.tsv", sep="\t").set_index("K")
+    assert table.index.max() == 3 and table["selected"].idxmax() == 3 and table.loc[3, "sparse_deviance"] > 0
+    assert fitted == []  # no larger K to guard against, and the held-out test had none to try

@@ -198,8 +198,9 @@ def scan_catalog(
                                          store, progress)
             selection = choose(held_out)
         if config.extraction.sparse_gain is not None and selection.rule_k is not None:
+            guarded = testing and selection.k < k_values[-1]  # at the top of the range no K needs guarding
             with timed(stages, "sparse stage"):
-                fits = sparse_scan(capped, scale, solutions, seconds, selection.k, testing, held_out or {}, config,
+                fits = sparse_scan(capped, scale, solutions, seconds, selection.k, guarded, held_out or {}, config,
                                    device, dtype, store, progress)
             selection = choose(held_out, fits)
         if distributed.current().is_main:
@@ -260,20 +261,20 @@ def held_out_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KS
 
 
 def sparse_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KSolution], seconds: dict[int, float],
-                k_from: int, testing: bool, held_out: dict[int, np.ndarray], config: Config, device, dtype,
+                k_from: int, guarded: bool, held_out: dict[int, np.ndarray], config: Config, device, dtype,
                 store: CheckpointStore | None, progress: bool) -> dict[int, SparseFit]:
     """The sparse stage's fits (:func:`unfoldnmf.extraction.sparse_stage.sparse_fit`) of ``k_from`` and every
-    K above it, with their held-out deviances when ``testing`` (reused from ``held_out``, the held-out test's,
+    K above it, with their held-out deviances when ``guarded`` (reused from ``held_out``, the held-out test's,
     which the stage does not extend, so that the test's own choice stays as it was): K values beyond the scan
     are solved (into ``solutions`` and ``seconds``) until ``extraction.sparse_patience`` of them follow the
     stage's best K (:func:`unfoldnmf.extraction.sparse_stage.sparse_choice`), or the range ends."""
     ext = config.extraction
     unit = noise_unit(solutions[k_from].deviance, k_from, capped.shape[1], capped.shape[0])
-    masks = held_out_masks(capped.shape, config.seed) if testing else None
+    masks = held_out_masks(capped.shape, config.seed) if guarded else None
 
     def measure(k: int) -> SparseFit:  # every process refines: the refit is shared among them
         predicted = None
-        if testing:
+        if guarded:
             predicted = held_out.get(k)
             if predicted is None:
                 predicted = distributed.main_first(
