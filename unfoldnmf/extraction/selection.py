@@ -213,7 +213,7 @@ def select_k(
             k_from, unit = k_values[chosen], noise_unit(deviance[chosen], k_values[chosen], n_samples, n_channels)
             sparse_z = held_out_z_from(sparse, k_from)
             k_sparse = sparse_choice(k_values, sparse, stable, k_from, unit, extraction)
-            reason += _sparse_reason(k_values, sparse, stable, k_from, k_sparse, unit, extraction)
+            reason += _sparse_reason(k_values, sparse, sparse_z, stable, k_from, k_sparse, unit, extraction)
             chosen = k_values.index(k_sparse)
     else:
         chosen = int(np.nanargmax(mean))
@@ -226,11 +226,11 @@ def select_k(
     return Selection(k=k_values[chosen], table=table, reason=reason, rule_k=rule_k)
 
 
-def _sparse_reason(k_values: list[int], sparse: dict[int, SparseFit], stable: np.ndarray, k_from: int, k_sparse: int,
-                   unit: float, extraction: ExtractionConfig) -> str:
+def _sparse_reason(k_values: list[int], sparse: dict[int, SparseFit], sparse_z: dict[int, float], stable: np.ndarray,
+                   k_from: int, k_sparse: int, unit: float, extraction: ExtractionConfig) -> str:
     """The reason's clause for the sparse stage's move from ``k_from`` to ``k_sparse``
-    (:func:`unfoldnmf.extraction.sparse_stage.sparse_choice`), or for the K its held-out guard refused ('' when
-    neither happened)."""
+    (:func:`unfoldnmf.extraction.sparse_stage.sparse_choice`), or for the K its held-out guard refused (its
+    held-out z in ``sparse_z``; '' when neither happened)."""
     def saving(k: int) -> float:  # per added signature, in units of noise
         return (sparse[k_from].deviance - sparse[k].deviance) / (k - k_from) / unit
 
@@ -241,9 +241,8 @@ def _sparse_reason(k_values: list[int], sparse: dict[int, SparseFit], stable: np
                   f"{extraction.sparse_gain}x)")
     unguarded = sparse_choice(k_values, sparse, stable, k_from, unit, extraction, guarded=False)
     if unguarded != k_sparse:
-        worse = -held_out_z_from(sparse, k_from)[unguarded]
         clause += (f"; the sparse stage refuses K={unguarded} ({saving(unguarded):.1f}x per added signature): it "
-                   f"predicts hidden counts {worse:.1f} standard errors worse than K={k_from}")
+                   f"predicts hidden counts {-sparse_z[unguarded]:.1f} standard errors worse than K={k_from}")
     return clause
 
 
