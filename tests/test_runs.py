@@ -70,6 +70,16 @@ def test_a_run_of_modest_gains_passes_where_each_step_alone_fails():
     assert select_k(ks[:9], flat[:9], flat[:9], _deviances(spike), N_SAMPLES, runs).k == 3
 
 
+def test_a_run_gain_of_zero_is_a_threshold_and_only_null_turns_the_run_test_off():
+    gains = [40.0, 20.0, 1.0, 1.1, 0.9, 1.2, 1.0]  # K 2 .. 8: single steps fail from K 4, every run gains
+    ks, flat = list(range(1, 9)), [0.9] * 8
+    zero, off = ExtractionConfig(run_gain=0.0), ExtractionConfig(run_gain=None)
+    assert select_k(ks, flat, flat, _deviances(gains), N_SAMPLES, off).k == 3
+    chosen = select_k(ks, flat, flat, _deviances(gains), N_SAMPLES, zero)
+    assert chosen.k == 5 and "0.0x on average" in chosen.reason  # the last K whose 4-step run was tried
+    assert not scan_exhausted(ks[:5], _deviances(gains)[:5], N_SAMPLES, ExtractionConfig(k_max=20, run_gain=0.0))
+
+
 def test_the_scan_goes_on_until_a_failed_step_is_decided():
     extraction, deviance = ExtractionConfig(k_max=20, run_gain=2.2), _deviances([40.0, 20.0, 1.0, 1.1, 0.9, 1.2, 1.0])
     exhausted = [k for k in range(2, 9) if scan_exhausted(list(range(1, k + 1)), deviance[:k], N_SAMPLES, extraction)]

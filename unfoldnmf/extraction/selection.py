@@ -81,7 +81,7 @@ def step_tests(k_values: list[int], gain: np.ndarray, extraction: ExtractionConf
     run = np.full(len(gain), np.nan)
     for index in range(1, len(gain) - length + 1):
         run[index] = gain[index:index + length].mean()
-    if not extraction.run_gain:
+    if extraction.run_gain is None:
         return passed, np.ones(len(gain), dtype=bool), run
     decided = passed | ~np.isnan(run) | (np.asarray(k_values) + length - 1 > k_last)
     return passed | (run >= extraction.run_gain), decided, run
@@ -201,7 +201,7 @@ def select_k(
         stability = ("stability unknown (one cluster or one replicate)" if np.isnan(mean[chosen])
                      else f"mean stability {mean[chosen]:.2f} >= {min_stability}")
         runs = (f", or the {extraction.run_length} steps from it {extraction.run_gain}x on average"
-                if extraction.run_gain else "")
+                if extraction.run_gain is not None else "")
         reason = (f"K grows while each extra signature lowers the deviance at least {min_gain}x more than noise "
                   f"would{runs}; {step}; {stability}")
         extended = held_out_choice(saved, z, stable, chosen, extraction)

@@ -203,7 +203,7 @@ def _selection_table(table: pd.DataFrame, config: dict) -> str:
     for column in ("mean stability", "minimum stability"):
         shown[column] = ["–" if np.isnan(value) else f"{value:.3f}" for value in shown[column]]
     ext = config.get("extraction", {})
-    runs = f" or run_gain >= {ext['run_gain']}" if ext.get("run_gain") else ""
+    runs = f" or run_gain >= {ext['run_gain']}" if ext.get("run_gain") is not None else ""
     legend = _p(f"stability: silhouette of the consensus signatures across bootstrap replicates (1 = every replicate "
                 f"found them); gain: deviance drop from K-1 to K over what a signature fitting noise would give; "
                 f"run_gain: mean gain of the {ext.get('run_length', '?')} steps from K on; "
