@@ -295,3 +295,33 @@ def test_refusal_from_a_real_process(tmp_path, workspace):
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.strip() == f"unfoldnmf: error: {bad}: binary data, not a text table"
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("case", ["evaluate: truth of another kind", "supervised: signatures of another kind",
+                                  "evaluate: header-only exposures", "plot: header-only exposures",
+                                  "supervised: header-only exposures", "attribute: header-only exposures",
+                                  "simulate: header-only exposure model"])
+def test_tables_that_do_not_fit_are_refused_in_one_line(tmp_path, workspace, case):
+    sbs, dbs, header_only = tmp_path / "sbs.tsv", tmp_path / "dbs.tsv", tmp_path / "exposures.tsv"
+    sbs.write_text(to_text(cosmic_signatures(["SBS1", "SBS5"]), "MutationType", "%.8g"))
+    dbs.write_text(to_text(cosmic_signatures(["DBS2", "DBS4"]), "MutationType", "%.8g"))
+    header_only.write_text("Samples\tSBS1\tSBS5\n")
+    out, catalog = tmp_path / "out", workspace / "clean.tsv"
+    args, fragment = {
+        "evaluate: truth of another kind": (["evaluate", "--truth", sbs, "--extracted", dbs],
+                                            f"{dbs}: DBS-78 signatures, but the truth {sbs} holds SBS-96"),
+        "supervised: signatures of another kind": (["train", catalog, "-o", out, "--mode", "supervised",
+                                                    "--signatures", dbs], f"--signatures {dbs} has DBS-78 channels"),
+        "evaluate: header-only exposures": (["evaluate", "--truth", sbs, "--extracted", sbs, "--truth-exposures",
+                                             header_only, "--exposures", header_only], "header only"),
+        "plot: header-only exposures": (["plot", header_only, "--kind", "exposures", "-o", out / "x.png"],
+                                        "header only"),
+        "supervised: header-only exposures": (["train", catalog, "-o", out, "--mode", "supervised", "--signatures",
+                                               sbs, "--exposures", header_only], "header only"),
+        "attribute: header-only exposures": (["attribute", tmp_path / "calls.vcf", "--fasta", tmp_path / "g.fa",
+                                              "--signatures", sbs, "--exposures", header_only, "-o", out],
+                                             "header only"),
+        "simulate: header-only exposure model": (["simulate", "--signatures", sbs, "--samples", "3",
+                                                  "--exposure-model", header_only, "-o", out], "header only"),
+    }[case]
+    _assert_refused(_invoke(args), fragment, out, where=None if "kind" in case else f"{header_only}: header only")

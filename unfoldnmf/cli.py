@@ -388,12 +388,16 @@ def assign(signatures, output, reference, genome_build, exome, min_cosine, min_g
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def evaluate(truth, extracted, truth_exposures, exposures, as_json):
     """Score extracted signatures against the truth (TP, FP, FN, PPV, TPR, F1, composite)."""
+    from .io.channels import channel_set_of_table
     from .io.tables import read_exposures, read_signatures
     from .reference.scoring import score_exposures, score_signatures
 
     if (truth_exposures is None) != (exposures is None):
         raise InputError("--truth-exposures and --exposures go together: give both to score exposures, or neither")
     true_sigs, found_sigs = read_signatures(truth), read_signatures(extracted)
+    if list(true_sigs.index) != list(found_sigs.index):
+        raise InputError(f"{extracted}: {channel_set_of_table(found_sigs).title} signatures, but the truth {truth} "
+                         f"holds {channel_set_of_table(true_sigs).title} signatures; compare signatures of one kind")
     score = score_signatures(true_sigs, found_sigs)
     if truth_exposures and exposures:
         found_expo = read_exposures(exposures, list(found_sigs.columns))

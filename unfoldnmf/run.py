@@ -213,6 +213,8 @@ def _train_supervised(catalog, output, config, force, progress, signatures, expo
                          "to, or whose exposures to print)")
     table = read_catalog(catalog) if catalog is not None else None
     sigs = read_signatures(signatures)
+    if table is not None:
+        same_channels(sigs, table, f"--signatures {signatures}")
     truth = read_exposures(exposures, list(sigs.columns), list(table.columns)) if exposures is not None else None
     if str(output) == STDOUT:
         fit = _trained_network(sigs, config, table, truth, progress)

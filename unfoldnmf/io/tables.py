@@ -256,6 +256,8 @@ def read_exposures(path: str | Path, signatures: list[str] | None = None,
     """
     text, name = read_text(path)
     rows = _split_rows(text, name)
+    if len(rows) < 2:
+        raise InputError(f"{name}: header only; an exposures table needs a row per sample (or per signature)")
     header = [cell.strip() for cell in rows[0]]
     row_names = [row[0].strip() for row in rows[1:]]
     body = _parse_numbers(rows, 1, header[1:], name)
