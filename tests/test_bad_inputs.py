@@ -300,8 +300,8 @@ def test_refusal_from_a_real_process(tmp_path, workspace):
 @pytest.mark.parametrize("case", ["evaluate: truth of another kind", "supervised: signatures of another kind",
                                   "evaluate: header-only exposures", "plot: header-only exposures",
                                   "supervised: header-only exposures", "attribute: header-only exposures",
-                                  "simulate: header-only exposure model"])
-def test_tables_that_do_not_fit_are_refused_in_one_line(tmp_path, workspace, case):
+                                  "simulate: header-only exposure model", "train: --channels without --fasta"])
+def test_inputs_that_do_not_fit_together_are_refused_in_one_line(tmp_path, workspace, case):
     sbs, dbs, header_only = tmp_path / "sbs.tsv", tmp_path / "dbs.tsv", tmp_path / "exposures.tsv"
     sbs.write_text(to_text(cosmic_signatures(["SBS1", "SBS5"]), "MutationType", "%.8g"))
     dbs.write_text(to_text(cosmic_signatures(["DBS2", "DBS4"]), "MutationType", "%.8g"))
@@ -323,5 +323,7 @@ def test_tables_that_do_not_fit_are_refused_in_one_line(tmp_path, workspace, cas
                                              "header only"),
         "simulate: header-only exposure model": (["simulate", "--signatures", sbs, "--samples", "3",
                                                   "--exposure-model", header_only, "-o", out], "header only"),
+        "train: --channels without --fasta": (["train", catalog, "-o", out, "--channels", "DBS78"],
+                                              "--channels DBS78 chooses among the tables counted from mutation calls"),
     }[case]
-    _assert_refused(_invoke(args), fragment, out, where=None if "kind" in case else f"{header_only}: header only")
+    _assert_refused(_invoke(args), fragment, out, where=f"{header_only}: header only" if "header-only" in case else None)

@@ -94,6 +94,16 @@ def test_fit_excludes_whole_aetiology_classes(catalog_file, tmp_path):
     assert len(fitted) == 86 - 9 - 5
 
 
+def test_fit_reports_samples_without_mutations_as_train_does(tmp_path, cohort):
+    path, out = tmp_path / "catalog.tsv", tmp_path / "fit"
+    path.write_text(to_text(cohort.catalog.assign(Z=0.0), "MutationType", "%g"))
+    result = CliRunner().invoke(cli, ["fit", str(path), "--cosmic", "SBS1,SBS5,SBS13", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1 sample(s) have no mutations and get zero exposures: Z" in result.stderr
+    assert json.loads((out / "run.json").read_text())["samples_without_mutations"] == ["Z"]
+    assert (pd.read_csv(out / "exposures.tsv", sep="\t", index_col=0).loc["Z"] == 0).all()
+
+
 def test_a_class_leaves_out_only_the_members_of_the_tables_kind():
     doublets = cosmic_signatures(["DBS1", "DBS2", "DBS4"])
     assert list(exclude_signatures(doublets, classes=["tobacco"]).columns) == ["DBS1", "DBS4"]

@@ -269,6 +269,20 @@ def test_supervised_refusals_and_the_callers_network_stays_put(tmp_path, catalog
     assert network.log_W.dtype == torch.float64
 
 
+def test_supervised_training_under_torchrun_leaves_the_output_directory_to_rank_0(tmp_path, catalog_file,
+                                                                                   true_signatures, monkeypatch):
+    from unfoldnmf import run as commands
+    from unfoldnmf.config import load_config
+    from unfoldnmf.hpc import distributed
+
+    sigs, out = tmp_path / "sigs.tsv", tmp_path / "out"
+    sigs.write_text(to_text(true_signatures, "MutationType", "%.8g"))
+    monkeypatch.setattr(distributed, "current", lambda: distributed.Ranks(rank=1, world_size=2))
+    config = load_config(None, [{"mode": "supervised", "network": {"epochs": 0, "layers": 2}}])
+    assert commands.train(catalog_file, out, config, signatures=sigs, progress=False) is None
+    assert not out.exists()  # no lock, no model.pt: rank 0 claims and writes
+
+
 def test_takeover_takes_a_lock_whose_owner_looks_alive(tmp_path, catalog_file):
     out = tmp_path / "out"
     out.mkdir()

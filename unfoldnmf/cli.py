@@ -226,8 +226,8 @@ def attribute(calls, fasta, signatures, exposures, output, all_filters, force, q
                    "first-pass refit, redrawn across depths (no CATALOG: a simulated cohort).")
 @click.option("--fasta", type=click.Path(dir_okay=False),
               help="CATALOG is mutation calls (VCF/MAF): count them against this genome first (see catalog).")
-@click.option("--channels", type=click.Choice(["SBS96", "DBS78", "ID83"]), default="SBS96", show_default=True,
-              help="With --fasta: which counted table to extract signatures from.")
+@click.option("--channels", type=click.Choice(["SBS96", "DBS78", "ID83"]),
+              help="With --fasta: which counted table to extract signatures from (default SBS96).")
 @_shared.cosmic
 @click.option("--k", type=click.IntRange(min=1), help="Fix the number of signatures.")
 @click.option("--k-min", type=click.IntRange(min=1), help="Smallest K to try.")

@@ -27,7 +27,7 @@ from .exposures.fit import bootstrap_signatures, exposures_from_model, fit_cohor
 from .exposures.quality import fit_quality
 from .io.channels import ChannelSet, channel_set_of_table
 from .io.lock import OutputLock
-from .io.tables import check_catalog, read_catalog, read_exposures, read_signatures
+from .io.tables import check_catalog, read_catalog, read_exposures, read_signatures, samples_without_mutations
 from .io.writing import (
     atomic_file,
     check_output_dir,
@@ -66,13 +66,13 @@ def train(
     signatures: str | Path | None = None,
     exposures: str | Path | None = None,
     fasta: str | Path | None = None,
-    channels: str = "SBS96",
+    channels: str | None = None,
     takeover: bool = False,
-) -> Extraction | SupervisedFit:
+) -> Extraction | SupervisedFit | None:
     """Run ``config.mode`` on the catalog file ``catalog`` and write the results to ``output``.
     With ``fasta``, ``catalog`` is a VCF or MAF file of mutation calls: they are counted first
-    (:func:`unfoldnmf.calls.counting.count_catalogs`), the ``channels`` table (SBS96, DBS78 or ID83)
-    is extracted, and all three tables are written beside the results as ``catalog_<set>.tsv``.
+    (:func:`unfoldnmf.calls.counting.count_catalogs`), the ``channels`` table (SBS96, DBS78 or ID83;
+    SBS96 when None; refused without ``fasta``) is extracted, and all three tables are written beside the results as ``catalog_<set>.tsv``.
 
     ``denovo``: extract signatures de novo (:func:`unfoldnmf.extraction.scan.scan_catalog`).
     ``supervised``: train an unfolded network on the ``signatures`` file, learning from the catalog's
@@ -85,12 +85,16 @@ def train(
     An existing non-empty output directory is refused unless ``force`` (start afresh, overwrite)
     or ``resume`` (reuse the K values an interrupted run finished). The directory is locked for
     the run (see :class:`OutputLock`; ``takeover`` takes a lock whose owner only looks alive);
-    under torchrun only rank 0 writes.
+    under torchrun only rank 0 takes the lock and writes (in supervised mode it alone trains; the others
+    return None).
     """
     from .extraction.scan import check_extraction, scan_catalog  # noqa: PLC0415
     from .hpc import distributed  # noqa: PLC0415
 
     config = config or Config()
+    if channels is not None and fasta is None:
+        raise InputError(f"--channels {channels} chooses among the tables counted from mutation calls (with --fasta); "
+                         f"CATALOG is a table of one kind already")
     if config.mode == "supervised":
         if fasta is not None:
             raise InputError("--fasta counts mutation calls for denovo extraction; "
@@ -122,7 +126,7 @@ def train(
         if main:
             inputs, extra, labels, decomposition = {"catalog": str(catalog)}, dict(counted_tables), None, None
             if fasta is not None:
-                inputs.update(calls=inputs.pop("catalog"), fasta=str(fasta), channels=channels)
+                inputs.update(calls=inputs.pop("catalog"), fasta=str(fasta), channels=channels or "SBS96")
             if reference is not None:
                 inputs["reference"] = config.assignment.reference or "COSMIC v3.4 (packaged; see config.cosmic)"
                 with timed(stages, "assignment"):
@@ -137,12 +141,13 @@ def train(
     return extraction
 
 
-def _catalog_or_calls(catalog: str | Path, fasta: str | Path | None, channels: str,
+def _catalog_or_calls(catalog: str | Path, fasta: str | Path | None, channels: str | None,
                       progress: bool) -> tuple[pd.DataFrame, dict[str, str]]:
     """The catalog to extract from: the table file ``catalog``, or with ``fasta`` the ``channels``
     table counted from the calls in ``catalog``, with every counted table's text by file name."""
     if fasta is None:
         return read_catalog(catalog), {}
+    channels = channels or "SBS96"
     counted = count_catalogs([catalog], fasta, progress=progress)
     tables = {"SBS96": counted.sbs96, "DBS78": counted.dbs78, "ID83": counted.id83}
     if channels not in tables:
@@ -203,7 +208,11 @@ def _claim(output: str | Path, lock: OutputLock, force: bool, resume: bool, resu
     return directory
 
 
-def _train_supervised(catalog, output, config, force, progress, signatures, exposures, takeover) -> SupervisedFit:
+def _train_supervised(catalog, output, config, force, progress, signatures, exposures,
+                      takeover) -> SupervisedFit | None:
+    """Train the network of ``train --mode supervised``; under torchrun, rank 0 alone (the others return None
+    once the inputs are checked)."""
+    from .hpc import distributed  # noqa: PLC0415
     from .network.model_file import save_model  # noqa: PLC0415
 
     if signatures is None:
@@ -216,6 +225,8 @@ def _train_supervised(catalog, output, config, force, progress, signatures, expo
     if table is not None:
         same_channels(sigs, table, f"--signatures {signatures}")
     truth = read_exposures(exposures, list(sigs.columns), list(table.columns)) if exposures is not None else None
+    if not distributed.current().is_main:  # training is not split among processes: rank 0 trains and writes
+        return None
     if str(output) == STDOUT:
         fit = _trained_network(sigs, config, table, truth, progress)
         sys.stdout.write(exposures_text(_network_exposures(fit, table, config)))
@@ -390,7 +401,7 @@ def fit(
     if not 0 < confidence < 1:
         raise InputError(f"--confidence {confidence:g}: must lie strictly between 0 and 1")
     table = read_catalog(catalog)
-    inputs = {"catalog": str(catalog)}
+    inputs, empty = {"catalog": str(catalog)}, samples_without_mutations(table)
     if model is not None:
         exposures, info = exposures_from_model(table, model, config)
         exposures = counted(table, exposures)
@@ -416,6 +427,7 @@ def fit(
                                              progress, cohort.candidates)
             info.update(bootstrap_replicates=bootstrap, confidence=confidence,
                         seconds_bootstrap=round(time.perf_counter() - started, 3))
+    info["samples_without_mutations"] = empty
     if str(output) == STDOUT:
         sys.stdout.write(exposures_text(exposures))
         return exposures

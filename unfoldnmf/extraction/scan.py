@@ -21,7 +21,7 @@ from ..exposures.refit import refit_exposures
 from ..hpc import distributed
 from ..hpc.device import resolve_device, resolve_dtype
 from ..io.channels import channel_set_of
-from ..io.tables import check_catalog, holds_counts
+from ..io.tables import check_catalog, holds_counts, samples_without_mutations
 from ..io.writing import counted
 from ..timing import timed
 from .checkpoints import CheckpointStore, catalog_digest
@@ -59,12 +59,8 @@ class Extraction:
 
 def usable_samples(catalog: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Split off samples with no mutations; they are reported and get zero exposures."""
-    totals = catalog.sum(axis=0)
-    empty = [str(s) for s in catalog.columns[totals <= 0]]
-    if empty:
-        shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
-        log.warning("%d sample(s) have no mutations and get zero exposures: %s", len(empty), shown)
-    return catalog.loc[:, totals > 0], empty
+    empty = samples_without_mutations(catalog)
+    return catalog.loc[:, catalog.sum(axis=0) > 0], empty
 
 
 def check_extraction(catalog: pd.DataFrame, config: Config, name: str = "catalog") -> None:

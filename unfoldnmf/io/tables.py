@@ -190,6 +190,15 @@ def read_catalog(path: str | Path) -> pd.DataFrame:
     return catalog
 
 
+def samples_without_mutations(catalog: pd.DataFrame) -> list[str]:
+    """The samples of ``catalog`` with no mutations, reported with a warning: they get zero exposures."""
+    empty = [str(s) for s in catalog.columns[catalog.sum(axis=0) <= 0]]
+    if empty:
+        shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
+        log.warning("%d sample(s) have no mutations and get zero exposures: %s", len(empty), shown)
+    return empty
+
+
 def check_catalog(catalog: pd.DataFrame, name: str = "catalog") -> pd.DataFrame:
     """Validate a catalog (96 channels × samples, rows in any order) and return it with the rows in
     canonical order and float64 counts; ``name`` says where it came from in error messages."""
