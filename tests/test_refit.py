@@ -361,3 +361,26 @@ def test_the_share_gate_keeps_each_samples_largest_exposure():
     exposures = np.array([[50.0, 3.0, 0.0], [40.0, 2.0, 0.0], [9.0, 1.0, 0.0]])
     keep = refit_module.share_gate(exposures, np.array([99.0, 6.0, 0.0]), share=1.0, floor=0.01)
     np.testing.assert_array_equal(keep, [[True, True, False], [True, False, False], [False, False, False]])
+
+
+def test_a_capped_hypermutated_sample_changes_no_other_samples_signature_set():
+    """Extraction refits the capped catalog (refinement, sparse stage): the scaled-down sample's fractional
+    counts must not turn the shallow step off for the others, whose rules come from their own counts."""
+    from unfoldnmf.extraction.replicates import cap_totals, hypermutation_cap
+
+    reference = cosmic_signatures()
+    depths = np.where(np.arange(40) % 2 == 0, 100, 1500)
+    catalog, names, _ = _flat_heavy_cohort(8, depths)
+    rng = np.random.default_rng(1)
+    hyper = rng.multinomial(200_000, reference[names].to_numpy() @ np.array([0.4, 0.3, 0.15, 0.15])).astype(float)
+    with_hyper = np.column_stack([catalog.to_numpy(), hyper])
+    capped, scale = cap_totals(with_hyper, hypermutation_cap(with_hyper.sum(axis=0), None))
+    assert scale[-1] < 1 and scale[:-1].min() == 1
+    W = reference[names].to_numpy()
+    alone = refit_module.refit_exposures(W, catalog.to_numpy(), RefitConfig())
+    beside = refit_module.refit_exposures(W, capped, RefitConfig())
+    np.testing.assert_array_equal(beside[:, :-1] > 0, alone > 0)
+    told = refit_module.shallow_samples(with_hyper, RefitConfig())  # as the scan passes it: from uncapped counts
+    np.testing.assert_array_equal(told, np.r_[depths < 1000, False])
+    given = refit_module.refit_exposures(W, capped, RefitConfig(), shallow=told)
+    np.testing.assert_array_equal(given[:, :-1] > 0, alone > 0)

@@ -9,7 +9,6 @@ import numpy as np
 from scipy.optimize import nnls
 
 from ..config import RefitConfig
-from ..io.tables import holds_counts
 from ..nmf.scores import poisson_deviance
 from .active_set import active_set_nnls, gathered_columns, scattered
 
@@ -254,15 +253,26 @@ def _whole(task: Callable[[np.ndarray], np.ndarray], counts: np.ndarray) -> np.n
     return task(counts)
 
 
+def shallow_samples(counts: np.ndarray, refit: RefitConfig) -> np.ndarray:
+    """Which samples (N, bool) of ``counts`` (96 × N) :func:`refit_exposures` refits as shallow: fewer than
+    ``refit.shallow_depth`` mutations, in whole counts, each told from its own column alone (a scaled-down
+    hypermutated sample beside it, with fractional counts, changes no other sample's rule)."""
+    totals = counts.sum(axis=0)
+    whole = np.isclose(counts, np.round(counts)).all(axis=0)
+    return (totals < refit.shallow_depth) & whole & (totals > 0)
+
+
 def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
                     per_sample: Callable[[Callable[[np.ndarray], np.ndarray], np.ndarray], np.ndarray] = _whole,
-                    candidates: np.ndarray | None = None, background: np.ndarray | None = None) -> np.ndarray:
+                    candidates: np.ndarray | None = None, background: np.ndarray | None = None,
+                    shallow: np.ndarray | None = None) -> np.ndarray:
     """Exposures (K × N) by the configured method: ``sparse`` (backward elimination among the
     signatures the cohort needs, forward steps from the others (:func:`add_signatures`), then the
     Poisson fit on the signatures kept) or ``nnls`` (plain non-negative least squares). With
-    ``refit.shallow_gate``, samples with fewer than ``refit.shallow_depth`` mutations (catalogs of whole
-    counts only) are then refitted by :func:`shallow_exposures` on every signature the sparse refit
-    gives to some sample of ``counts`` (the cohort's signatures).
+    ``refit.shallow_gate``, the ``shallow`` samples (N, bool; by default :func:`shallow_samples`: fewer than
+    ``refit.shallow_depth`` mutations, in whole counts) are then refitted by :func:`shallow_exposures` on
+    every signature the sparse refit gives to some sample of ``counts`` (the cohort's signatures); a caller
+    refitting scaled-down copies of samples passes the rule of their own counts.
 
     ``per_sample(task, counts)`` runs the per-sample part over the sample columns, e.g. split among
     processes (:func:`unfoldnmf.hpc.distributed.by_columns`); the cohort's signatures, the shallow
@@ -284,7 +294,7 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
         return add_signatures(signatures, part, weights, joinable, refit) if joinable.any() else weights
 
     support = per_sample(fit_part, counts)
-    shallow = (counts.sum(axis=0) < refit.shallow_depth) & holds_counts(counts) & counts.any(axis=0)
+    shallow = shallow_samples(counts, refit) if shallow is None else shallow
     if refit.shallow_gate and shallow.any():
         cohort_signatures = np.flatnonzero(support.any(axis=1))
         support[:, shallow] = 0.0

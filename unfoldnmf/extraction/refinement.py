@@ -37,13 +37,13 @@ EXPOSURE_FLOOR = 1e-3
 
 
 def refine_signatures(signatures: np.ndarray, counts: np.ndarray, config: Config, device: torch.device,
-                      per_sample: Callable | None = None) -> np.ndarray:
+                      per_sample: Callable | None = None, shallow: np.ndarray | None = None) -> np.ndarray:
     """Sparse refinement of ``signatures`` (96 × K, columns summing to 1) on ``counts`` (96 × N, as
     extracted: hypermutated samples capped), one round per gain of ``config.extraction.refine_gains``;
     returns the refined signatures, columns summing to 1. A signature the sparse refit gives to no
-    sample is kept as it was. ``per_sample`` splits the sparse refit's per-sample part (see
-    :func:`refit_exposures`)."""
-    options = {} if per_sample is None else {"per_sample": per_sample}
+    sample is kept as it was. ``per_sample`` splits the sparse refit's per-sample part and ``shallow``
+    names its shallow samples, told from the uncapped counts (see :func:`refit_exposures`)."""
+    options = {"shallow": shallow} if per_sample is None else {"per_sample": per_sample, "shallow": shallow}
     dtype = torch.float64
     data = torch.tensor(counts, dtype=dtype, device=device).unsqueeze(0)
     for gain in config.extraction.refine_gains:

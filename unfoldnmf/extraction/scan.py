@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from ..config import Config, ExtractionConfig
 from ..errors import InputError
 from ..exposures.quality import fit_quality
-from ..exposures.refit import refit_exposures
+from ..exposures.refit import refit_exposures, shallow_samples
 from ..hpc import distributed
 from ..hpc.device import resolve_device, resolve_dtype
 from ..io.channels import channel_set_of
@@ -165,6 +165,7 @@ def scan_catalog(
 
     cap = hypermutation_cap(counts.sum(axis=0), config.extraction.hypermutation_cap)
     capped, scale = cap_totals(counts, cap)
+    shallow = shallow_samples(counts, config.refit)  # each sample's refit rule, from its own uncapped counts
     if (scale < 1).any():
         log.info("%d hypermutated sample(s) scaled down to %.0f mutations for extraction", int((scale < 1).sum()), cap)
     store = None
@@ -196,8 +197,8 @@ def scan_catalog(
         if config.extraction.sparse_gain is not None and selection.rule_k is not None:
             guarded = testing and selection.k < k_values[-1]  # at the top of the range no K needs guarding
             with timed(stages, "sparse stage"):
-                fits = sparse_scan(capped, scale, solutions, seconds, selection.k, guarded, held_out or {}, config,
-                                   device, dtype, store, progress)
+                fits = sparse_scan(capped, scale, solutions, seconds, selection.k, guarded, held_out or {}, shallow,
+                                   config, device, dtype, store, progress)
             selection = choose(held_out, fits)
         if distributed.current().is_main:
             log_warnings(selection)
@@ -205,7 +206,7 @@ def scan_catalog(
         with timed(stages, "refinement"):
             refined = (fits[selection.k].signatures if selection.k in fits else
                        refine_signatures(solutions[selection.k].signatures, capped, config, device,
-                                         per_sample=distributed.by_columns))
+                                         per_sample=distributed.by_columns, shallow=shallow))
         with timed(stages, "refit"):  # per sample, so shared among the processes of a torchrun
             exposures = refit_exposures(refined, counts, config.refit, per_sample=distributed.by_columns)
 
@@ -257,11 +258,12 @@ def held_out_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KS
 
 
 def sparse_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KSolution], seconds: dict[int, float],
-                k_from: int, guarded: bool, held_out: dict[int, np.ndarray], config: Config, device, dtype,
-                store: CheckpointStore | None, progress: bool) -> dict[int, SparseFit]:
+                k_from: int, guarded: bool, held_out: dict[int, np.ndarray], shallow: np.ndarray, config: Config,
+                device, dtype, store: CheckpointStore | None, progress: bool) -> dict[int, SparseFit]:
     """The sparse stage's fits (:func:`unfoldnmf.extraction.sparse_stage.sparse_fit`) of ``k_from`` and every
     K above it, with their held-out deviances when ``guarded`` (reused from ``held_out``, the held-out test's,
-    which the stage does not extend, so that the test's own choice stays as it was): K values beyond the scan
+    which the stage does not extend, so that the test's own choice stays as it was; ``shallow``: the refit's
+    shallow samples, from the uncapped counts): K values beyond the scan
     are solved (into ``solutions`` and ``seconds``) until ``extraction.sparse_patience`` of them follow the
     stage's best K (:func:`unfoldnmf.extraction.sparse_stage.sparse_choice`), or the range ends."""
     ext = config.extraction
@@ -275,7 +277,7 @@ def sparse_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KSol
             if predicted is None:
                 predicted = distributed.main_first(
                     lambda: held_out_deviance(capped, solutions[k].signatures, masks, device))
-        return sparse_fit(solutions[k].signatures, capped, config, device, predicted)
+        return sparse_fit(solutions[k].signatures, capped, config, device, predicted, shallow)
 
     def best(fits: dict[int, SparseFit]) -> int:
         k_values = sorted(solutions)
