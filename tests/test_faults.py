@@ -270,3 +270,19 @@ def test_resume_refuses_checkpoints_it_cannot_trust(tmp_path, reference, case):
     _one_error_line(result, str(checkpoint), fragment)
     assert not (tmp_path / "executed").exists()
     assert _tables(out) == before
+
+
+@pytest.mark.parametrize("flag", ["--resume", "--force"])
+def test_only_the_tools_own_temporary_files_are_removed(tmp_path, reference, flag):
+    out = tmp_path / "out"
+    assert _invoke("train", reference / "catalog.tsv", "-o", out, *FAST, "--k-max", "2").exit_code == 0
+    own = [out / ".signatures.tsv.unfoldnmf-0123abcd.tmp", out / "checkpoints" / ".K3.npz.unfoldnmf-89abcdef.tmp",
+           out / "solutions" / "K1" / ".exposures.tsv.unfoldnmf-00ff00ff.tmp"]
+    users = [out / ".notes.txt.tmp", out / "drafts" / "deep" / ".draft.md.swp.tmp", out / "checkpoints" / ".mine.tmp",
+             out / "drafts" / ".x.unfoldnmf-0123abcd.tmp"]  # the last one in a folder the tool never writes in
+    for path in own + users:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("half")
+    assert _invoke("train", reference / "catalog.tsv", "-o", out, *FAST, flag).exit_code == 0
+    assert not [path for path in own if path.exists()]
+    assert all(path.read_text() == "half" for path in users)

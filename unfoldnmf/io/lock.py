@@ -6,12 +6,12 @@ import json
 import logging
 import os
 import socket
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 from ..errors import InputError
+from .writing import temporary_path
 
 log = logging.getLogger("unfoldnmf")
 
@@ -98,7 +98,8 @@ class OutputLock:
         """Take the lock, replacing a stale one; InputError if a live run holds it."""
         record = {"host": socket.gethostname(), "pid": os.getpid(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                   "slurm_job": _slurm_job()}
-        fd, tmp = tempfile.mkstemp(prefix=f"{LOCK_NAME}.", suffix=".tmp", dir=self.path.parent)
+        tmp = temporary_path(self.path)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             os.chmod(tmp, 0o644)  # readable by whoever is refused, so the message can name the owner
             with os.fdopen(fd, "w", encoding="utf-8") as handle:

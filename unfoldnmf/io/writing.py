@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import IO, Iterator
@@ -16,6 +17,8 @@ import pandas as pd
 from ..errors import InputError
 from .tables import holds_counts
 
+#: The temporary file of an atomic write of ``NAME``: ``.NAME.unfoldnmf-<8 hex digits>.tmp`` beside it.
+TEMPORARY = re.compile(r"\..+\.unfoldnmf-[0-9a-f]{8}\.tmp")
 SIGNATURE_FORMAT = "%.8g"
 #: Signature probabilities below this are written as 0.
 PRINTED_ZERO = 1e-12
@@ -44,7 +47,7 @@ def atomic_file(path: Path, binary: bool = False) -> Iterator[IO]:
     """A file handle to write ``path`` piece by piece (e.g. a table too large to hold), atomically
     as :func:`write_atomic`: the file appears, complete, only when the block ends without error."""
     path = Path(path)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    tmp = temporary_path(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the process umask applies
     except OSError as exc:
@@ -62,6 +65,20 @@ def atomic_file(path: Path, binary: bool = False) -> Iterator[IO]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def temporary_path(path: Path) -> Path:
+    """A fresh name, matching :data:`TEMPORARY`, for the temporary file that becomes ``path``."""
+    return path.parent / f".{path.name}.unfoldnmf-{secrets.token_hex(4)}.tmp"
+
+
+def remove_temporaries(folders: list[Path]) -> None:
+    """Delete the temporary files that a killed run's unfinished atomic writes left in ``folders``: only
+    names matching :data:`TEMPORARY`, so a user's own hidden ``.tmp`` files stay."""
+    for folder in folders:
+        for path in Path(folder).glob(".*.tmp"):
+            if TEMPORARY.fullmatch(path.name) and path.is_file():
+                path.unlink(missing_ok=True)
 
 
 def signatures_text(signatures: pd.DataFrame) -> str:
