@@ -326,4 +326,5 @@ def test_inputs_that_do_not_fit_together_are_refused_in_one_line(tmp_path, works
         "train: --channels without --fasta": (["train", catalog, "-o", out, "--channels", "DBS78"],
                                               "--channels DBS78 chooses among the tables counted from mutation calls"),
     }[case]
-    _assert_refused(_invoke(args), fragment, out, where=f"{header_only}: header only" if "header-only" in case else None)
+    where = f"{header_only}: header only" if "header-only" in case else None
+    _assert_refused(_invoke(args), fragment, out, where=where)

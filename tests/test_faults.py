@@ -286,3 +286,60 @@ def test_only_the_tools_own_temporary_files_are_removed(tmp_path, reference, fla
     assert _invoke("train", reference / "catalog.tsv", "-o", out, *FAST, flag).exit_code == 0
     assert not [path for path in own if path.exists()]
     assert all(path.read_text() == "half" for path in users)
+
+
+def _files(out: Path) -> set[str]:
+    return {str(path.relative_to(out)) for path in out.rglob("*") if path.is_file()}
+
+
+def test_force_removes_every_file_of_the_previous_run_and_nothing_else(tmp_path, reference):
+    out = tmp_path / "out"
+    assert _invoke("train", reference / "catalog.tsv", "-o", out, *FAST, "--k", "3").exit_code == 0
+    written = json.loads((out / "run.json").read_text())["files"]
+    assert {"report.html", "assignment.tsv", "exposures_cosmic.tsv", "solutions/K3/signatures.tsv",
+            "checkpoints/K3.npz"} <= set(written) and set(written) | {"run.json"} == _files(out)
+    (out / "notes.txt").write_text("mine")
+    (out / "plots" / "mine.png").write_text("mine too")
+    result = _invoke("train", reference / "catalog.tsv", "-o", out, *FAST, "--k", "2", "--force", "--no-plots",
+                     "--set", "assignment.enabled=false")
+    assert result.exit_code == 0, result.output
+    assert _files(out) == {"run.json", "notes.txt", "plots/mine.png", "signatures.tsv", "exposures.tsv",
+                           "fit_quality.tsv", "selection.tsv", "solutions/K2/signatures.tsv",
+                           "solutions/K2/exposures.tsv", "checkpoints/K2.npz"}
+    assert not (out / "solutions" / "K3").exists()
+
+
+def test_a_fit_over_an_earlier_fit_leaves_none_of_its_tables(tmp_path, reference):
+    out, sigs = tmp_path / "fit", tmp_path / "sigs.tsv"
+    sigs.write_text(to_text(cosmic_signatures(["SBS1", "SBS5", "SBS13"]), "MutationType", "%.8g"))
+    catalog = reference / "catalog.tsv"
+    assert _invoke("fit", catalog, "--signatures", sigs, "--bootstrap", "3", "-o", out, "-q").exit_code == 0
+    assert "exposures_bootstrap.tsv" in _files(out)
+    assert _invoke("fit", catalog, "--signatures", sigs, "-o", out, "--force", "-q").exit_code == 0
+    assert _files(out) == {"exposures.tsv", "fit_quality.tsv", "signatures.tsv", "run.json"}
+    model = tmp_path / "net"
+    assert _invoke("train", catalog, "-o", model, "--mode", "supervised", "--signatures", sigs, "--set",
+                   "network.layers=2", "--set", "network.epochs=1", "-q").exit_code == 0
+    assert _invoke("fit", catalog, "--model", model / "model.pt", "-o", out, "--force", "-q").exit_code == 0
+    assert _files(out) == {"exposures.tsv", "run.json"}
+
+
+def test_without_a_run_json_force_removes_the_commands_own_names_and_keeps_the_inputs(tmp_path, reference):
+    """A run killed before run.json leaves no list: its files are known by the names the command writes."""
+    out = tmp_path / "out"
+    assert _invoke("simulate", "--cosmic", "SBS1,SBS5", "--samples", "12", "-o", out).exit_code == 0
+    (out / "run.json").unlink()  # killed before its end
+    for name in ("solutions/K7/signatures.tsv", "plots/selection.png", "checkpoints/K7.npz", "report.html",
+                 "solutions/K7/mine.tsv", "solutions/notes.txt"):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text("old")
+    result = _invoke("train", out / "catalog.tsv", "-o", out, *FAST, "--k", "2", "--force", "--no-plots",
+                     "--set", "assignment.enabled=false")
+    assert result.exit_code == 0, result.output
+    assert {"catalog.tsv", "solutions/K7/mine.tsv", "solutions/notes.txt"} <= _files(out)  # the input, the user's
+    assert not {"solutions/K7/signatures.tsv", "plots/selection.png", "checkpoints/K7.npz", "report.html"} & _files(out)
+    assert (out / "signatures.tsv").read_text() != "old"
+    simulated = _invoke("simulate", "--cosmic", "SBS1,SBS5", "--samples", "12", "-o", out, "--force")
+    assert simulated.exit_code == 0  # run.json lists train's files: all go, the catalog it read is rewritten
+    assert _files(out) == {"catalog.tsv", "exposures.tsv", "signatures.tsv", "run.json", "solutions/K7/mine.tsv",
+                           "solutions/notes.txt"}

@@ -99,7 +99,8 @@ def test_sigkill_mid_run_then_resume_gives_the_uninterrupted_result(tmp_path, ca
     job.wait()
     assert first.exists() and not (killed / "checkpoints" / "K4.npz").exists(), "the run was not killed mid-way"
     assert json.loads((killed / LOCK_NAME).read_text())["pid"] == job.pid  # a stale lock is left behind
-    (killed / "checkpoints" / ".K4.npz.unfoldnmf-0123abcd.tmp").write_bytes(b"PK\x03\x04 half an npz")  # an unfinished write
+    unfinished = killed / "checkpoints" / ".K4.npz.unfoldnmf-0123abcd.tmp"  # an atomic write cut short
+    unfinished.write_bytes(b"PK\x03\x04 half an npz")
 
     resumed = subprocess.run([*command, str(killed), "--resume", "--log-file", str(tmp_path / "log")], env=env(),
                              timeout=300)

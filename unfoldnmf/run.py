@@ -29,12 +29,14 @@ from .io.channels import ChannelSet, channel_set_of_table
 from .io.lock import OutputLock
 from .io.tables import check_catalog, read_catalog, read_exposures, read_signatures, samples_without_mutations
 from .io.writing import (
+    FILES,
     atomic_file,
     check_output_dir,
     counted,
     exposures_text,
     prepare_output_dir,
     quality_text,
+    remove_previous_run,
     remove_temporaries,
     signatures_text,
     to_text,
@@ -44,7 +46,7 @@ from .io.writing import (
 from .reference.assign import Assignment, assign_signatures
 from .reference.cosmic import cosmic_signatures, exclude_signatures, names_channel_set, reference_signatures
 from .reference.simulate import EXPOSURE_MODELS, Cohort, simulate_cohort
-from .report.output_dir import own_folders, provenance, write_extraction
+from .report.output_dir import TRAIN_OUTPUTS, own_folders, provenance, write_extraction
 from .timing import timed
 
 if TYPE_CHECKING:  # torch: imported where a command needs it, so that fit starts fast
@@ -73,7 +75,8 @@ def train(
     """Run ``config.mode`` on the catalog file ``catalog`` and write the results to ``output``.
     With ``fasta``, ``catalog`` is a VCF or MAF file of mutation calls: they are counted first
     (:func:`unfoldnmf.calls.counting.count_catalogs`), the ``channels`` table (SBS96, DBS78 or ID83;
-    SBS96 when None; refused without ``fasta``) is extracted, and all three tables are written beside the results as ``catalog_<set>.tsv``.
+    SBS96 when None; refused without ``fasta``) is extracted, and all three tables are written beside
+    the results as ``catalog_<set>.tsv``.
 
     ``denovo``: extract signatures de novo (:func:`unfoldnmf.extraction.scan.scan_catalog`).
     ``supervised``: train an unfolded network on the ``signatures`` file, learning from the catalog's
@@ -237,11 +240,15 @@ def _train_supervised(catalog, output, config, force, progress, signatures, expo
         fit = _trained_network(sigs, config, table, truth, progress)
         inputs = {"catalog": None if catalog is None else str(catalog), "signatures": str(signatures),
                   "exposures": str(exposures) if exposures else None}
+        remove_previous_run(directory, TRAIN_OUTPUTS, inputs=[path for path in inputs.values() if path])
         save_model(directory / "model.pt", fit.network, list(fit.signatures.index), list(fit.signatures.columns),
                    config.to_dict(), fit.info, fit.signatures.to_numpy(dtype=float))
+        files = ["model.pt"]
         if table is not None:
             write_atomic(directory / "exposures.tsv", exposures_text(_network_exposures(fit, table, config)))
-        write_json(directory / "run.json", provenance(config, {"mode": "supervised", **fit.info}, inputs))
+            files.append("exposures.tsv")
+        write_json(directory / "run.json",
+                   {**provenance(config, {"mode": "supervised", **fit.info}, inputs), FILES: files})
     finally:
         lock.release()
     return fit
@@ -280,12 +287,11 @@ def catalog(calls: list[str | Path], fasta: str | Path, output: str | Path, all_
         raise InputError("catalog: give at least one VCF or MAF file")
     check_output_dir(output, force)  # refused before any counting
     counted_calls = count_catalogs(calls, fasta, all_filters, progress)
-    directory = prepare_output_dir(output, force=force)
-    write_atomic(directory / "SBS96.tsv", to_text(counted_calls.sbs96, "MutationType", "%d"))
-    write_atomic(directory / "DBS78.tsv", to_text(counted_calls.dbs78, "MutationType", "%d"))
-    write_atomic(directory / "ID83.tsv", to_text(counted_calls.id83, "MutationType", "%d"))
-    write_json(directory / "run.json", {"unfoldnmf_version": __version__, "command": " ".join(sys.argv),
-                                        "fasta": str(fasta), "all_filters": all_filters, **counted_calls.summary})
+    files = {f"{name}.tsv": to_text(getattr(counted_calls, name.lower()), "MutationType", "%d")
+             for name in ("SBS96", "DBS78", "ID83")}
+    _write_files(prepare_output_dir(output, force=force), files,
+                 {"unfoldnmf_version": __version__, "command": " ".join(sys.argv), "fasta": str(fasta),
+                  "all_filters": all_filters, **counted_calls.summary}, (*files, "run.json"), [*calls, fasta])
     return counted_calls
 
 
@@ -302,6 +308,7 @@ def attribute(calls: list[str | Path], fasta: str | Path, signatures: str | Path
     check_output_dir(output, force)  # refused before any counting
     created = not Path(output).exists()
     directory = prepare_output_dir(output, force=force)
+    remove_previous_run(directory, ("attributions.tsv", "run.json"), inputs=[*calls, fasta, signatures, exposures])
     try:
         return _write_attributions(calls, fasta, signatures, exposures, directory, kind, model, all_filters, progress)
     except BaseException:
@@ -341,7 +348,7 @@ def _write_attributions(calls, fasta, signatures, exposures, directory: Path, ki
                **counted.summary}
     write_json(directory / "run.json", {"unfoldnmf_version": __version__, "command": " ".join(sys.argv),
                                         "fasta": str(fasta), "signatures": str(signatures),
-                                        "exposures": str(exposures), **summary})
+                                        "exposures": str(exposures), **summary, FILES: ["attributions.tsv"]})
     return summary
 
 
@@ -431,15 +438,29 @@ def fit(
     if str(output) == STDOUT:
         sys.stdout.write(exposures_text(exposures))
         return exposures
-    directory = prepare_output_dir(output, force=force)
-    write_atomic(directory / "exposures.tsv", exposures_text(exposures))
+    files = {"exposures.tsv": exposures_text(exposures)}
     if model is None:
-        write_atomic(directory / "fit_quality.tsv", quality_text(fit_quality(table, sigs, exposures)))
-        write_atomic(directory / "signatures.tsv", signatures_text(sigs))
+        files["fit_quality.tsv"] = quality_text(fit_quality(table, sigs, exposures))
+        files["signatures.tsv"] = signatures_text(sigs)
         if bootstrap:
-            write_atomic(directory / "exposures_bootstrap.tsv", to_text(intervals, "Samples", "%.6g"))
-    write_json(directory / "run.json", provenance(config, info, inputs))
+            files["exposures_bootstrap.tsv"] = to_text(intervals, "Samples", "%.6g")
+    _write_files(prepare_output_dir(output, force=force), files, provenance(config, info, inputs), FIT_OUTPUTS,
+                 inputs.values())
     return exposures
+
+
+#: Every name ``fit`` writes: what a new run removes where no ``run.json`` lists the previous run's files.
+FIT_OUTPUTS = ("exposures.tsv", "fit_quality.tsv", "signatures.tsv", "exposures_bootstrap.tsv", "run.json")
+
+
+def _write_files(directory: Path, files: dict[str, str], record: dict, outputs: tuple[str, ...],
+                 inputs) -> None:
+    """Replace the previous run's files in ``directory`` (:func:`remove_previous_run`; the ``inputs`` stay) by
+    ``files`` (name -> text), then ``run.json``: ``record`` and the list of those files."""
+    remove_previous_run(directory, outputs, inputs=[path for path in inputs if path and path != STDOUT])
+    for name, text in files.items():
+        write_atomic(directory / name, text)
+    write_json(directory / "run.json", {**record, FILES: list(files)})
 
 
 def assign(signatures: str | Path, output: str | Path, config: Config | None = None,
@@ -464,18 +485,18 @@ def simulate(output: str | Path, signatures: pd.DataFrame, samples: int, seed: i
     ``options`` are its keyword arguments) and write ``catalog.tsv``, ``exposures.tsv`` (the truth),
     ``signatures.tsv`` (what it was drawn from) and ``run.json`` to ``output``.
     ``exposure_model`` ``sparse``, ``dense`` or the path of an exposures table to draw rows from."""
-    if exposure_model not in EXPOSURE_MODELS:
+    table = None if exposure_model in EXPOSURE_MODELS else exposure_model
+    if table is not None:
         if exposure_model != STDOUT and not Path(exposure_model).is_file():
             raise InputError(f"--exposure-model {exposure_model}: "
                              "neither sparse, dense nor an existing exposures table")
         exposure_model = read_exposures(exposure_model, list(signatures.columns))
     model_name = exposure_model if isinstance(exposure_model, str) else "table"
     cohort = simulate_cohort(signatures, samples, seed, exposure_model=exposure_model, **options)
-    directory = prepare_output_dir(output, force=force)
-    write_atomic(directory / "catalog.tsv", to_text(cohort.catalog, "MutationType", "%d"))
-    write_atomic(directory / "exposures.tsv", exposures_text(cohort.exposures))
-    write_atomic(directory / "signatures.tsv", signatures_text(signatures))
-    write_json(directory / "run.json", {"unfoldnmf_version": __version__, "command": " ".join(sys.argv),
-                                        "samples": samples, "seed": seed, "exposure_model": model_name,
-                                        "signatures": list(signatures.columns), **options})
+    files = {"catalog.tsv": to_text(cohort.catalog, "MutationType", "%d"),
+             "exposures.tsv": exposures_text(cohort.exposures), "signatures.tsv": signatures_text(signatures)}
+    _write_files(prepare_output_dir(output, force=force), files,
+                 {"unfoldnmf_version": __version__, "command": " ".join(sys.argv), "samples": samples, "seed": seed,
+                  "exposure_model": model_name, "signatures": list(signatures.columns), **options},
+                 (*files, "run.json"), [table])
     return cohort

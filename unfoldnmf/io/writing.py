@@ -9,7 +9,7 @@ import os
 import re
 import secrets
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -142,6 +142,51 @@ def prepare_output_dir(path: str | Path, force: bool = False, resume: bool = Fal
     except OSError as exc:
         raise InputError(f"{path}: cannot write to output directory ({exc.strerror or exc})") from None
     return path
+
+
+#: The key of ``run.json`` that lists the files a run wrote, as paths relative to its output directory.
+FILES = "files"
+
+
+def previous_run_files(directory: Path, outputs: Iterable[str]) -> list[Path]:
+    """The files the previous run of the tool wrote in ``directory``: those its ``run.json`` lists under
+    :data:`FILES`, and ``run.json`` itself; where no ``run.json`` lists them (a run killed before its end),
+    those matching the glob patterns ``outputs``, the names the command writes."""
+    directory = Path(directory)
+    try:
+        listed = json.loads((directory / "run.json").read_text(encoding="utf-8")).get(FILES)
+    except (OSError, ValueError, AttributeError):
+        listed = None
+    if isinstance(listed, list) and all(isinstance(name, str) for name in listed):
+        found = [directory / name for name in listed if not Path(name).is_absolute() and ".." not in Path(name).parts]
+        found.append(directory / "run.json")
+    else:
+        found = [path for pattern in outputs for path in sorted(directory.glob(pattern))]
+    return [path for path in found if path.is_file()]
+
+
+def remove_previous_run(directory: Path, outputs: Iterable[str], spare: Iterable[str] = (),
+                        inputs: Iterable[str | Path] = ()) -> None:
+    """Delete the files the previous run wrote in ``directory`` (:func:`previous_run_files`), ``run.json``
+    first so that no completion mark outlives its tables, except those matching the glob patterns ``spare``
+    (e.g. the checkpoints a resume reuses) and this run's ``inputs``; then the folders this leaves empty.
+    Any other file stays."""
+    directory = Path(directory)
+    kept = {Path(path).resolve() for path in inputs}
+    doomed = [path for path in previous_run_files(directory, outputs)
+              if path.resolve() not in kept and not any(path.relative_to(directory).match(p) for p in spare)]
+    remove_files(directory, sorted(doomed, key=lambda path: path.name != "run.json"))
+
+
+def remove_files(directory: Path, paths: Iterable[Path]) -> None:
+    """Delete ``paths`` (files in ``directory``), then each folder below ``directory`` that this leaves empty."""
+    folders = set()
+    for path in paths:
+        path.unlink(missing_ok=True)
+        folders.update(parent for parent in path.parents if directory in parent.parents)
+    for folder in sorted(folders, key=lambda folder: len(folder.parts), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def write_json(path: Path, payload: dict) -> None:

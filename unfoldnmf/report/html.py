@@ -34,6 +34,8 @@ img { max-width: 100%; border: 1px solid #eee; margin: .5em 0; }
 
 #: Each de novo signature's reference mix (channels × K) and its label, for the decomposition plot.
 Decomposition = tuple[pd.DataFrame, dict[str, str]]
+#: The plots :func:`render_figures` may draw, each written as ``plots/<name>.png``.
+FIGURES = ("signatures", "exposures", "selection", "reconstruction", "decomposition")
 
 
 def render_figures(extraction: Extraction, annotations: dict[str, str] | None = None,
@@ -68,8 +70,8 @@ def render_figures(extraction: Extraction, annotations: dict[str, str] | None = 
 
 def write_report(extraction: Extraction, directory: str | Path, record: dict,
                  annotations: dict[str, str] | None = None, catalog: pd.DataFrame | None = None,
-                 decomposition: Decomposition | None = None) -> None:
-    """Write ``plots/*.png`` and ``report.html`` into ``directory``.
+                 decomposition: Decomposition | None = None) -> list[Path]:
+    """Write ``plots/*.png`` and ``report.html`` into ``directory``; returns the files written.
 
     ``record`` is the run's provenance (what ``run.json`` holds); ``annotations`` maps signature
     names to their reference assignment, e.g. ``"SBS1 (0.98)"``; ``catalog`` and ``decomposition``
@@ -82,11 +84,13 @@ def write_report(extraction: Extraction, directory: str | Path, record: dict,
     except MissingDependencyError as exc:
         log.warning("%s; plots skipped, report.html has tables only", exc)
         images = {}
+    written = [directory / "plots" / f"{name}.png" for name in images]
     if images:
         (directory / "plots").mkdir(exist_ok=True)
-        for name, png in images.items():
-            write_atomic(directory / "plots" / f"{name}.png", png)
+        for path, png in zip(written, images.values()):
+            write_atomic(path, png)
     write_atomic(directory / "report.html", report_html(extraction, record, images, annotations))
+    return [*written, directory / "report.html"]
 
 
 def report_html(extraction: Extraction, record: dict, images: dict[str, bytes],
