@@ -293,3 +293,25 @@ def test_takeover_takes_a_lock_whose_owner_looks_alive(tmp_path, catalog_file):
                 tmp_path / "log")
     assert taken.exit_code == 0, taken.output
     assert "taking over the lock" in (tmp_path / "log").read_text() and not (out / LOCK_NAME).exists()
+
+
+def _result(out) -> dict:
+    """What a user compares between two runs: every table, and the K chosen."""
+    tables = {str(p.relative_to(out)): p.read_text() for p in sorted(out.rglob("*.tsv"))}
+    return {**tables, "k_selected": json.loads((out / "run.json").read_text())["k_selected"]}
+
+
+@pytest.mark.parametrize("first", [["--k-min", "4"], ["--k-max", "2"], "deleted K2", "deleted K1"],
+                         ids=["K 4-6 first", "K 1-2 first", "K2 deleted", "K1 deleted"])
+def test_resume_solves_every_missing_k_before_it_stops_or_chooses(tmp_path, catalog_file, first):
+    full = [*FAST, "--k-max", "6", "--set", "extraction.sparse_gain=null"]
+    fresh, out = tmp_path / "fresh", tmp_path / "out"
+    assert run("train", catalog_file, "-o", fresh, *full).exit_code == 0
+    if isinstance(first, list):
+        assert run("train", catalog_file, "-o", out, *full, *first).exit_code == 0
+    else:  # a damaged checkpoint deleted, as the error message advises
+        assert run("train", catalog_file, "-o", out, *full).exit_code == 0
+        (out / "checkpoints" / f"K{first[-1]}.npz").unlink()
+    result = run("train", catalog_file, "-o", out, *full, "--resume")
+    assert result.exit_code == 0, result.output
+    assert _result(out) == _result(fresh)

@@ -315,27 +315,35 @@ def solve_k_values(capped: np.ndarray, scale: np.ndarray, k_values: list[int], c
     """Solve the K values a sequential scan reaches (reusing checkpoints in ``store``), shared among
     the processes of a torchrun; every process returns the same solutions and seconds per K.
 
-    Rank 0 reads the checkpoints and decides when the scan stops; the other processes follow it."""
+    A sequential scan takes the K values in order and reads each one's checkpoint only when it reaches
+    it, so its stop test always sees every K below (never a gapped set left by an interrupted or
+    differently ranged run); processes that share whole K values solve every K of the range. Rank 0
+    reads the checkpoints and decides when the scan stops; the other processes follow it."""
     n_samples = capped.shape[1]
     ranks = distributed.current()
-    solutions = distributed.main_first(lambda: store.finished(k_values)) if store else {}
-    seconds = {k: 0.0 for k in solutions}
-    for k in solutions:
-        log.info("K=%d reused from checkpoint", k)
-
     # Fewer K values than processes (e.g. a fixed K): every process works on every K, on its share
     # of the replicates; otherwise each process solves whole K values.
     split = ranks.world_size > 1 and len(k_values) < ranks.world_size <= config.extraction.replicates
     sequential = ranks.world_size == 1 or split
-    todo = [k for k in k_values if k not in solutions]
+    solutions: dict[int, KSolution] = {}
+    if store and not sequential:
+        solutions = distributed.main_first(lambda: store.finished(k_values))
+        for k in solutions:
+            log.info("K=%d reused from checkpoint", k)
+    seconds = {k: 0.0 for k in solutions}
+    todo = k_values if sequential else distributed.share([k for k in k_values if k not in solutions])
     show = progress and ranks.is_main
     # No total: the scan stops when the deviance test fails, long before the top of the range as a rule.
-    bar = tqdm(iter(todo if sequential else distributed.share(todo)), desc="K values done", unit="K",
-               disable=None if show else True, leave=False)
+    bar = tqdm(iter(todo), desc="K values done", unit="K", disable=None if show else True, leave=False)
     for k in bar:
         if sequential and distributed.main_first(
                 lambda: scan_stop(solutions, n_samples, config.extraction) is not None):
             break
+        saved = distributed.main_first(lambda: store.load(k)) if store and sequential else None
+        if saved is not None:
+            solutions[k], seconds[k] = saved, 0.0
+            log.info("K=%d reused from checkpoint", k)
+            continue
         bar.set_postfix_str(f"solving K={k} of at most {k_values[-1]}; the scan goes on while the K choice "
                             f"may need more K")
         tick = time.perf_counter()
