@@ -41,9 +41,9 @@ def genome(tmp_path):
     return path
 
 
-def _vcf(path, calls, samples=("tumour", "other")):
+def _vcf(path, calls, samples=("tumour", "other"), contigs=("1", "2", "9")):
     lines = ["##fileformat=VCFv4.2", '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-             '##FILTER=<ID=LowQual,Description="low quality">', "##contig=<ID=1>", "##contig=<ID=2>", "##contig=<ID=9>",
+             '##FILTER=<ID=LowQual,Description="low quality">', *(f"##contig=<ID={name}>" for name in contigs),
              "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO",
                         *(["FORMAT", *samples] if samples else [])])]
     for contig, position, ref, alt, status, *genotypes in calls:
