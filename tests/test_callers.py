@@ -77,7 +77,8 @@ def mutect2(path, tumour="TCGA-AB-2802-03A", normal="TCGA-AB-2802-11A"):
     """Mutect2 (GATK 4): GT:AD:AF:DP per sample, the normal named by ##normal_sample; the multi-allelic
     site as one record with GT 0/1/2."""
     header = ['##GATKCommandLine=<ID=Mutect2,CommandLine="Mutect2 -R genome.fa -I t.bam -I n.bam",Version="4.2.6.1">',
-              *_meta("FILTER", "weak_evidence germline"), *_meta("FORMAT", "GT"), *_meta("FORMAT", "AD", "R", "Integer"),
+              *_meta("FILTER", "weak_evidence germline"), *_meta("FORMAT", "GT"),
+              *_meta("FORMAT", "AD", "R", "Integer"),
               *_meta("FORMAT", "AF", "A", "Float"), *_meta("FORMAT", "DP", "1", "Integer"),
               *_meta("INFO", "TLOD", "A", "Float"), *_meta("INFO", "DP", "1", "Integer"),
               f"##normal_sample={normal}", "##source=Mutect2", f"##tumor_sample={tumour}"]
@@ -120,7 +121,8 @@ def strelka2_snvs(path, calls=SOMATIC):
     """Strelka2's somatic.snvs.vcf: NORMAL and TUMOR columns, no GT (FORMAT DP:FDP:SDP:SUBDP:AU:CU:GU:TU)."""
     header = ["##source=strelka", "##source_version=2.9.10", "##content=strelka somatic snv calls",
               "##priorSomaticSnvRate=0.0001", *_meta("FILTER", "LowEVS LowDepth"),
-              *_meta("INFO", "QSS TQSS", "1", "Integer"), *_meta("INFO", "NT SGT"), *_meta("INFO", "SOMATIC", "0", "Flag"),
+              *_meta("INFO", "QSS TQSS", "1", "Integer"), *_meta("INFO", "NT SGT"),
+              *_meta("INFO", "SOMATIC", "0", "Flag"),
               *_meta("INFO", "SomaticEVS", "1", "Float"), *_meta("FORMAT", "DP FDP SDP SUBDP", "1", "Integer"),
               *_meta("FORMAT", "AU CU GU TU", "2", "Integer")]
     rows = []
@@ -174,7 +176,8 @@ def test_strelka2_one_tumours_snv_and_indel_files_go_to_one_sample(tmp_path, gen
 def test_muse_counts_its_tumor_column(tmp_path, genome):
     """MuSE: TUMOR then NORMAL, with GT (GT:DP:AD:BQ:SS); tiers other than PASS are filtered."""
     header = ['##MuSE_version="v1.0rc"', "##reference=file:///ref/genome.fa", *_meta("FILTER", "Tier1 Tier2 Tier3"),
-              *_meta("FORMAT", "GT"), *_meta("FORMAT", "DP SS", "1", "Integer"), *_meta("FORMAT", "AD BQ", "R", "Integer")]
+              *_meta("FORMAT", "GT"), *_meta("FORMAT", "DP SS", "1", "Integer"),
+              *_meta("FORMAT", "AD BQ", "R", "Integer")]
     rows = [[c, p, r, a, "PASS", ".", "GT:DP:AD:BQ:SS", "0/1:40:30,10:36,35:2", "0/0:33:33,0:35,.:0"]
             for c, p, r, a in SOMATIC if len(r) == len(a)]  # MuSE calls SNVs only
     rows.append(["1", 53, "C", "T", "Tier3", ".", "GT:DP:AD:BQ:SS", "0/1:40:37,3:36,30:2", "0/0:30:30,0:35,.:0"])
@@ -186,7 +189,8 @@ def test_muse_counts_its_tumor_column(tmp_path, genome):
 
 def test_varscan2_counts_only_somatic_calls(tmp_path, genome):
     """VarScan2 somatic: every variant with its status in INFO SS (2 somatic, 1 germline, 3 LOH)."""
-    header = ["##source=VarScan2", *_meta("INFO", "DP SSC GPV SPV", "1", "Integer"), *_meta("INFO", "SOMATIC", "0", "Flag"),
+    header = ["##source=VarScan2", *_meta("INFO", "DP SSC GPV SPV", "1", "Integer"),
+              *_meta("INFO", "SOMATIC", "0", "Flag"),
               *_meta("INFO", "SS"), *_meta("FORMAT", "GT"), *_meta("FORMAT", "GQ DP RD AD", "1", "Integer"),
               *_meta("FORMAT", "FREQ"), *_meta("FORMAT", "DP4", "4", "Integer"), *_meta("FILTER", "str10 indelError")]
     fields = "GT:GQ:DP:RD:AD:FREQ:DP4"
@@ -224,7 +228,8 @@ def pcawg(folder, aliquot="0009b464-b376-4fbc-8a56-da538269a02f"):
 def test_pcawg_consensus_files_are_named_after_their_aliquot(tmp_path, genome):
     snvs, indels = pcawg(tmp_path)
     refused = run("catalog", snvs, indels, "--fasta", genome, "-o", tmp_path / "refused")
-    assert refused.exit_code == 2 and "both give sample 0009b464-b376-4fbc-8a56-da538269a02f, named after" in refused.output
+    assert refused.exit_code == 2
+    assert "both give sample 0009b464-b376-4fbc-8a56-da538269a02f, named after" in refused.output
     assert not (tmp_path / "refused").exists()
     result = run("catalog", snvs, indels, "--fasta", genome, "-o", tmp_path / "out", "--name-from", "file")
     assert result.exit_code == 0, result.output

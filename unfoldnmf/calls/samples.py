@@ -77,7 +77,8 @@ class SampleNames:
         self.left_out: list[str] = []
         self._used: set[tuple[Path, str]] = set()  #: --samples rows that matched a column
         self._picked: set[str] = set()  #: --sample names that matched a column
-        self._sources: dict[str, dict[Path, tuple[Path, str, bool]]] = {}  #: sample -> file -> (path, column, ambiguous)
+        #: sample -> resolved file -> (path, column, whether the name is ambiguous)
+        self._sources: dict[str, dict[Path, tuple[Path, str, bool]]] = {}
         self._by_file: dict[Path, str] = {}  #: with --name-from file: each file's counted column
 
     def name(self, path: Path, column: str, normals: frozenset[str] = frozenset()) -> str | None:
