@@ -113,8 +113,9 @@ def test_calls_found_in_two_files_of_one_tumour_count_once(tmp_path, genome):
     check_counts(tmp_path / "maf", _expected(S1=(SBS, DBS, IDS), S2=({"A[C>T]G": 2}, {}, {})), {DUPLICATE: 2})
 
 
-#: chr1 52-54 is GCA between Ts; 36-38 is ACA.
-MULTI_ALLELIC = [("1", 7, "C", "C[2:20["), ("1", 36, "ACA", "ACC"), ("1", 37, "C", "G"),
+#: chr1 52-54 is GCA between Ts; 36-38 is ACA; 21-24 TCCT.
+MULTI_ALLELIC = [("1", 7, "C", "C[2:20["), ("1", 22, "C", "T,A"), ("1", 23, "C", "T"), ("1", 36, "ACA", "ACC"),
+                 ("1", 37, "C", "G"),
                  ("1", 52, "GCA", "G,GA,ACA,<DEL>,*")]
 
 
@@ -122,12 +123,15 @@ MULTI_ALLELIC = [("1", 7, "C", "C[2:20["), ("1", 36, "ACA", "ACC"), ("1", 37, "C
 def test_multi_allelic_records_are_split_and_trimmed(tmp_path, genome, split):
     """GCA>G deletes CA, GCA>GA deletes C, GCA>ACA is the SNV G>A (G[C>T]A on the C strand); ACA>ACC
     at 36 is A>C at 38, after the next record's C>G at 37: the two form a doublet; symbolic, '*' and
-    breakend alleles are skipped."""
-    records = [(c, p, r, alt) for c, p, r, alts in MULTI_ALLELIC for alt in (alts.split(",") if split else [alts])]
+    breakend alleles are skipped. C>T and C>A at 22 are two SBS, and neither forms a doublet with 23,
+    whichever comes first."""
+    records = [(c, p, r, alt) for c, p, r, alts in MULTI_ALLELIC
+               for alt in (alts.split(",")[::-1] if split else [alts])]
     vcf = _plain(tmp_path / "multi.vcf", records)
     result = run("catalog", vcf, "--fasta", genome, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
-    check_counts(tmp_path / "out", _expected(multi=({"G[C>T]A": 1}, {"TG>GC": 1}, {"2:Del:R:0": 1, "1:Del:C:0": 1})),
+    sbs = {"G[C>T]A": 1, "T[C>T]C": 1, "T[C>A]C": 1, "C[C>T]T": 1}
+    check_counts(tmp_path / "out", _expected(multi=(sbs, {"TG>GC": 1}, {"2:Del:R:0": 1, "1:Del:C:0": 1})),
                  {"breakend alleles": 1, "symbolic alleles (<DEL>, <INS>, <*> …)": 1,
                   "'*' alleles (a deletion spanning the site)": 1})
 

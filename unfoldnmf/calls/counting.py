@@ -4,7 +4,8 @@ Rules: a single-base substitution is written from the pyrimidine of the pair (a 
 reverse-complemented with its flanks). Substitutions at adjacent positions in one sample form one
 doublet (DBS-78, on the strand COSMIC names it), not two SBS; in a run of three or more adjacent
 substitutions each one is an SBS with its reference context and none is a doublet, as
-SigProfilerMatrixGenerator 1.4 counts them (the summary says how many runs there were). A
+SigProfilerMatrixGenerator 1.4 counts them (the summary says how many runs there were). Two
+substitutions at one position (two ALT alleles) are two SBS and split a run there. A
 multi-base record of three or more bases, or whose bases are not all changed, is counted in
 neither table (reported in the summary). Insertions and deletions go to
 ID-83 (:mod:`unfoldnmf.calls.indels`); an indel that is not a plain insertion or deletion (a complex
@@ -157,16 +158,31 @@ class _Counter:
     def _extend_run(self, call: Call, context: str) -> None:
         run = self.runs.get(call.sample)
         last = run[-1][0] if run else None
-        if last is not None and last.contig == call.contig and call.position == last.position + 1:
+        if last is not None and last.contig == call.contig and last.position <= call.position <= last.position + 1:
             run.append((call, context))
             return
         self._close_run(call.sample)
         self.runs[call.sample] = [(call, context)]
 
     def _close_run(self, sample: str) -> None:
+        """Count a run of substitutions at consecutive positions; a position with several (two ALT
+        alleles at one site) splits it: each of those is an SBS, in no doublet whatever their order."""
         run = self.runs.pop(sample, None)
         if not run:
             return
+        shared = {first.position for (first, _), (second, _) in zip(run, run[1:]) if first.position == second.position}
+        segment: list[tuple[Call, str]] = []
+        for call, context in run:
+            if call.position in shared:
+                self._count_segment(segment)
+                segment = []
+                self._count(call, call.ref, call.alt, SBS96, sbs_channel(context, call.alt))
+            else:
+                segment.append((call, context))
+        self._count_segment(segment)
+
+    def _count_segment(self, run: list[tuple[Call, str]]) -> None:
+        """Two substitutions at adjacent positions are a doublet; one, or three or more, are SBS."""
         if len(run) == 2:
             (first, _), (second, _) = run
             self._count_doublet(first, first.ref + second.ref, first.alt + second.alt)
