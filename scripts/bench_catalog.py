@@ -52,20 +52,21 @@ def write_inputs(folder: Path, records: int, seed: int = 0) -> tuple[Path, Path]
     return fasta, vcf
 
 
-def write_shuffled_maf(vcf: Path, seed: int = 0) -> Path:
-    """The calls of ``vcf`` (as ``write_inputs`` writes them) as a MAF of one sample, named as the VCF's
-    sample is (its file's stem), with the rows in random order."""
+def write_shuffled_maf(vcf: Path, samples: int = 1, block: int = 1000, seed: int = 0) -> Path:
+    """The calls of ``vcf`` (as ``write_inputs`` writes them) as a MAF with the rows in random order:
+    one sample named as the VCF's is (its file's stem), or blocks of ``block`` consecutive calls to
+    each of ``samples`` samples in turn (``<stem>_1`` …)."""
     rows = []
-    for line in vcf.read_text().splitlines():
-        if line.startswith("#"):
-            continue
+    stem = vcf.name.split(".")[0]
+    for index, line in enumerate(line for line in vcf.read_text().splitlines() if not line.startswith("#")):
+        sample = stem if samples == 1 else f"{stem}_{index // block % samples + 1}"
         contig, position, _, ref, alt = line.split("\t")[:5]
         start = int(position)
         if len(ref) > len(alt):  # VCF deletion: its anchor base first; MAF starts at the first deleted base
             start, ref, alt = start + 1, ref[1:], "-"
         elif len(alt) > len(ref):  # insertion: MAF keeps the base before it as Start_Position
             ref, alt = "-", alt[1:]
-        rows.append(f"{vcf.name.split('.')[0]}\t{contig}\t{start}\t{ref}\t{alt}")
+        rows.append(f"{sample}\t{contig}\t{start}\t{ref}\t{alt}")
     np.random.default_rng(seed).shuffle(rows)
     maf = vcf.with_suffix(".maf")
     maf.write_text("Tumor_Sample_Barcode\tChromosome\tStart_Position\tReference_Allele\tTumor_Seq_Allele2\n"
