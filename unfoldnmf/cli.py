@@ -159,7 +159,8 @@ def cli() -> None:
 
 @cli.command(short_help="Count VCF/MAF calls into SBS-96, DBS-78 and ID-83 catalogs.", epilog=_examples(
     "unfoldnmf catalog tumour1.vcf.gz tumour2.vcf.gz --fasta GRCh38.fa -o catalogs",
-    "unfoldnmf catalog cohort.maf --fasta hg19.fa.gz -o catalogs && unfoldnmf train catalogs/SBS96.tsv -o out"))
+    "unfoldnmf catalog cohort.maf --fasta hg19.fa.gz -o catalogs && unfoldnmf train catalogs/SBS96.tsv -o out",
+    "unfoldnmf catalog P1.snvs.vcf.gz P1.indels.vcf.gz --name-from file --fasta GRCh38.fa -o catalogs  # sample P1"))
 @_shared.calls
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Output directory (SBS96.tsv, DBS78.tsv, ID83.tsv, run.json).")
