@@ -158,3 +158,12 @@ def test_calls_on_contigs_the_fasta_lacks(tmp_path, genome):
             assert result.exit_code == 0, result.output
             check_counts(tmp_path / f"out{absent}", _expected(**{f"absent{absent}": (SBS, DBS, IDS)}),
                          {"on contigs absent from the FASTA": absent})
+
+
+def test_a_vcf_of_the_normal_alone_is_refused(tmp_path, genome):
+    vcf = _vcf(tmp_path / "normal.vcf", [(c, p, r, a, "PASS", "0/1") for c, p, r, a in SOMATIC], samples=("NORMAL",))
+    result = run("catalog", vcf, "--fasta", genome, "-o", tmp_path / "out")
+    assert result.exit_code == 2 and "no sample to count" in result.output and not (tmp_path / "out").exists()
+    picked = run("catalog", vcf, "--fasta", genome, "-o", tmp_path / "out", "--sample", "NORMAL")
+    assert picked.exit_code == 0, picked.output
+    check_counts(tmp_path / "out", _expected(NORMAL=(SBS, DBS, IDS)), {})

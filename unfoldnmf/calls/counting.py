@@ -239,8 +239,8 @@ def count_catalogs(calls: list[str | Path], fasta: str | Path, all_filters: bool
     try:
         ordered = OrderedCalls(calls, naming or SampleNaming(), all_filters)
         if not ordered.samples:
-            raise InputError(f"{', '.join(map(str, calls))}: no sample to count (a matched normal is left out; "
-                             f"--sample picks columns)")
+            raise InputError(f"{', '.join(map(str, calls))}: no sample to count (no MAF rows, or only a matched "
+                             f"normal, which is left out: --sample picks columns)")
         for name in ordered.samples:
             counter.sample(name)
         for label, group in ordered.groups(lambda name: genome.contig(name) or name):

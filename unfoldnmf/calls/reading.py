@@ -172,6 +172,7 @@ class CallFile:
     def _maf_calls(self) -> Iterator[Call]:
         opener = _opener(self.path)
         source = f"{self.path}: line"
+        contigs: dict[str, str] = {}  # one string per contig name: a MAF's calls are held in memory
         with opener(self.path, "rt", encoding="utf-8", errors="replace") as handle:
             header, columns = None, {}
             for number, line in enumerate(handle, start=1):
@@ -210,7 +211,8 @@ class CallFile:
                     raise InputError(f"{self.path}: line {number}: alleles '{ref or '-'}' > '{alt or '-'}' "
                                      "are not a mutation")
                 position, ref, alt = minimal(position, ref, alt)
-                yield Call(sample, fields[columns["Chromosome"]], position, ref, alt, source, number)
+                contig = contigs.setdefault(fields[columns["Chromosome"]], fields[columns["Chromosome"]])
+                yield Call(sample, contig, position, ref, alt, source, number)
 
     @staticmethod
     def _maf_alleles(fields: list[str], columns: dict[str, int]) -> tuple[str, str]:
