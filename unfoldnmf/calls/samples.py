@@ -102,6 +102,11 @@ class SampleNames:
             if first != column:
                 raise InputError(f"{path}: --name-from file names one sample per file, but it has several "
                                  f"({first}, {column}): pick one with --sample or name them with --samples")
+            twin = next((other for other, _, _ in self._sources.get(stem(path), {}).values()
+                         if other.name == path.name and other.resolve() != resolved), None)
+            if twin is not None:
+                raise InputError(f"{twin} and {path} have the same file name: --name-from file cannot tell "
+                                 f"their tumours apart; name them with --samples TABLE (file, column, sample)")
             return self._register(stem(path), path, column, ambiguous=False)
         if column == NO_COLUMN:
             return self._register(stem(path), path, column, ambiguous=True)
@@ -118,9 +123,6 @@ class SampleNames:
                 raise InputError(f"{other} and {path} both give sample {sample}, {how}: name their samples with "
                                  f"--name-from file (sample = file name up to its first dot; one tumour's files "
                                  f"share it) or --samples TABLE (file, column, sample)")
-            if self.naming.from_file and other.name == path.name:
-                raise InputError(f"{other} and {path} have the same file name: --name-from file cannot tell "
-                                 f"their tumours apart; name them with --samples TABLE (file, column, sample)")
         sources.setdefault(resolved, (path, column, ambiguous))
         return sample
 
