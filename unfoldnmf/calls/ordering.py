@@ -43,8 +43,8 @@ class OrderedCalls:
             if len(files) == 1 and files[0].format == "VCF":
                 yield files[0].path.name, files[0].calls()
                 continue
-            calls = [call for index in group
-                     for call in (self._read.pop(index) if index in self._read else self.files[index].calls(False))]
+            calls = [call for index in group for call in
+                     (self._read.pop(index) if index in self._read else self.files[index].calls(streamed=False))]
             calls.sort(key=lambda c: (c.sample, contig_key(c.contig), c.position, c.ref, c.alt))
             yield ", ".join(file.path.name for file in files), calls
 
