@@ -16,10 +16,10 @@ pysam = pytest.importorskip("pysam")
 #: Designed so that each call's context is known: 1-based positions in the comments.
 CHR1 = ("TTTTT" "ACG" "TTTTT" "CGT" "TTTTT" "CC" "TTTTT" "GG" "TTTTT" "ACA" "TTTTT" "ACA" "TTTTT" "GCA" + "T" * 50)
 #        1-5    6-8   9-13   14-16  17-21  22-23 24-28 29-30  31-35  36-38  39-43  44-46  47-51  52-54
-CALLS = [  # contig, position, REF, ALT, FILTER, tumour GT, normal GT
+CALLS = [  # contig, position, REF, ALT, FILTER, tumour GT, another sample's GT
     ("1", 7, "C", "T", "PASS", "0/1", "0/0"),     # A[C>T]G
     ("1", 15, "G", "A", "PASS", "0/1", "0/0"),    # G>A in CGT: the other strand is ACG, so A[C>T]G again
-    ("1", 20, "T", "C", "PASS", "0/0", "0/1"),    # the normal's only call: T[T>C]T
+    ("1", 20, "T", "C", "PASS", "0/0", "0/1"),    # the other sample's only call: T[T>C]T
     ("1", 22, "C", "T", "PASS", "0/1", "0/0"),    # 22-23: one doublet CC>TT
     ("1", 23, "C", "T", "PASS", "0/1", "0/0"),
     ("1", 29, "G", "A", "PASS", "0/1", "0/0"),    # 29-30: GG>AA, named CC>TT on the other strand
@@ -41,9 +41,9 @@ def genome(tmp_path):
     return path
 
 
-def _vcf(path, calls, samples=("tumour", "normal")):
+def _vcf(path, calls, samples=("tumour", "other"), contigs=("1", "2", "9")):
     lines = ["##fileformat=VCFv4.2", '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-             '##FILTER=<ID=LowQual,Description="low quality">', "##contig=<ID=1>", "##contig=<ID=2>", "##contig=<ID=9>",
+             '##FILTER=<ID=LowQual,Description="low quality">', *(f"##contig=<ID={name}>" for name in contigs),
              "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO",
                         *(["FORMAT", *samples] if samples else [])])]
     for contig, position, ref, alt, status, *genotypes in calls:
@@ -72,9 +72,9 @@ def test_vcf_calls_are_counted_by_the_rules(tmp_path, genome):
     assert result.exit_code == 0, result.output
     sbs, dbs = _tables(out)
     assert list(sbs.index) == list(CHANNELS) and list(dbs.index) == list(DBS_CHANNELS)
-    assert list(sbs.columns) == ["tumour", "normal"] and list(dbs.columns) == ["tumour", "normal"]
+    assert list(sbs.columns) == ["tumour", "other"] and list(dbs.columns) == ["tumour", "other"]
     _expected_tumour(sbs, dbs)
-    assert sbs["normal"][sbs["normal"] > 0].to_dict() == {"T[T>C]T": 1} and dbs["normal"].sum() == 0
+    assert sbs["other"][sbs["other"] > 0].to_dict() == {"T[T>C]T": 1} and dbs["other"].sum() == 0
     skipped = json.loads((out / "run.json").read_text())["skipped"]
     assert skipped == {"filtered (not PASS)": 1, "on contigs absent from the FASTA": 1}
     assert json.loads((out / "run.json").read_text())["runs_of_3_or_more_adjacent_substitutions_counted_as_sbs"] == 1
@@ -108,7 +108,7 @@ def test_a_wrong_genome_build_stops_the_run_and_writes_nothing(tmp_path, genome)
     vcf = _vcf(tmp_path / "calls.vcf", wrong)
     result = run("catalog", vcf, "--fasta", genome, "-o", tmp_path / "out")
     assert result.exit_code == 2 and "genome build" in result.output and not (tmp_path / "out").exists()
-    one_off = _vcf(tmp_path / "one.vcf", CALLS[:2] + [("1", 3, "G", "A", "PASS", "0/1", "0/0")] + CALLS[3:])
+    one_off = _vcf(tmp_path / "one.vcf", [("1", 3, "G", "A", "PASS", "0/1", "0/0")] + CALLS[:2] + CALLS[3:])
     result = run("catalog", one_off, "--fasta", genome, "-o", tmp_path / "ok")
     assert result.exit_code == 0 and "REF G, but the FASTA has T there" in result.output
     assert json.loads((tmp_path / "ok" / "run.json").read_text())["skipped"]["REF differs from the FASTA"] == 1
@@ -199,7 +199,7 @@ def test_every_sbs_and_dbs_channel_on_either_strand_lands_in_its_cell(tmp_path):
     assert result.exit_code == 0, result.output
     sbs, dbs = _tables(tmp_path / "out")
     assert (sbs["tumour"] == 2).all() and (dbs["tumour"] == 2).all()
-    assert (sbs["normal"] == 0).all() and (dbs["normal"] == 0).all()
+    assert (sbs["other"] == 0).all() and (dbs["other"] == 0).all()
 
 
 def test_train_counts_calls_then_extracts_in_one_command(tmp_path):
@@ -244,17 +244,17 @@ def test_attribute_gives_each_mutation_its_signature_probabilities(tmp_path, gen
     signatures.loc["A[C>A]A", ["A", "B"]] = 1.0  # shared
     signatures = signatures / signatures.sum()
     (tmp_path / "sigs.tsv").write_text(signatures.to_csv(sep="\t"))
-    (tmp_path / "expo.tsv").write_text("Samples\tA\tB\ntumour\t30\t10\nnormal\t0\t5\n")
+    (tmp_path / "expo.tsv").write_text("Samples\tA\tB\ntumour\t30\t10\nother\t0\t5\n")
     vcf = _vcf(tmp_path / "calls.vcf", CALLS)
     out = tmp_path / "attr"
     result = run("attribute", vcf, "--fasta", genome, "--signatures", tmp_path / "sigs.tsv", "--exposures",
                  tmp_path / "expo.tsv", "-o", out)
     assert result.exit_code == 0, result.output
     rows = pd.read_csv(out / "attributions.tsv", sep="\t")
-    assert len(rows) == 8  # the SBS: 2 × A[C>T]G, T[T>C]T (normal), A[C>T]A, A[C>A]A and the run of three
+    assert len(rows) == 8  # the SBS: 2 × A[C>T]G, T[T>C]T (other), A[C>T]A, A[C>A]A and the run of three
     by_channel = rows.set_index(["Samples", "MutationType"])
     assert (by_channel.loc[("tumour", "A[C>T]A"), "A"] == 1
-            and by_channel.loc[("normal", "T[T>C]T"), "MostLikely"] == "B")
+            and by_channel.loc[("other", "T[T>C]T"), "MostLikely"] == "B")
     shared = by_channel.loc[("tumour", "A[C>A]A")]  # two mutations: position 37 (in the run) and 45
     a_weight, b_weight = 30 * signatures.loc["A[C>A]A", "A"], 10 * signatures.loc["A[C>A]A", "B"]
     assert len(shared) == 2 and shared.A.to_numpy() == pytest.approx(a_weight / (a_weight + b_weight), rel=1e-3)

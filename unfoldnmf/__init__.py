@@ -35,7 +35,7 @@ _EXPORTS = {
     "load_model": "network.model_file", "save_model": "network.model_file",
     "Attribution": "exposures.attribution",
     "Gate": "exposures.learned", "first_pass_cohort": "exposures.learned", "train_on_catalog": "exposures.learned",
-    "Catalogs": "calls.counting", "count_catalogs": "calls.counting",
+    "Catalogs": "calls.counting", "count_catalogs": "calls.counting", "SampleNaming": "calls.samples",
     "nnls_exposures": "exposures.refit", "sparse_exposures": "exposures.refit",
     "bootstrap_signatures": "exposures.fit", "exposures_from_model": "exposures.fit",
     "fit_cohort": "exposures.fit", "fit_cosmic": "exposures.fit", "fit_signatures": "exposures.fit",

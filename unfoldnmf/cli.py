@@ -159,21 +159,34 @@ def cli() -> None:
 
 @cli.command(short_help="Count VCF/MAF calls into SBS-96, DBS-78 and ID-83 catalogs.", epilog=_examples(
     "unfoldnmf catalog tumour1.vcf.gz tumour2.vcf.gz --fasta GRCh38.fa -o catalogs",
-    "unfoldnmf catalog cohort.maf --fasta hg19.fa.gz -o catalogs && unfoldnmf train catalogs/SBS96.tsv -o out"))
+    "unfoldnmf catalog cohort.maf --fasta hg19.fa.gz -o catalogs && unfoldnmf train catalogs/SBS96.tsv -o out",
+    "unfoldnmf catalog P1.snvs.vcf.gz P1.indels.vcf.gz --name-from file --fasta GRCh38.fa -o catalogs  # sample P1"))
 @_shared.calls
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Output directory (SBS96.tsv, DBS78.tsv, ID83.tsv, run.json).")
+@click.option("--sample", "picked", multiple=True, metavar="NAME",
+              help="Count only this VCF sample column or MAF Tumor_Sample_Barcode (repeatable; a normal too).")
+@click.option("--name-from", type=click.Choice(["sample", "file"]), default="sample", show_default=True,
+              help="Name samples after their column, or after their file (its name up to the first dot; one "
+                   "tumour's files, e.g. P1.snvs.vcf.gz and P1.indels.vcf.gz, then share a sample).")
+@click.option("--samples", "table", type=click.Path(dir_okay=False),
+              help="Tab-separated file, column, sample rows: the sample each listed column is counted under.")
 @_shared.force
 @_shared.quiet
-def catalog(calls, fasta, output, all_filters, force, quiet):
+def catalog(calls, fasta, output, all_filters, picked, name_from, table, force, quiet):
     """Count the substitutions, doublets and small indels of CALLS (VCF, plain or bgzipped, single-
     or multi-sample; or MAF) per sample into SBS96.tsv, DBS78.tsv and ID83.tsv in the SigProfiler
     layout, with the genome FASTA the calls were made on. Two adjacent substitutions in a sample form
-    one doublet; in a run of three or more, each is an SBS (as SigProfilerMatrixGenerator counts them)."""
+    one doublet; in a run of three or more, each is an SBS (as SigProfilerMatrixGenerator counts them).
+    A matched normal (named NORMAL, or by the header's ##normal_sample) is left out; two files giving
+    a caller's generic name (TUMOR) are refused until --name-from file or --samples names them."""
     _configure_logging(quiet)
     from . import run
+    from .calls.samples import SampleNaming
 
-    counted = run.catalog(list(calls), fasta, output, all_filters=all_filters, force=force, progress=not quiet)
+    naming = SampleNaming(picked=picked, from_file=name_from == "file", table=table)
+    counted = run.catalog(list(calls), fasta, output, all_filters=all_filters, force=force, progress=not quiet,
+                          naming=naming)
     summary = counted.summary
     skipped = "; ".join(f"{reason}: {n}" for reason, n in summary["skipped"].items()) or "nothing"
     logging.getLogger("unfoldnmf").info("%d samples: %d SBS, %d DBS and %d ID counted from %d records (skipped: %s); "

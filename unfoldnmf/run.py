@@ -20,6 +20,7 @@ import pandas as pd
 
 from ._version import __version__
 from .calls.counting import Catalogs, Mutation, count_catalogs
+from .calls.samples import SampleNaming
 from .config import Config, CosmicConfig
 from .errors import InputError
 from .exposures.attribution import Attribution
@@ -277,8 +278,8 @@ def _network_exposures(fit: SupervisedFit, catalog: pd.DataFrame, config: Config
 
 
 def catalog(calls: list[str | Path], fasta: str | Path, output: str | Path, all_filters: bool = False,
-            force: bool = False, progress: bool = False) -> Catalogs:
-    """Count the VCF/MAF files ``calls`` against the genome ``fasta``
+            force: bool = False, progress: bool = False, naming: SampleNaming | None = None) -> Catalogs:
+    """Count the VCF/MAF files ``calls``, their samples named by ``naming``, against the genome ``fasta``
     (:func:`unfoldnmf.calls.counting.count_catalogs`) and write ``SBS96.tsv``, ``DBS78.tsv``, ``ID83.tsv``
     (SigProfiler layout, integer counts) and ``run.json`` (with what was counted and skipped) to ``output``."""
     if str(output) == STDOUT:
@@ -286,7 +287,7 @@ def catalog(calls: list[str | Path], fasta: str | Path, output: str | Path, all_
     if not calls:
         raise InputError("catalog: give at least one VCF or MAF file")
     check_output_dir(output, force)  # refused before any counting
-    counted_calls = count_catalogs(calls, fasta, all_filters, progress)
+    counted_calls = count_catalogs(calls, fasta, all_filters, progress, naming=naming)
     files = {f"{name}.tsv": to_text(getattr(counted_calls, name.lower()), "MutationType", "%d")
              for name in ("SBS96", "DBS78", "ID83")}
     _write_files(prepare_output_dir(output, force=force), files,

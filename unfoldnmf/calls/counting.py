@@ -1,18 +1,21 @@
-"""From mutation calls to SBS-96, DBS-78 and ID-83 catalogs, streaming: memory does not grow with the calls.
+"""From mutation calls to SBS-96, DBS-78 and ID-83 catalogs.
 
 Rules: a single-base substitution is written from the pyrimidine of the pair (a G or A reference is
 reverse-complemented with its flanks). Substitutions at adjacent positions in one sample form one
 doublet (DBS-78, on the strand COSMIC names it), not two SBS; in a run of three or more adjacent
 substitutions each one is an SBS with its reference context and none is a doublet, as
-SigProfilerMatrixGenerator 1.4 counts them (the summary says how many runs there were). A
+SigProfilerMatrixGenerator 1.4 counts them (the summary says how many runs there were). Two
+substitutions at one position (two ALT alleles) are two SBS and split a run there. A
 multi-base record of three or more bases, or whose bases are not all changed, is counted in
 neither table (reported in the summary). Insertions and deletions go to
 ID-83 (:mod:`unfoldnmf.calls.indels`); an indel that is not a plain insertion or deletion (a complex
-substitution of several bases by others) is skipped. Calls whose REF disagrees with
-the FASTA are skipped with a warning; when more than :data:`MAX_REF_MISMATCH` of them do, the FASTA is
-probably another genome build and the run stops. Calls on contigs the FASTA lacks, in a context
-with bases other than ACGT and symbolic alleles are counted in the summary and skipped. Each sample's
-calls must come sorted by position within a contig, as VCF and sorted MAF files are.
+substitution of several bases by others) is skipped. A call seen twice for one sample is counted
+once. Calls whose REF disagrees with the FASTA are skipped with a warning; when more than
+:data:`MAX_REF_MISMATCH` of them do, the FASTA is probably another genome build and the run stops.
+Calls on contigs the FASTA lacks are counted in the summary and skipped, unless most are
+(:data:`MAX_ABSENT_CONTIG`): then the calls and the FASTA name their contigs differently, or are of
+different genomes, and the run stops. Calls in a context with bases other than ACGT are skipped.
+Which calls go to which sample, and in which order they are read: :mod:`unfoldnmf.calls.ordering`.
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ from ..errors import InputError
 from ..io.channels import CHANNEL_SETS, DBS78, ID83, SBS96, ChannelSet, dbs_channel, sbs_channel
 from .genome import Genome
 from .indels import classify_indel
-from .reading import Call, CallFile
+from .ordering import OrderedCalls
+from .reading import Call
+from .samples import SampleNaming
 
 log = logging.getLogger("unfoldnmf")
 
@@ -41,6 +46,12 @@ MAX_REF_MISMATCH = 0.05
 MIN_REF_CHECKS = 20
 #: Per-call REF warnings shown before the rest are only counted.
 SHOWN_WARNINGS = 5
+#: Share of calls that may lie on contigs the FASTA lacks, once MIN_REF_CHECKS calls are counted (all of fewer).
+MAX_ABSENT_CONTIG = 0.5
+#: Contig names shown when the calls' and the FASTA's do not match.
+SHOWN_CONTIGS = 4
+#: Skip reason of a call seen before for the same sample.
+DUPLICATE = "duplicate calls (seen before for the same sample)"
 
 
 @dataclass(frozen=True)
@@ -75,15 +86,29 @@ class _Counter:
         self.tally: Counter[str] = Counter()  #: calls skipped, by reason
         self.runs_of_three_or_more = 0
         self.checked = self.mismatched = 0
+        self.considered = 0  #: distinct calls met
+        self.absent: Counter[str] = Counter()  #: calls on contigs the FASTA lacks, by contig
+        self.site: dict[str, tuple] = {}  #: per sample, the (contig, position) last met and the alleles seen there
 
     def sample(self, name: str) -> None:
         for channels in CHANNEL_SETS:
             self.counts[channels.name].setdefault(name, np.zeros(len(channels.labels), dtype=np.int64))
 
     def add(self, call: Call) -> None:
-        self.sample(call.sample)
+        """Count ``call``; each sample's calls come sorted by contig and position."""
         contig = self.genome.contig(call.contig)
+        site, alleles = (contig or call.contig, call.position), (call.ref, call.alt)
+        seen = self.site.get(call.sample)
+        if seen is None or seen[0] != site:
+            self.site[call.sample] = (site, {alleles})
+        elif alleles in seen[1]:
+            self.tally[DUPLICATE] += 1
+            return
+        else:
+            seen[1].add(alleles)
+        self.considered += 1
         if contig is None:
+            self.absent[call.contig] += 1
             self.tally["on contigs absent from the FASTA"] += 1
             return
         if len(call.ref) != len(call.alt):
@@ -133,21 +158,31 @@ class _Counter:
     def _extend_run(self, call: Call, context: str) -> None:
         run = self.runs.get(call.sample)
         last = run[-1][0] if run else None
-        if last is not None and last.contig == call.contig:
-            if call.position < last.position:
-                raise InputError(f"{call.where}: {call.contig}:{call.position} comes after {last.contig}:"
-                                 f"{last.position} for sample {call.sample}: calls must be sorted by position "
-                                 f"(e.g. bcftools sort, or sort the MAF by sample, chromosome and position)")
-            if call.position == last.position + 1:
-                run.append((call, context))
-                return
+        if last is not None and last.contig == call.contig and last.position <= call.position <= last.position + 1:
+            run.append((call, context))
+            return
         self._close_run(call.sample)
         self.runs[call.sample] = [(call, context)]
 
     def _close_run(self, sample: str) -> None:
+        """Count a run of substitutions at consecutive positions; a position with several (two ALT
+        alleles at one site) splits it: each of those is an SBS, in no doublet whatever their order."""
         run = self.runs.pop(sample, None)
         if not run:
             return
+        shared = {first.position for (first, _), (second, _) in zip(run, run[1:]) if first.position == second.position}
+        segment: list[tuple[Call, str]] = []
+        for call, context in run:
+            if call.position in shared:
+                self._count_segment(segment)
+                segment = []
+                self._count(call, call.ref, call.alt, SBS96, sbs_channel(context, call.alt))
+            else:
+                segment.append((call, context))
+        self._count_segment(segment)
+
+    def _count_segment(self, run: list[tuple[Call, str]]) -> None:
+        """Two substitutions at adjacent positions are a doublet; one, or three or more, are SBS."""
         if len(run) == 2:
             (first, _), (second, _) = run
             self._count_doublet(first, first.ref + second.ref, first.alt + second.alt)
@@ -170,47 +205,63 @@ class _Counter:
     def finish(self) -> None:
         for sample in list(self.runs):
             self._close_run(sample)
+        self.site.clear()
+
+    def check(self, fasta: str | Path) -> None:
+        """Stop when the calls do not fit the FASTA: too many REF mismatches (another build?) or
+        most calls on contigs it lacks (another naming or genome?)."""
+        if self.checked >= MIN_REF_CHECKS and self.mismatched > MAX_REF_MISMATCH * self.checked:
+            raise InputError(f"{fasta}: REF disagrees with the FASTA for {self.mismatched} of {self.checked} calls "
+                             f"({self.mismatched / self.checked:.0%}): is it the genome build the calls were made on "
+                             f"(e.g. GRCh37 vs GRCh38)?")
+        absent = sum(self.absent.values())
+        if absent and (absent > MAX_ABSENT_CONTIG * self.considered if self.considered >= MIN_REF_CHECKS
+                       else absent == self.considered):
+            theirs = [name for name, _ in self.absent.most_common(SHOWN_CONTIGS)]
+            ours = self.genome.names[:SHOWN_CONTIGS]
+            refseq = any(name.startswith(("NC_", "NT_", "NW_")) for name in theirs + ours)
+            cause = ("RefSeq accession names (NC_000001.11) on one side only: use a FASTA that names contigs as the "
+                     "calls do, or rename the calls' contigs (bcftools annotate --rename-chrs)" if refseq else
+                     "the calls were made on another genome (species or assembly), or name their contigs another way")
+            raise InputError(f"{fasta}: {absent} of {self.considered} calls are on contigs the FASTA lacks (calls: "
+                             f"{', '.join(theirs)}; FASTA: {', '.join(ours)}): {cause}")
 
 
 def count_catalogs(calls: list[str | Path], fasta: str | Path, all_filters: bool = False,
-                   progress: bool = False, on_mutation: Callable[[Mutation], None] | None = None) -> Catalogs:
+                   progress: bool = False, on_mutation: Callable[[Mutation], None] | None = None,
+                   naming: SampleNaming | None = None) -> Catalogs:
     """SBS-96, DBS-78 and ID-83 catalogs of the samples in the VCF/MAF files ``calls`` (see the module's rules),
-    with the reference genome ``fasta``; only PASS calls unless ``all_filters``; ``progress`` shows a
-    bar of the calls read per file. ``on_mutation`` is called with every mutation counted, as it is."""
+    with the reference genome ``fasta``; only PASS calls unless ``all_filters``; columns counted and
+    named by ``naming`` (:mod:`unfoldnmf.calls.samples`); ``progress`` shows a bar of the calls read
+    per file. ``on_mutation`` is called with every mutation counted, as it is."""
     genome = Genome(fasta)
     counter = _Counter(genome, on_mutation)
-    records, skipped = 0, Counter()
     try:
-        for path in calls:
-            source = CallFile(path, all_filters)
-            for name in source.samples:
-                counter.sample(name)
-            for call in tqdm(source, desc=source.path.name, unit=" calls", unit_scale=True, leave=False,
+        ordered = OrderedCalls(calls, naming or SampleNaming(), all_filters)
+        if not ordered.samples:
+            raise InputError(f"{', '.join(map(str, calls))}: no sample to count (no MAF rows, or only a matched "
+                             f"normal, which is left out: --sample picks columns)")
+        for name in ordered.samples:
+            counter.sample(name)
+        for label, group in ordered.groups(lambda name: genome.contig(name) or name):
+            for call in tqdm(group, desc=label, unit=" calls", unit_scale=True, leave=False,
                              disable=None if progress else True):
                 counter.add(call)
             counter.finish()
-            for name in source.samples:  # a MAF names its samples as it is read
-                counter.sample(name)
-            records += source.records
-            skipped.update(source.skipped)
+        counter.check(fasta)
     finally:
         genome.close()
-    if counter.checked >= MIN_REF_CHECKS and counter.mismatched > MAX_REF_MISMATCH * counter.checked:
-        raise InputError(f"{fasta}: REF disagrees with the FASTA for {counter.mismatched} of {counter.checked} calls "
-                         f"({counter.mismatched / counter.checked:.0%}): is it the genome build the calls were made on "
-                         f"(e.g. GRCh37 vs GRCh38)?")
-    samples = list(counter.counts[SBS96.name])
 
     def table(channels: ChannelSet) -> pd.DataFrame:
         counts = counter.counts[channels.name]
-        values = (np.stack([counts[s] for s in samples], axis=1) if samples
-                  else np.zeros((len(channels.labels), 0), np.int64))
-        return pd.DataFrame(values, index=pd.Index(channels.labels, name="MutationType"), columns=samples)
+        values = np.stack([counts[s] for s in ordered.samples], axis=1)
+        return pd.DataFrame(values, index=pd.Index(channels.labels, name="MutationType"), columns=ordered.samples)
 
     sbs, dbs, ids = table(SBS96), table(DBS78), table(ID83)
-    summary = {"files": [str(p) for p in calls], "samples": len(samples), "records": records,
+    summary = {"files": [str(p) for p in calls], "samples": len(ordered.samples), "records": ordered.records,
                "sbs_counted": int(sbs.to_numpy().sum()), "dbs_counted": int(dbs.to_numpy().sum()),
                "id_counted": int(ids.to_numpy().sum()),
                "runs_of_3_or_more_adjacent_substitutions_counted_as_sbs": counter.runs_of_three_or_more,
-               "skipped": dict(sorted((skipped + counter.tally).items()))}
+               "skipped": dict(sorted((ordered.skipped + counter.tally).items())),
+               "matched_normals_left_out": ordered.names.left_out}
     return Catalogs(sbs96=sbs, dbs78=dbs, id83=ids, summary=summary)

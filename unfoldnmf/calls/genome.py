@@ -50,6 +50,11 @@ class Genome:
         self._lengths = dict(zip(self._fasta.references, self._fasta.lengths))
         self._resolved: dict[str, str | None] = {}
 
+    @property
+    def names(self) -> list[str]:
+        """The FASTA's contig names, in its order."""
+        return list(self._lengths)
+
     def contig(self, name: str) -> str | None:
         """The FASTA's name for the calls' contig ``name``, or None when the genome has no such contig."""
         if name not in self._resolved:
