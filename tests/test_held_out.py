@@ -8,7 +8,7 @@ import pytest
 from unfoldnmf.config import ExtractionConfig
 from unfoldnmf.extraction.held_out import (FOLDS, HELD_OUT_SHARE, held_out_deviance, held_out_gain,
                                            held_out_masks)
-from unfoldnmf.extraction.selection import held_out_choice, select_k
+from unfoldnmf.extraction.selection import gains_from, held_out_choice, select_k
 from unfoldnmf.reference.cosmic import cosmic_signatures
 from unfoldnmf.reference.simulate import simulate_cohort
 
@@ -55,15 +55,31 @@ def test_choice_takes_the_stable_k_that_saves_most_past_the_threshold():
     saved = np.array([np.nan, np.nan, 100.0, 400.0, 900.0, 300.0])
     z = np.array([np.nan, np.nan, 4.0, 2.0, 5.0, 6.0])
     stable = np.array([True] * 6)
-    assert held_out_choice(saved, z, stable, 1, extraction) == 4  # K index 3 is under 3 SE, 5 saves less
+    gains = np.array([np.nan, np.nan, 2.0, 2.0, 2.0, 2.0])
+    assert held_out_choice(saved, z, stable, gains, 1, extraction) == 4  # K index 3 is under 3 SE, 5 saves less
     stable[4] = False
-    assert held_out_choice(saved, z, stable, 1, extraction) == 5
-    assert held_out_choice(saved, z, stable, 1, ExtractionConfig(held_out_z=None)) == 1
-    assert held_out_choice(saved, -z, stable, 1, extraction) == 1
+    assert held_out_choice(saved, z, stable, gains, 1, extraction) == 5
+    assert held_out_choice(saved, z, stable, gains, 1, ExtractionConfig(held_out_z=None)) == 1
+    assert held_out_choice(saved, -z, stable, gains, 1, extraction) == 1
+    gains[5] = 0.5  # its deviance falls by less than noise would
+    assert held_out_choice(saved, z, stable, gains, 1, extraction) == 2
+
+
+def test_a_k_saving_less_than_noise_is_not_taken_however_small_the_standard_error():
+    """A noise-free catalog: the held-out standard error is tiny, so a saving of a few counts has a large z;
+    the larger K's deviance falls by far less than a noise signature's, and the rule's K stays."""
+    deviance = [400000.0, 700.0, 650.0, 600.0]  # K 1-4, 500 samples: noise unit 596
+    held_out = {2: np.full(500, 3.0), 3: np.full(500, 2.99) + np.linspace(-0.001, 0.001, 500),
+                4: np.full(500, 2.98) + np.linspace(-0.001, 0.001, 500)}
+    flat = [0.9] * 4
+    assert gains_from([1, 2, 3, 4], deviance, 1, 500)[2] == pytest.approx(50 / 596)
+    selection = select_k([1, 2, 3, 4], flat, flat, deviance, 500, ExtractionConfig(), held_out=held_out)
+    assert selection.table.set_index("K").loc[4, "held_out_z"] > 3
+    assert selection.k == 2 and "0.08x noise per added signature: not taken" in selection.reason
 
 
 def test_selection_reports_the_held_out_test_and_why():
-    deviance = [5000.0, 3000.0, 2300.0, 2290.0, 2285.0]  # K 1-5: the rule stops at K 3
+    deviance = [5000.0, 3000.0, 2300.0, 2000.0, 1995.0]  # K 1-5: the rule stops at K 3
     held_out = {3: np.full(100, 30.0), 4: np.full(100, 28.0) + np.linspace(-0.5, 0.5, 100), 5: np.full(100, 31.0)}
     flat = [0.9] * 5
     selection = select_k([1, 2, 3, 4, 5], flat, flat, deviance, 100, ExtractionConfig(), held_out=held_out)

@@ -26,7 +26,7 @@ from ..io.writing import counted
 from ..timing import timed
 from .checkpoints import CheckpointStore, catalog_digest
 from .held_out import MIN_SAMPLES, held_out_deviance, held_out_masks
-from .refinement import refine_signatures
+from .refinement import refine_signatures, refinement_check
 from .replicates import KSolution, cap_totals, extract_k, hypermutation_cap
 from .selection import (Selection, held_out_best, log_warnings, noise_unit, scan_exhausted, select_k,
                         stable_values)
@@ -204,9 +204,12 @@ def scan_catalog(
             log_warnings(selection)
         k_values = sorted(solutions)
         with timed(stages, "refinement"):
+            nmf = solutions[selection.k].signatures
             refined = (fits[selection.k].signatures if selection.k in fits else
-                       refine_signatures(solutions[selection.k].signatures, capped, config, device,
-                                         per_sample=distributed.by_columns, shallow=shallow))
+                       refine_signatures(nmf, capped, config, device, per_sample=distributed.by_columns,
+                                         shallow=shallow))
+            check = distributed.main_first(lambda: refinement_check(nmf, refined, capped, config, device))
+            refined = refined if check.keep_refined else nmf
         with timed(stages, "refit"):  # per sample, so shared among the processes of a torchrun
             exposures = refit_exposures(refined, counts, config.refit, per_sample=distributed.by_columns)
 
@@ -228,6 +231,8 @@ def scan_catalog(
         "k_values": k_values,
         "k_selected": selection.k,
         "selection_reason": selection.reason,
+        "refinement": check.reason,
+        "refinement_held_out_z": check.z,
         "seconds_per_k": seconds,
         "seconds_total": round(time.perf_counter() - started, 3),
         "seconds_by_stage": stages,
@@ -251,7 +256,9 @@ def held_out_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KS
 
     def best(held_out: dict[int, np.ndarray]) -> int:
         k_values = sorted(solutions)
-        return held_out_best(k_values, [solutions[k].mean_stability for k in k_values], k_rule, held_out, ext)
+        return held_out_best(k_values, [solutions[k].mean_stability for k in k_values],
+                             [solutions[k].deviance for k in k_values], k_rule, held_out, capped.shape[1], ext,
+                             capped.shape[0])
 
     return _scan_until_settled("held-out test", k_rule, measure, best, ext.held_out_patience, capped, scale,
                                solutions, seconds, config, device, dtype, store, progress)

@@ -13,7 +13,7 @@ cluster) and neither has any K fitted with one replicate: such stability is unkn
 not block a K, and a warning says when the choice rests on the deviance alone. Last, the held-out
 test (``held_out_z``; :mod:`unfoldnmf.extraction.held_out`): a stable larger K whose signatures predict
 hidden entries of the catalog better than that K's, by at least ``held_out_z`` standard errors over
-the samples, replaces it (of several, the one predicting best; the scan goes on to
+the samples, and whose deviance falls by at least what noise would per added signature, replaces it (of several, the one predicting best; the scan goes on to
 ``held_out_patience`` K past the best). Then the sparse stage (``sparse_gain``;
 :mod:`unfoldnmf.extraction.sparse_stage`) may move to a larger stable K whose refined signatures
 fit the catalog better on sparse exposures, unless it predicts hidden entries more than ``held_out_z``
@@ -37,6 +37,11 @@ from .held_out import held_out_gain
 from .sparse_stage import SparseFit, held_out_z_from, sparse_choice
 
 log = logging.getLogger("unfoldnmf")
+
+#: Least deviance drop per added signature, in noise units, of a K the held-out test takes: what a signature
+#: fitting only noise saves. On a catalog with almost no noise the held-out standard error is tiny, and a
+#: saving of a few counts would otherwise pass (syn.hyper.low.sa.primary, noise-free: K 3 at z 5.6 and 0.09 units).
+NOISE_GAIN = 1.0
 
 
 @dataclass
@@ -129,22 +134,38 @@ def held_out_tests(k_values: list[int], k_rule: int, held_out: dict[int, np.ndar
     return saved, z
 
 
-def held_out_choice(saved: np.ndarray, z: np.ndarray, stable: np.ndarray, rule_index: int,
+def gains_from(k_values: list[int], deviance: list[float], index: int, n_samples: int,
+               n_channels: int = 96) -> np.ndarray:
+    """Deviance drop from the K at ``index`` to each larger K per added signature, in noise units
+    (:func:`noise_unit` of the larger K); NaN up to ``index``."""
+    gains = np.full(len(k_values), np.nan)
+    for i in range(index + 1, len(k_values)):
+        unit = noise_unit(deviance[i], k_values[i], n_samples, n_channels)
+        gains[i] = (deviance[index] - deviance[i]) / ((k_values[i] - k_values[index]) * unit)
+    return gains
+
+
+def held_out_choice(saved: np.ndarray, z: np.ndarray, stable: np.ndarray, gains: np.ndarray, rule_index: int,
                     extraction: ExtractionConfig) -> int:
     """Index of the K the held-out test moves the rule's choice (``rule_index``) to: of the stable K
-    above it whose held-out deviance is at least ``extraction.held_out_z`` standard errors lower, the one
-    saving the most; else the rule's."""
+    above it whose held-out deviance is at least ``extraction.held_out_z`` standard errors lower and whose
+    deviance falls by at least :data:`NOISE_GAIN` per added signature (``gains``, :func:`gains_from`), the
+    one saving the most; else the rule's."""
     if extraction.held_out_z is None:
         return rule_index
-    eligible = [i for i in range(rule_index + 1, len(saved)) if z[i] >= extraction.held_out_z and stable[i]]
+    eligible = [i for i in range(rule_index + 1, len(saved))
+                if z[i] >= extraction.held_out_z and stable[i] and gains[i] >= NOISE_GAIN]
     return max(eligible, key=lambda i: saved[i]) if eligible else rule_index
 
 
-def held_out_best(k_values: list[int], stability_mean: list[float], k_rule: int, held_out: dict[int, np.ndarray],
-                  extraction: ExtractionConfig) -> int:
+def held_out_best(k_values: list[int], stability_mean: list[float], deviance: list[float], k_rule: int,
+                  held_out: dict[int, np.ndarray], n_samples: int, extraction: ExtractionConfig,
+                  n_channels: int = 96) -> int:
     """The K the held-out test moves the deviance rule's ``k_rule`` to (:func:`held_out_choice`)."""
     saved, z = held_out_tests(k_values, k_rule, held_out)
-    return k_values[held_out_choice(saved, z, stable_values(stability_mean, extraction), k_values.index(k_rule),
+    rule_index = k_values.index(k_rule)
+    gains = gains_from(k_values, deviance, rule_index, n_samples, n_channels)
+    return k_values[held_out_choice(saved, z, stable_values(stability_mean, extraction), gains, rule_index,
                                     extraction)]
 
 
@@ -204,7 +225,12 @@ def select_k(
                 if extraction.run_gain is not None else "")
         reason = (f"K grows while each extra signature lowers the deviance at least {min_gain}x more than noise "
                   f"would{runs}; {step}; {stability}")
-        extended = held_out_choice(saved, z, stable, chosen, extraction)
+        gains = gains_from(k_values, deviance, chosen, n_samples, n_channels)
+        extended = held_out_choice(saved, z, stable, gains, chosen, extraction)
+        unfloored = held_out_choice(saved, z, stable, np.full(len(gains), np.inf), chosen, extraction)
+        if unfloored != extended:
+            reason += (f"; K={k_values[unfloored]} predicts hidden counts better ({z[unfloored]:.1f} standard errors) "
+                       f"but lowers the deviance by only {gains[unfloored]:.2f}x noise per added signature: not taken")
         if extended != chosen:
             reason += (f"; K={k_values[extended]} then predicts hidden counts better than K={k_values[chosen]} "
                        f"(held-out deviance {saved[extended]:.0f} lower, {z[extended]:.1f} standard errors)")
