@@ -16,6 +16,11 @@ signatures carrying ≥ 2 % of the cohort's mutations that no extracted signatur
     python scripts/bench_many_signatures.py                        # K 20, 30, 40; seeds 1, 2
     python scripts/bench_many_signatures.py --ks 30 --seeds 1 --oracle   # and the true K given
     python scripts/bench_many_signatures.py --set extraction.min_gain=2 --baseline HEAD~3
+    python scripts/bench_many_signatures.py --generator dense --ks 20 --seeds 1 --stages   # held out: another shape
+
+``--generator`` picks the cohorts' shape: ``sparse`` (this file's, the one the defaults were tuned on), or
+``dense`` and ``mixed`` (``extraction_cohorts.py``; not tuned on). ``--stages`` also runs each stage of the K
+choice and the refinement switched off, and plain KL-NMF given the true K (no refinement), beside the defaults.
 """
 
 from __future__ import annotations
@@ -28,44 +33,18 @@ import numpy as np
 import pandas as pd
 from baseline import worktree  # scripts/baseline.py
 from bench_synsig import TrainFailed, train_and_score  # scripts/bench_synsig.py
+from extraction_cohorts import CLOCK_LIKE, choose_signatures, dense, mixed  # scripts/extraction_cohorts.py
 
 from unfoldnmf.io.writing import to_text
-from unfoldnmf.nmf.scores import cosine_matrix
 from unfoldnmf.reference.classes import SIGNATURE_CLASSES
 from unfoldnmf.reference.cosmic import cosmic_signatures
 
-CLOCK_LIKE = ("SBS1", "SBS5")
-SIMILAR = (0.8, 0.9)  #: cosine range of the deliberately similar pairs
 RARE = (0.02, 0.10)  #: share of samples carrying a rare signature
 COMMON = (0.10, 0.40)  #: share of samples carrying any other signature
 MAJOR_SHARE = 0.02  #: a true signature with this share of the mutations must be found
-
-
-def choose_signatures(reference: pd.DataFrame, k: int, similar_pairs: int, rng: np.random.Generator) -> list[str]:
-    """K signature names: SBS1, SBS5, ``similar_pairs`` pairs at cosine 0.8–0.9, then random others,
-    never two above cosine 0.9."""
-    names = list(reference.columns)
-    cos = pd.DataFrame(cosine_matrix(reference.to_numpy(), reference.to_numpy()), index=names, columns=names)
-
-    def fits(name: str, chosen: list[str]) -> bool:
-        return name not in chosen and all(cos.loc[name, other] <= SIMILAR[1] for other in chosen)
-
-    chosen, added = list(CLOCK_LIKE), 0
-    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:] if SIMILAR[0] <= cos.loc[a, b] <= SIMILAR[1]]
-    for index in rng.permutation(len(pairs)):
-        a, b = pairs[index]
-        if added == similar_pairs or len(chosen) + 2 > k:
-            break
-        if fits(a, chosen) and fits(b, chosen + [a]):
-            chosen, added = chosen + [a, b], added + 1
-    for index in rng.permutation(len(names)):
-        if len(chosen) == k:
-            break
-        if fits(names[index], chosen):
-            chosen.append(names[index])
-    if len(chosen) < k:
-        raise SystemExit(f"only {len(chosen)} reference signatures are pairwise below cosine {SIMILAR[1]}")
-    return chosen
+#: The stages switched off by ``--stages``, one run each.
+STAGES_OFF = {"no held-out test": ["extraction.held_out_z=null"], "no sparse stage": ["extraction.sparse_gain=null"],
+              "no refinement": ["extraction.refine_gains=[]"]}
 
 
 def simulate(k: int, samples: int, similar_pairs: int, rare: int, median_total: float,
@@ -103,6 +82,10 @@ def main() -> None:
     parser.add_argument("--median-total", type=float, default=3000.0)
     parser.add_argument("--k-max", type=int, default=45)
     parser.add_argument("--oracle", action="store_true", help="also run with the true K given")
+    parser.add_argument("--generator", choices=["sparse", "dense", "mixed"], default="sparse",
+                        help="the cohorts' shape (mixed: eight tumour types; --ks is then ignored)")
+    parser.add_argument("--stages", action="store_true",
+                        help="also run each stage switched off, and KL-NMF given the true K")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--baseline", metavar="REV", help="also run the code of this git revision, beside each run")
     args = parser.parse_args()
@@ -112,17 +95,28 @@ def main() -> None:
     composites: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp, worktree(args.baseline) as baseline:
         codes = {"current": None, **({args.baseline: baseline} if baseline else {})}
-        for k in args.ks:
+        for k in args.ks if args.generator != "mixed" else [0]:
             for seed in args.seeds:
                 work = Path(tmp) / f"K{k}.seed{seed}"
                 work.mkdir()
-                catalog, truth, shares = simulate(k, args.samples, args.similar_pairs, args.rare, args.median_total,
-                                                  seed)
+                if args.generator == "sparse":
+                    catalog, truth, shares = simulate(k, args.samples, args.similar_pairs, args.rare,
+                                                      args.median_total, seed)
+                elif args.generator == "dense":
+                    catalog, truth, shares = dense(k, args.samples, args.median_total, seed)
+                else:
+                    catalog, truth, shares = mixed(args.samples, args.median_total, seed)
+                k = truth.shape[1]
                 path = work / "catalog.tsv"
                 path.write_text(to_text(catalog, "MutationType", "%d"))
                 major = set(shares.index[shares >= MAJOR_SHARE])
-                runs = [("auto", ["--k-min", "1", "--k-max", str(args.k_max)])]
+                scan = ["--k-min", "1", "--k-max", str(args.k_max)]
+                runs = [("auto", scan)]
                 runs += [(str(k), ["--k", str(k)])] if args.oracle else []
+                if args.stages:
+                    runs += [(f"auto, {name}", [*scan, *(f"--set={o}" for o in sets)])
+                             for name, sets in STAGES_OFF.items()]
+                    runs += [(f"{k}, KL-NMF", ["--k", str(k), "--set=extraction.refine_gains=[]"])]
                 for given, options in runs:
                     for label, code in codes.items():
                         out = work / f"out.{label}.{given}"
