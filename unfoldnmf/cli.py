@@ -274,7 +274,8 @@ def attribute(calls, fasta, signatures, exposures, output, all_filters, picked, 
 @click.option("--log-file", type=click.Path(dir_okay=False),
               help="Also append every message, time-stamped, to this file.")
 def train(catalog, output, config_file, overrides, device, mode, signatures, exposures, fasta, channels, picked,
-          name_from, table, genome_build, exome, k, k_min, k_max, seed, force, resume, takeover, no_plots, quiet, log_file):
+          name_from, table, genome_build, exome, k, k_min, k_max, seed, force, resume, takeover, no_plots, quiet,
+          log_file):
     """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin),
     trying K from --k-min to --k-max (default 1-25) and choosing one; writes signatures.tsv,
     exposures.tsv, fit_quality.tsv, selection.tsv, solutions/, report.html, plots/, the tables under
