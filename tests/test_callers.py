@@ -294,3 +294,46 @@ def test_cbioportal_data_mutations_with_the_alternative_allele_in_either_column(
     result = run("catalog", path, "--fasta", genome, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
     check_counts(tmp_path / "out", _expected(**{"P-0001-T01": (SBS, DBS, IDS)}), {})
+
+
+def test_attribute_names_a_two_file_tumour_as_catalog_does(tmp_path, genome):
+    """attribute takes catalog's naming options: Strelka2's SNV and indel files of P1 are P1's calls."""
+    from unfoldnmf.io.channels import CHANNELS
+
+    snvs = bgzip(strelka2_snvs(tmp_path / "P1.somatic.snvs.vcf"))
+    indels = bgzip(strelka2_indels(tmp_path / "P1.somatic.indels.vcf"))
+    signatures = pd.DataFrame(1.0 / len(CHANNELS), index=pd.Index(CHANNELS, name="MutationType"), columns=["A"])
+    signatures["B"] = [1.0 / 16 if "C>T" in label else 0.0 for label in CHANNELS]
+    (tmp_path / "sigs.tsv").write_text(signatures.to_csv(sep="\t"))
+    (tmp_path / "expo.tsv").write_text("Samples\tA\tB\nP1\t10\t30\n")
+    given = ["--fasta", genome, "--signatures", tmp_path / "sigs.tsv", "--exposures", tmp_path / "expo.tsv"]
+    refused = run("attribute", snvs, indels, *given, "-o", tmp_path / "refused")
+    assert refused.exit_code == 2 and "--name-from file" in refused.output and not (tmp_path / "refused").exists()
+    result = run("attribute", snvs, indels, *given, "-o", tmp_path / "attr", "--name-from", "file")
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(tmp_path / "attr" / "attributions.tsv", sep="\t")
+    assert set(rows.Samples) == {"P1"} and rows.MutationType.value_counts().to_dict() == SBS
+    assert set(rows.loc[rows.MutationType.str.contains("C>T"), "MostLikely"]) == {"B"}
+    table = tmp_path / "samples.tsv"
+    table.write_text(f"file\tcolumn\tsample\n{snvs}\tTUMOR\tP1\n{indels}\tTUMOR\tP1\n")
+    mapped = run("attribute", snvs, indels, *given, "-o", tmp_path / "mapped", "--samples", table)
+    assert mapped.exit_code == 0, mapped.output
+    assert len(pd.read_csv(tmp_path / "mapped" / "attributions.tsv", sep="\t")) == len(rows)
+
+
+def test_train_from_calls_names_the_sample_after_the_file(tmp_path, genome):
+    """train CALLS --fasta takes catalog's naming options; with a catalog table they are refused."""
+    snvs = bgzip(strelka2_snvs(tmp_path / "P1.somatic.snvs.vcf"))
+    out = tmp_path / "out"
+    cheap = ["--k", "1", "--set", "extraction.replicates=2", "--set", "solver.max_iter=50",
+             "--set", "assignment.enabled=false", "--no-plots", "--quiet"]
+    result = run("train", snvs, "--fasta", genome, "--name-from", "file", "-o", out, *cheap)
+    assert result.exit_code == 0, result.output
+    counted = pd.read_csv(out / "catalog_SBS96.tsv", sep="\t", index_col=0)
+    assert list(counted.columns) == ["P1"]
+    assert counted["P1"][counted["P1"] > 0].to_dict() == SBS
+    assert list(pd.read_csv(out / "exposures.tsv", sep="\t", index_col=0).index) == ["P1"]
+    refused = run("train", out / "catalog_SBS96.tsv", "--name-from", "file", "-o", tmp_path / "none", *cheap)
+    assert refused.exit_code == 2 and not (tmp_path / "none").exists()
+    assert "--name-from" in refused.output and "--fasta" in refused.output
+    assert len(refused.output.strip().splitlines()) == 1

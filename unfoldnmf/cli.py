@@ -133,10 +133,32 @@ class _shared:
         click.option("--all-filters", is_flag=True, help="Keep calls that failed a filter (default: PASS only)."),
     )
 
+    #: How the samples of mutation calls are named (:class:`unfoldnmf.calls.samples.SampleNaming`; see _naming).
+    naming = _options(
+        click.option("--sample", "picked", multiple=True, metavar="NAME",
+                     help="Count only this VCF sample column or MAF Tumor_Sample_Barcode (repeatable; a normal too)."),
+        click.option("--name-from", type=click.Choice(["sample", "file"]),
+                     help="Name samples after their column, or after their file (its name up to the first dot; one "
+                          "tumour's files, e.g. P1.snvs.vcf.gz and P1.indels.vcf.gz, then share a sample).  "
+                          "[default: sample]"),
+        click.option("--samples", "table", type=click.Path(dir_okay=False),
+                     help="Tab-separated file, column, sample rows: the sample each listed column is counted under."),
+    )
+
     @staticmethod
     def output(what: str):
         return click.option("-o", "--output", required=True, type=click.Path(file_okay=False, allow_dash=True),
                             help=f"Output directory ({what}), or - to stream the main table to stdout.")
+
+
+def _naming(picked: tuple[str, ...], name_from: str | None, table: str | None):
+    """The :class:`~unfoldnmf.calls.samples.SampleNaming` of ``_shared.naming``'s options, or None when
+    none was given (so that a command reading a catalog table can refuse them)."""
+    if not picked and name_from is None and table is None:
+        return None
+    from .calls.samples import SampleNaming
+
+    return SampleNaming(picked=tuple(picked), from_file=name_from == "file", table=table)
 
 
 def _cosmic_choice(genome_build: str | None, exome: bool | None) -> dict:
@@ -164,13 +186,7 @@ def cli() -> None:
 @_shared.calls
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Output directory (SBS96.tsv, DBS78.tsv, ID83.tsv, run.json).")
-@click.option("--sample", "picked", multiple=True, metavar="NAME",
-              help="Count only this VCF sample column or MAF Tumor_Sample_Barcode (repeatable; a normal too).")
-@click.option("--name-from", type=click.Choice(["sample", "file"]), default="sample", show_default=True,
-              help="Name samples after their column, or after their file (its name up to the first dot; one "
-                   "tumour's files, e.g. P1.snvs.vcf.gz and P1.indels.vcf.gz, then share a sample).")
-@click.option("--samples", "table", type=click.Path(dir_okay=False),
-              help="Tab-separated file, column, sample rows: the sample each listed column is counted under.")
+@_shared.naming
 @_shared.force
 @_shared.quiet
 def catalog(calls, fasta, output, all_filters, picked, name_from, table, force, quiet):
@@ -182,11 +198,9 @@ def catalog(calls, fasta, output, all_filters, picked, name_from, table, force, 
     a caller's generic name (TUMOR) are refused until --name-from file or --samples names them."""
     _configure_logging(quiet)
     from . import run
-    from .calls.samples import SampleNaming
 
-    naming = SampleNaming(picked=picked, from_file=name_from == "file", table=table)
     counted = run.catalog(list(calls), fasta, output, all_filters=all_filters, force=force, progress=not quiet,
-                          naming=naming)
+                          naming=_naming(picked, name_from, table))
     summary = counted.summary
     skipped = "; ".join(f"{reason}: {n}" for reason, n in summary["skipped"].items()) or "nothing"
     logging.getLogger("unfoldnmf").info("%d samples: %d SBS, %d DBS and %d ID counted from %d records (skipped: %s); "
@@ -199,7 +213,9 @@ def catalog(calls, fasta, output, all_filters, picked, name_from, table, force, 
     "unfoldnmf attribute calls.vcf.gz --fasta GRCh38.fa --signatures out/signatures.tsv "
     "--exposures out/exposures.tsv -o attr",
     "unfoldnmf attribute cohort.maf --fasta hg19.fa --signatures fit/signatures.tsv "
-    "--exposures fit/exposures.tsv -o attr"))
+    "--exposures fit/exposures.tsv -o attr",
+    "unfoldnmf attribute P1.snvs.vcf.gz P1.indels.vcf.gz --name-from file --fasta GRCh38.fa "
+    "--signatures sigs.tsv --exposures expo.tsv -o attr  # sample P1"))
 @_shared.calls
 @click.option("--signatures", required=True, type=click.Path(dir_okay=False),
               help="Signatures (SBS-96, DBS-78 or ID-83; mutations of that kind are attributed).")
@@ -207,17 +223,19 @@ def catalog(calls, fasta, output, all_filters, picked, name_from, table, force, 
               help="The samples' exposures to those signatures (e.g. fit's or train's exposures.tsv).")
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Output directory (attributions.tsv, run.json).")
+@_shared.naming
 @_shared.force
 @_shared.quiet
-def attribute(calls, fasta, signatures, exposures, output, all_filters, force, quiet):
+def attribute(calls, fasta, signatures, exposures, output, all_filters, picked, name_from, table, force, quiet):
     """For every mutation in CALLS, the probability that each signature made it: the sample's exposure
     to the signature times the signature's probability of the mutation's channel, normalised over the
-    signatures. One row per mutation in attributions.tsv, with the most likely signature."""
+    signatures. One row per mutation in attributions.tsv, with the most likely signature. Samples are
+    named as catalog names them (--sample, --name-from, --samples), to match the exposures' samples."""
     _configure_logging(quiet)
     from . import run
 
     summary = run.attribute(list(calls), fasta, signatures, exposures, output, all_filters=all_filters, force=force,
-                            progress=not quiet)
+                            progress=not quiet, naming=_naming(picked, name_from, table))
     logging.getLogger("unfoldnmf").info("%d %s mutations attributed; attributions.tsv and run.json written to %s",
                                         summary["mutations_attributed"], summary["kind"], output)
 
@@ -241,6 +259,7 @@ def attribute(calls, fasta, signatures, exposures, output, all_filters, force, q
               help="CATALOG is mutation calls (VCF/MAF): count them against this genome first (see catalog).")
 @click.option("--channels", type=click.Choice(["SBS96", "DBS78", "ID83"]),
               help="With --fasta: which counted table to extract signatures from (default SBS96).")
+@_shared.naming
 @_shared.cosmic
 @click.option("--k", type=click.IntRange(min=1), help="Fix the number of signatures.")
 @click.option("--k-min", type=click.IntRange(min=1), help="Smallest K to try.")
@@ -254,12 +273,14 @@ def attribute(calls, fasta, signatures, exposures, output, all_filters, force, q
 @_shared.quiet
 @click.option("--log-file", type=click.Path(dir_okay=False),
               help="Also append every message, time-stamped, to this file.")
-def train(catalog, output, config_file, overrides, device, mode, signatures, exposures, fasta, channels, genome_build,
-          exome, k, k_min, k_max, seed, force, resume, takeover, no_plots, quiet, log_file):
+def train(catalog, output, config_file, overrides, device, mode, signatures, exposures, fasta, channels, picked,
+          name_from, table, genome_build, exome, k, k_min, k_max, seed, force, resume, takeover, no_plots, quiet,
+          log_file):
     """Extract signatures and exposures from CATALOG (SigProfiler or SynSig layout, - for stdin),
     trying K from --k-min to --k-max (default 1-25) and choosing one; writes signatures.tsv,
     exposures.tsv, fit_quality.tsv, selection.tsv, solutions/, report.html, plots/, the tables under
-    COSMIC names and run.json.
+    COSMIC names and run.json. With --fasta, CATALOG is mutation calls, counted (their samples named by
+    --sample, --name-from, --samples) as catalog counts them.
     With --mode supervised, train a network that fits --signatures instead (writes model.pt; CATALOG is
     then optional: without --exposures the network learns from CATALOG's first-pass refit and holds
     only the signatures that refit uses, or from a simulated cohort when there is no CATALOG).
@@ -286,7 +307,7 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
     try:
         result = run.train(catalog, output, config, force=force, resume=resume, progress=not quiet,
                            signatures=signatures, exposures=exposures, fasta=fasta, channels=channels,
-                           takeover=takeover)
+                           takeover=takeover, naming=_naming(picked, name_from, table))
     finally:
         distributed.finish()
     if output != run.STDOUT and config.mode == "denovo":

@@ -72,12 +72,14 @@ def train(
     fasta: str | Path | None = None,
     channels: str | None = None,
     takeover: bool = False,
+    naming: SampleNaming | None = None,
 ) -> Extraction | SupervisedFit | None:
     """Run ``config.mode`` on the catalog file ``catalog`` and write the results to ``output``.
     With ``fasta``, ``catalog`` is a VCF or MAF file of mutation calls: they are counted first
     (:func:`unfoldnmf.calls.counting.count_catalogs`), the ``channels`` table (SBS96, DBS78 or ID83;
     SBS96 when None; refused without ``fasta``) is extracted, and all three tables are written beside
-    the results as ``catalog_<set>.tsv``.
+    the results as ``catalog_<set>.tsv``; ``naming`` names the calls' samples as in :func:`catalog`
+    (refused without ``fasta``: a catalog table's samples are its columns).
 
     ``denovo``: extract signatures de novo (:func:`unfoldnmf.extraction.scan.scan_catalog`).
     ``supervised``: train an unfolded network on the ``signatures`` file, learning from the catalog's
@@ -100,6 +102,9 @@ def train(
     if channels is not None and fasta is None:
         raise InputError(f"--channels {channels} chooses among the tables counted from mutation calls (with --fasta); "
                          f"CATALOG is a table of one kind already")
+    if naming is not None and fasta is None:
+        raise InputError("--sample/--name-from/--samples name the samples counted from mutation calls (with --fasta); "
+                         "CATALOG is a table whose samples are its columns")
     if config.mode == "supervised":
         if fasta is not None:
             raise InputError("--fasta counts mutation calls for denovo extraction; "
@@ -112,7 +117,7 @@ def train(
     name = "<stdin>" if str(catalog) == STDOUT else str(catalog)
     reading: dict[str, float] = {}
     with timed(reading, "read catalog"):
-        table, counted_tables = _catalog_or_calls(catalog, fasta, channels, progress)
+        table, counted_tables = _catalog_or_calls(catalog, fasta, channels, progress, naming)
         check_extraction(table, config, name)  # refused before anything is written
     main = distributed.current().is_main
     if str(output) == STDOUT:
@@ -146,14 +151,15 @@ def train(
     return extraction
 
 
-def _catalog_or_calls(catalog: str | Path, fasta: str | Path | None, channels: str | None,
-                      progress: bool) -> tuple[pd.DataFrame, dict[str, str]]:
+def _catalog_or_calls(catalog: str | Path, fasta: str | Path | None, channels: str | None, progress: bool,
+                      naming: SampleNaming | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
     """The catalog to extract from: the table file ``catalog``, or with ``fasta`` the ``channels``
-    table counted from the calls in ``catalog``, with every counted table's text by file name."""
+    table counted from the calls in ``catalog`` (samples named by ``naming``), with every counted
+    table's text by file name."""
     if fasta is None:
         return read_catalog(catalog), {}
     channels = channels or "SBS96"
-    counted = count_catalogs([catalog], fasta, progress=progress)
+    counted = count_catalogs([catalog], fasta, progress=progress, naming=naming)
     tables = {"SBS96": counted.sbs96, "DBS78": counted.dbs78, "ID83": counted.id83}
     if channels not in tables:
         raise InputError(f"--channels {channels}: expected SBS96, DBS78 or ID83")
@@ -297,9 +303,11 @@ def catalog(calls: list[str | Path], fasta: str | Path, output: str | Path, all_
 
 
 def attribute(calls: list[str | Path], fasta: str | Path, signatures: str | Path, exposures: str | Path,
-              output: str | Path, all_filters: bool = False, force: bool = False, progress: bool = False) -> dict:
+              output: str | Path, all_filters: bool = False, force: bool = False, progress: bool = False,
+              naming: SampleNaming | None = None) -> dict:
     """For every mutation of the VCF/MAF files ``calls`` of the signatures' kind (SBS-96, DBS-78 or
-    ID-83), the probability that each signature made it, from the samples' ``exposures``
+    ID-83), samples named by ``naming`` as in :func:`catalog`, the probability that each signature made it,
+    from the samples' ``exposures``
     (:class:`unfoldnmf.exposures.attribution.Attribution`); written, streamed, to
     ``output``/``attributions.tsv`` (one row per mutation: sample, position, alleles, channel, one
     column per signature, the most likely one) with ``run.json``. Returns the summary."""
@@ -311,7 +319,8 @@ def attribute(calls: list[str | Path], fasta: str | Path, signatures: str | Path
     directory = prepare_output_dir(output, force=force)
     remove_previous_run(directory, ("attributions.tsv", "run.json"), inputs=[*calls, fasta, signatures, exposures])
     try:
-        return _write_attributions(calls, fasta, signatures, exposures, directory, kind, model, all_filters, progress)
+        return _write_attributions(calls, fasta, signatures, exposures, directory, kind, model, all_filters, progress,
+                                   naming)
     except BaseException:
         if created and not any(directory.iterdir()):
             directory.rmdir()  # nothing half-written, not even an empty folder
@@ -319,7 +328,7 @@ def attribute(calls: list[str | Path], fasta: str | Path, signatures: str | Path
 
 
 def _write_attributions(calls, fasta, signatures, exposures, directory: Path, kind: ChannelSet, model: Attribution,
-                        all_filters: bool, progress: bool) -> dict:
+                        all_filters: bool, progress: bool, naming: SampleNaming | None = None) -> dict:
     missing: dict[str, int] = {}
     written = 0
     with atomic_file(directory / "attributions.tsv") as handle:
@@ -338,7 +347,7 @@ def _write_attributions(calls, fasta, signatures, exposures, directory: Path, ki
             handle.write("\t".join([mutation.sample, mutation.contig, str(mutation.position), mutation.ref,
                                     mutation.alt, mutation.label, *(f"{p:.4g}" for p in chances), likely]) + "\n")
             written += 1
-        counted = count_catalogs(calls, fasta, all_filters, progress, on_mutation=write)
+        counted = count_catalogs(calls, fasta, all_filters, progress, on_mutation=write, naming=naming)
         if not written:
             raise InputError(f"{exposures}: none of the {kind.title} mutations counted belongs to a sample with "
                              f"exposures there (samples in the calls: {', '.join(list(missing)[:5]) or 'none'})")
