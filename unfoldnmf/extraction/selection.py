@@ -13,9 +13,9 @@ cluster) and neither has any K fitted with one replicate: such stability is unkn
 not block a K, and a warning says when the choice rests on the deviance alone. Last, the held-out
 test (``held_out_z``; :mod:`unfoldnmf.extraction.held_out`): a stable larger K whose signatures predict
 hidden entries of the catalog better than that K's, by at least ``held_out_z`` standard errors over
-the samples, and whose deviance falls by at least what noise would per added signature, replaces it (of several, the one predicting best; the scan goes on to
-``held_out_patience`` K past the best). Then the sparse stage (``sparse_gain``;
-:mod:`unfoldnmf.extraction.sparse_stage`) may move to a larger stable K whose refined signatures
+the samples, and whose deviance falls by at least what noise would per added signature, replaces it
+(of several, the one predicting best; the scan goes on to ``held_out_patience`` K past the best).
+Then the sparse stage (``sparse_gain``; :mod:`unfoldnmf.extraction.sparse_stage`) may move to a larger stable K whose refined signatures
 fit the catalog better on sparse exposures, unless it predicts hidden entries more than ``held_out_z``
 standard errors worse. If no K passes, the most stable K is chosen and a warning says so.
 
@@ -61,10 +61,15 @@ def deviance_gain(k_values: list[int], deviance: list[float], n_samples: int, n_
     (NaN for the first K, which has nothing to be compared with)."""
     gains = np.full(len(k_values), np.nan)
     for i in range(1, len(k_values)):
-        steps = k_values[i] - k_values[i - 1]
-        gains[i] = (deviance[i - 1] - deviance[i]) / (steps * noise_unit(deviance[i], k_values[i], n_samples,
-                                                                          n_channels))
+        gains[i] = _gain(k_values, deviance, i - 1, i, n_samples, n_channels)
     return gains
+
+
+def _gain(k_values: list[int], deviance: list[float], start: int, end: int, n_samples: int, n_channels: int) -> float:
+    """Deviance drop from the K at index ``start`` to the K at ``end`` per added signature, in noise units
+    (:func:`noise_unit` of the larger K)."""
+    unit = noise_unit(deviance[end], k_values[end], n_samples, n_channels)
+    return (deviance[start] - deviance[end]) / ((k_values[end] - k_values[start]) * unit)
 
 
 def noise_unit(deviance: float, k: int, n_samples: int, n_channels: int = 96) -> float:
@@ -140,8 +145,7 @@ def gains_from(k_values: list[int], deviance: list[float], index: int, n_samples
     (:func:`noise_unit` of the larger K); NaN up to ``index``."""
     gains = np.full(len(k_values), np.nan)
     for i in range(index + 1, len(k_values)):
-        unit = noise_unit(deviance[i], k_values[i], n_samples, n_channels)
-        gains[i] = (deviance[index] - deviance[i]) / ((k_values[i] - k_values[index]) * unit)
+        gains[i] = _gain(k_values, deviance, index, i, n_samples, n_channels)
     return gains
 
 
