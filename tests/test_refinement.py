@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 
 from unfoldnmf.config import Config, load_config
 from unfoldnmf.errors import InputError
 from unfoldnmf.extraction.refinement import refine_signatures
-from unfoldnmf.extraction.scan import extract_signatures
-from unfoldnmf.reference.classes import SIGNATURE_CLASSES
 from unfoldnmf.reference.cosmic import cosmic_signatures
-from unfoldnmf.reference.scoring import score_signatures
 from unfoldnmf.reference.simulate import simulate_cohort
 
 
@@ -100,44 +96,3 @@ def test_refinement_and_the_sparse_stage_tell_shallow_samples_from_their_uncappe
     assert len(rules) >= 3 and expected.sum() > 10
     for rule in rules:
         np.testing.assert_array_equal(rule, expected)
-
-
-def _dense_cohort(k: int, samples: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(true signatures, catalog) of a cohort where each sample carries each signature with 95 % chance, with
-    even weights (log-normal, log-sd 0.5): the exposures the sparse refinement does not assume."""
-    rng = np.random.default_rng(seed)
-    reference = cosmic_signatures()
-    reference = reference.drop(columns=[name for name in SIGNATURE_CLASSES["artefact"] if name in reference.columns])
-    names: list[str] = []
-    for name in rng.permutation(reference.columns):
-        if len(names) < k and all(_cosines(reference[[name]].to_numpy(), reference[[other]].to_numpy())[0] < 0.8
-                                  for other in names):
-            names.append(name)
-    truth = reference[names]
-    weights = (rng.random((samples, k)) < 0.95) * rng.lognormal(0, 0.5, (samples, k)) * rng.lognormal(0, 0.5, k)
-    exposures = weights / weights.sum(axis=1, keepdims=True) * rng.lognormal(np.log(2000), 0.5, samples)[:, None]
-    counts = rng.poisson(truth.to_numpy() @ exposures.T)
-    return truth, pd.DataFrame(counts, index=truth.index, columns=[f"s{i}" for i in range(samples)])
-
-
-def test_refinement_never_leaves_a_dense_cohort_worse_than_its_nmf_solution():
-    """Where every sample carries most signatures the sparse refit drops present ones and the refinement
-    blurs the signatures (the premise is checked); the held-out check then keeps the NMF solution."""
-    truth, catalog = _dense_cohort(8, 150, seed=1)
-    config = load_config(None, [{"extraction": {"k": 8, "replicates": 4}, "solver": {"max_iter": 1000}}])
-    extraction = extract_signatures(catalog, config, progress=False)
-    nmf = extraction.solutions[8][0]
-    unguarded = refine_signatures(np.array(nmf), catalog.to_numpy().astype(float), config, torch.device("cpu"))
-    nmf_score = score_signatures(truth, nmf).composite
-    assert score_signatures(truth, pd.DataFrame(unguarded, index=nmf.index)).composite < nmf_score - 0.1
-    assert score_signatures(truth, extraction.signatures).composite >= nmf_score
-    assert extraction.info["refinement"].startswith("NMF signatures kept")
-    assert extraction.info["refinement_held_out_z"] < 0
-
-
-def test_refinement_is_kept_where_the_samples_carry_few_signatures(flat_cohort):
-    truth, cohort = flat_cohort
-    config = load_config(None, [{"extraction": {"k": 4, "replicates": 4}, "solver": {"max_iter": 1000}}])
-    extraction = extract_signatures(cohort.catalog, config, progress=False)
-    assert extraction.info["refinement"].startswith("signatures refined on sparse exposures")
-    assert extraction.info["refinement_held_out_z"] > 0

@@ -38,11 +38,10 @@ def held_out_masks(shape: tuple[int, int], seed: int) -> np.ndarray:
 
 
 def held_out_deviance(counts: np.ndarray, signatures: np.ndarray, masks: np.ndarray,
-                      device: torch.device = torch.device("cpu"), fit_signatures: bool = True) -> np.ndarray:
+                      device: torch.device = torch.device("cpu")) -> np.ndarray:
     """Per-sample Poisson deviance (N,) of the hidden entries of ``counts`` (channels × N), summed over
     the folds of ``masks`` (:func:`held_out_masks`), when ``signatures`` (channels × K) and exposures are
-    fitted to the other entries (float64, all folds at once on ``device``); the exposures alone when not
-    ``fit_signatures``."""
+    fitted to the other entries (float64, all folds at once on ``device``)."""
     X = torch.tensor(counts, dtype=torch.float64, device=device)
     M = torch.tensor(masks, dtype=torch.float64, device=device)
     seen = X * M
@@ -51,7 +50,7 @@ def held_out_deviance(counts: np.ndarray, signatures: np.ndarray, masks: np.ndar
     W = (W / W.sum(dim=0)).expand(len(masks), -1, -1).clone()
     share_seen = M.mean(dim=1, keepdim=True).clamp_min(0.5)
     H = (seen.sum(dim=1, keepdim=True) / share_seen / max(k, 1)).expand(-1, k, -1).clone()
-    for step in range(EXPOSURE_ITERATIONS + (JOINT_ITERATIONS if fit_signatures else 0)):
+    for step in range(EXPOSURE_ITERATIONS + JOINT_ITERATIONS):
         H = H * (W.transpose(1, 2) @ (seen / (W @ H + _GUARD))) / (W.transpose(1, 2) @ M + _GUARD)
         if step >= EXPOSURE_ITERATIONS:
             W = W * ((seen / (W @ H + _GUARD)) @ H.transpose(1, 2)) / (M @ H.transpose(1, 2) + _GUARD)

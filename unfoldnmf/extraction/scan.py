@@ -26,7 +26,7 @@ from ..io.writing import counted
 from ..timing import timed
 from .checkpoints import CheckpointStore, catalog_digest
 from .held_out import MIN_SAMPLES, held_out_deviance, held_out_masks
-from .refinement import refine_signatures, refinement_check
+from .refinement import refine_signatures
 from .replicates import KSolution, cap_totals, extract_k, hypermutation_cap
 from .selection import (Selection, held_out_best, log_warnings, noise_unit, scan_exhausted, select_k,
                         stable_values)
@@ -204,12 +204,9 @@ def scan_catalog(
             log_warnings(selection)
         k_values = sorted(solutions)
         with timed(stages, "refinement"):
-            nmf = solutions[selection.k].signatures
             refined = (fits[selection.k].signatures if selection.k in fits else
-                       refine_signatures(nmf, capped, config, device, per_sample=distributed.by_columns,
-                                         shallow=shallow))
-            check = distributed.main_first(lambda: refinement_check(nmf, refined, capped, config, device))
-            refined = refined if check.keep_refined else nmf
+                       refine_signatures(solutions[selection.k].signatures, capped, config, device,
+                                         per_sample=distributed.by_columns, shallow=shallow))
         with timed(stages, "refit"):  # per sample, so shared among the processes of a torchrun
             exposures = refit_exposures(refined, counts, config.refit, per_sample=distributed.by_columns)
 
@@ -231,8 +228,6 @@ def scan_catalog(
         "k_values": k_values,
         "k_selected": selection.k,
         "selection_reason": selection.reason,
-        "refinement": check.reason,
-        "refinement_held_out_z": check.z,
         "seconds_per_k": seconds,
         "seconds_total": round(time.perf_counter() - started, 3),
         "seconds_by_stage": stages,
