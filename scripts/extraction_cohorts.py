@@ -76,7 +76,8 @@ def dense(k: int, samples: int, median_total: float, seed: int) -> tuple[pd.Data
     """A cohort of ``k`` signatures (three pairs at cosine 0.8–0.9, none closer than 0.9), each present in
     85–100 % of the samples with even weights."""
     rng = np.random.default_rng([seed, k, 1])
-    signatures = _reference()[choose_signatures(_reference(), k, 3, rng)]
+    reference = _reference()
+    signatures = reference[choose_signatures(reference, k, 3, rng)]
     present = rng.random((samples, k)) < rng.uniform(0.85, 1.0, size=k)
     present[~present.any(axis=1), 0] = True
     weights = present * rng.lognormal(0.0, 0.5, size=(samples, k)) * rng.lognormal(0.0, 0.5, size=k)
