@@ -62,9 +62,9 @@ def _is_vcf(path: Path) -> bool:
 
 
 class CallFile:
-    """One VCF or MAF file: ``columns`` (a VCF's sample columns, ``.`` when it has none; a MAF's
-    barcodes, known once read), ``normals`` (the columns its header names as the matched normal),
-    ``samples`` (column -> catalog sample, None when left out; see :meth:`name_samples`) and its
+    """One VCF or MAF file: ``columns`` (a VCF's sample columns, ``.`` when it has none; none for a
+    MAF), ``normals`` (the columns its header names as the matched normal), ``samples`` (column ->
+    catalog sample, None when left out; a MAF's barcodes as they are read, see :meth:`name_samples`) and its
     calls (:meth:`calls`); ``records`` counts what was read and ``skipped`` what was left out, by reason."""
 
     def __init__(self, path: str | Path, all_filters: bool = False):
@@ -197,7 +197,6 @@ class CallFile:
                     raise InputError(f"{self.path}: line {number}: empty Tumor_Sample_Barcode")
                 if barcode not in self.samples:
                     self.samples[barcode] = self._name(barcode)
-                    self.columns.append(barcode)
                 sample = self.samples[barcode]
                 if sample is None or "FILTER" in columns and not self._passes(fields[columns["FILTER"]].split(";")):
                     continue
