@@ -115,6 +115,7 @@ class CallFile:
                        if (sample := self.samples.get(column)) is not None]
             if not counted:
                 return
+            everyone = [sample for _, sample in counted]  # the carriers of every allele without GT
             source = f"{self.path}: record"
             somatic_status = "SS" in vcf.header.info  # VarScan2: 2 is somatic (1 germline, 3 LOH)
             moved: list[tuple[int, int, Call]] = []  # calls that trimming moved past their record's POS
@@ -152,8 +153,7 @@ class CallFile:
                         self.skipped[reason] += 1
                         continue
                     carriers = [sample for index, sample in counted
-                                if allele in (record.samples[index]["GT"] or ())] if genotyped else \
-                        [sample for _, sample in counted]
+                                if allele in (record.samples[index]["GT"] or ())] if genotyped else everyone
                     at, trimmed_ref, trimmed_alt = (minimal(position, ref, alt) if len(ref) > 1 and len(alt) > 1
                                                     else (position, ref, alt))
                     for sample in carriers:
