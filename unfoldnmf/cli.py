@@ -142,7 +142,8 @@ class _shared:
                           "tumour's files, e.g. P1.snvs.vcf.gz and P1.indels.vcf.gz, then share a sample).  "
                           "[default: sample]"),
         click.option("--samples", "table", type=click.Path(dir_okay=False),
-                     help="Tab-separated file, column, sample rows: the sample each listed column is counted under."),
+                     help="Tab-separated file, column, sample rows (column . for a VCF without sample columns): the "
+                          "sample each listed column is counted under."),
     )
 
     @staticmethod

@@ -170,6 +170,9 @@ class _Counter:
         run = self.runs.pop(sample, None)
         if not run:
             return
+        if len(run) == 1:  # most calls: an isolated SNV
+            self._count_segment(run)
+            return
         shared = {first.position for (first, _), (second, _) in zip(run, run[1:]) if first.position == second.position}
         segment: list[tuple[Call, str]] = []
         for call, context in run:

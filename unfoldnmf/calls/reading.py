@@ -62,9 +62,9 @@ def _is_vcf(path: Path) -> bool:
 
 
 class CallFile:
-    """One VCF or MAF file: ``columns`` (a VCF's sample columns, ``.`` when it has none; a MAF's
-    barcodes, known once read), ``normals`` (the columns its header names as the matched normal),
-    ``samples`` (column -> catalog sample, None when left out; see :meth:`name_samples`) and its
+    """One VCF or MAF file: ``columns`` (a VCF's sample columns, ``.`` when it has none; none for a
+    MAF), ``normals`` (the columns its header names as the matched normal), ``samples`` (column ->
+    catalog sample, None when left out; a MAF's barcodes as they are read, see :meth:`name_samples`) and its
     calls (:meth:`calls`); ``records`` counts what was read and ``skipped`` what was left out, by reason."""
 
     def __init__(self, path: str | Path, all_filters: bool = False):
@@ -115,6 +115,7 @@ class CallFile:
                        if (sample := self.samples.get(column)) is not None]
             if not counted:
                 return
+            everyone = [sample for _, sample in counted]  # the carriers of every allele without GT
             source = f"{self.path}: record"
             somatic_status = "SS" in vcf.header.info  # VarScan2: 2 is somatic (1 germline, 3 LOH)
             moved: list[tuple[int, int, Call]] = []  # calls that trimming moved past their record's POS
@@ -152,8 +153,7 @@ class CallFile:
                         self.skipped[reason] += 1
                         continue
                     carriers = [sample for index, sample in counted
-                                if allele in (record.samples[index]["GT"] or ())] if genotyped else \
-                        [sample for _, sample in counted]
+                                if allele in (record.samples[index]["GT"] or ())] if genotyped else everyone
                     at, trimmed_ref, trimmed_alt = (minimal(position, ref, alt) if len(ref) > 1 and len(alt) > 1
                                                     else (position, ref, alt))
                     for sample in carriers:
@@ -197,7 +197,6 @@ class CallFile:
                     raise InputError(f"{self.path}: line {number}: empty Tumor_Sample_Barcode")
                 if barcode not in self.samples:
                     self.samples[barcode] = self._name(barcode)
-                    self.columns.append(barcode)
                 sample = self.samples[barcode]
                 if sample is None or "FILTER" in columns and not self._passes(fields[columns["FILTER"]].split(";")):
                     continue
