@@ -150,8 +150,8 @@ FILES = "files"
 
 def previous_run_files(directory: Path, outputs: Iterable[str]) -> list[Path]:
     """The files the previous run of the tool wrote in ``directory``: those its ``run.json`` lists under
-    :data:`FILES`, and ``run.json`` itself; where no ``run.json`` lists them (a run killed before its end),
-    those matching the glob patterns ``outputs``, the names the command writes."""
+    :data:`FILES`; where no ``run.json`` lists them (a run killed before its end), those matching the glob
+    patterns ``outputs``, the names the command writes; and ``run.json`` itself."""
     directory = Path(directory)
     try:
         listed = json.loads((directory / "run.json").read_text(encoding="utf-8")).get(FILES)
@@ -159,10 +159,9 @@ def previous_run_files(directory: Path, outputs: Iterable[str]) -> list[Path]:
         listed = None
     if isinstance(listed, list) and all(isinstance(name, str) for name in listed):
         found = [directory / name for name in listed if not Path(name).is_absolute() and ".." not in Path(name).parts]
-        found.append(directory / "run.json")
     else:
         found = [path for pattern in outputs for path in sorted(directory.glob(pattern))]
-    return [path for path in found if path.is_file()]
+    return [path for path in [*found, directory / "run.json"] if path.is_file()]
 
 
 def remove_previous_run(directory: Path, outputs: Iterable[str], spare: Iterable[str] = (),
