@@ -38,7 +38,6 @@ from .io.writing import (
     prepare_output_dir,
     quality_text,
     remove_previous_run,
-    remove_temporaries,
     signatures_text,
     to_text,
     write_atomic,
@@ -47,7 +46,7 @@ from .io.writing import (
 from .reference.assign import Assignment, assign_signatures
 from .reference.cosmic import cosmic_signatures, exclude_signatures, names_channel_set, reference_signatures
 from .reference.simulate import EXPOSURE_MODELS, Cohort, simulate_cohort
-from .report.output_dir import TRAIN_OUTPUTS, own_folders, provenance, write_extraction
+from .report.output_dir import TRAIN_OUTPUTS, provenance, write_extraction
 from .timing import timed
 
 if TYPE_CHECKING:  # torch: imported where a command needs it, so that fit starts fast
@@ -208,7 +207,6 @@ def _claim(output: str | Path, lock: OutputLock, force: bool, resume: bool, resu
     directory = prepare_output_dir(output, force=force, resume=resume, resumable=resumable)
     lock.acquire()
     try:
-        remove_temporaries(own_folders(directory))  # left by a killed run's unfinished atomic writes
         if force and not resume:
             for stale in (directory / "checkpoints").glob("K*.npz"):
                 stale.unlink()

@@ -34,13 +34,6 @@ TRAIN_OUTPUTS = ("signatures.tsv", "exposures.tsv", "fit_quality.tsv", "selectio
                  *(f"plots/{name}.png" for name in FIGURES), CHECKPOINTS)
 
 
-def own_folders(directory: Path) -> list[Path]:
-    """The folders a train run writes in: ``directory`` itself, ``checkpoints/``, ``plots/`` and ``solutions/K<k>/``."""
-    directory = Path(directory)
-    return [directory, directory / "checkpoints", directory / "plots",
-            *(folder for folder in directory.glob("solutions/K*") if folder.name[1:].isdigit())]
-
-
 def provenance(config: Config, info: dict, inputs: dict[str, str]) -> dict:
     """What ``run.json`` records: inputs, the config used, versions and the run's facts."""
     return {
