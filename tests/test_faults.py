@@ -288,6 +288,20 @@ def test_only_the_tools_own_temporary_files_are_removed(tmp_path, reference, fla
     assert all(path.read_text() == "half" for path in users)
 
 
+@pytest.mark.parametrize("command", ["simulate", "fit"])
+def test_every_command_removes_its_own_temporary_files_and_only_those(tmp_path, command):
+    out = tmp_path / "out"
+    assert _invoke("simulate", "--cosmic", "SBS1,SBS5", "--samples", "12", "-o", out).exit_code == 0
+    own, users = out / ".exposures.tsv.unfoldnmf-0123abcd.tmp", [out / ".notes.txt.tmp", out / "notes.txt"]
+    for path in (own, *users):
+        path.write_text("half")
+    args = (["simulate", "--cosmic", "SBS1,SBS5", "--samples", "12"] if command == "simulate" else
+            ["fit", out / "catalog.tsv", "--cosmic", "SBS1,SBS5"])
+    result = _invoke(*args, "-o", out, "--force")
+    assert result.exit_code == 0, result.output
+    assert not own.exists() and all(path.read_text() == "half" for path in users)
+
+
 def _files(out: Path) -> set[str]:
     return {str(path.relative_to(out)) for path in out.rglob("*") if path.is_file()}
 

@@ -109,7 +109,8 @@ def _options(*decorators):
 class _shared:
     """Options declared once and used by several commands."""
 
-    force = click.option("--force", is_flag=True, help="Overwrite an existing output.")
+    force = click.option("--force", is_flag=True, help="Write into a non-empty output directory, replacing the "
+                         "previous run's files (those its run.json lists); other files stay.")
     quiet = click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bars.")
     config = _options(
         click.option("--config", "config_file", type=click.Path(dir_okay=False),

@@ -38,7 +38,6 @@ from .io.writing import (
     prepare_output_dir,
     quality_text,
     remove_previous_run,
-    remove_temporaries,
     signatures_text,
     to_text,
     write_atomic,
@@ -47,7 +46,7 @@ from .io.writing import (
 from .reference.assign import Assignment, assign_signatures
 from .reference.cosmic import cosmic_signatures, exclude_signatures, names_channel_set, reference_signatures
 from .reference.simulate import EXPOSURE_MODELS, Cohort, simulate_cohort
-from .report.output_dir import TRAIN_OUTPUTS, own_folders, provenance, write_extraction
+from .report.output_dir import TRAIN_OUTPUTS, provenance, write_extraction
 from .timing import timed
 
 if TYPE_CHECKING:  # torch: imported where a command needs it, so that fit starts fast
@@ -208,7 +207,6 @@ def _claim(output: str | Path, lock: OutputLock, force: bool, resume: bool, resu
     directory = prepare_output_dir(output, force=force, resume=resume, resumable=resumable)
     lock.acquire()
     try:
-        remove_temporaries(own_folders(directory))  # left by a killed run's unfinished atomic writes
         if force and not resume:
             for stale in (directory / "checkpoints").glob("K*.npz"):
                 stale.unlink()
@@ -298,7 +296,7 @@ def catalog(calls: list[str | Path], fasta: str | Path, output: str | Path, all_
              for name in ("SBS96", "DBS78", "ID83")}
     _write_files(prepare_output_dir(output, force=force), files,
                  {"unfoldnmf_version": __version__, "command": " ".join(sys.argv), "fasta": str(fasta),
-                  "all_filters": all_filters, **counted_calls.summary}, (*files, "run.json"), [*calls, fasta])
+                  "all_filters": all_filters, **counted_calls.summary}, [*calls, fasta])
     return counted_calls
 
 
@@ -317,7 +315,7 @@ def attribute(calls: list[str | Path], fasta: str | Path, signatures: str | Path
     check_output_dir(output, force)  # refused before any counting
     created = not Path(output).exists()
     directory = prepare_output_dir(output, force=force)
-    remove_previous_run(directory, ("attributions.tsv", "run.json"), inputs=[*calls, fasta, signatures, exposures])
+    remove_previous_run(directory, ("attributions.tsv",), inputs=[*calls, fasta, signatures, exposures])
     try:
         return _write_attributions(calls, fasta, signatures, exposures, directory, kind, model, all_filters, progress,
                                    naming)
@@ -454,20 +452,21 @@ def fit(
         files["signatures.tsv"] = signatures_text(sigs)
         if bootstrap:
             files["exposures_bootstrap.tsv"] = to_text(intervals, "Samples", "%.6g")
-    _write_files(prepare_output_dir(output, force=force), files, provenance(config, info, inputs), FIT_OUTPUTS,
-                 inputs.values())
+    _write_files(prepare_output_dir(output, force=force), files, provenance(config, info, inputs), inputs.values(),
+                 FIT_OUTPUTS)
     return exposures
 
 
-#: Every name ``fit`` writes: what a new run removes where no ``run.json`` lists the previous run's files.
-FIT_OUTPUTS = ("exposures.tsv", "fit_quality.tsv", "signatures.tsv", "exposures_bootstrap.tsv", "run.json")
+#: Every name ``fit`` writes besides ``run.json``: what a new run removes where no ``run.json`` lists the
+#: previous run's files.
+FIT_OUTPUTS = ("exposures.tsv", "fit_quality.tsv", "signatures.tsv", "exposures_bootstrap.tsv")
 
 
-def _write_files(directory: Path, files: dict[str, str], record: dict, outputs: tuple[str, ...],
-                 inputs) -> None:
-    """Replace the previous run's files in ``directory`` (:func:`remove_previous_run`; the ``inputs`` stay) by
-    ``files`` (name -> text), then ``run.json``: ``record`` and the list of those files."""
-    remove_previous_run(directory, outputs, inputs=[path for path in inputs if path and path != STDOUT])
+def _write_files(directory: Path, files: dict[str, str], record: dict, inputs, outputs: tuple[str, ...] = ()) -> None:
+    """Replace the previous run's files in ``directory`` (:func:`remove_previous_run`, by the names of ``files``
+    and ``outputs``, any other names the command may write; the ``inputs`` stay) by ``files`` (name -> text),
+    then ``run.json``: ``record`` and the list of those files."""
+    remove_previous_run(directory, (*files, *outputs), inputs=[path for path in inputs if path and path != STDOUT])
     for name, text in files.items():
         write_atomic(directory / name, text)
     write_json(directory / "run.json", {**record, FILES: list(files)})
@@ -507,6 +506,5 @@ def simulate(output: str | Path, signatures: pd.DataFrame, samples: int, seed: i
              "exposures.tsv": exposures_text(cohort.exposures), "signatures.tsv": signatures_text(signatures)}
     _write_files(prepare_output_dir(output, force=force), files,
                  {"unfoldnmf_version": __version__, "command": " ".join(sys.argv), "samples": samples, "seed": seed,
-                  "exposure_model": model_name, "signatures": list(signatures.columns), **options},
-                 (*files, "run.json"), [table])
+                  "exposure_model": model_name, "signatures": list(signatures.columns), **options}, [table])
     return cohort

@@ -72,11 +72,14 @@ def temporary_path(path: Path) -> Path:
     return path.parent / f".{path.name}.unfoldnmf-{secrets.token_hex(4)}.tmp"
 
 
-def remove_temporaries(folders: list[Path]) -> None:
-    """Delete the temporary files that a killed run's unfinished atomic writes left in ``folders``: only
-    names matching :data:`TEMPORARY`, so a user's own hidden ``.tmp`` files stay."""
-    for folder in folders:
-        for path in Path(folder).glob(".*.tmp"):
+def remove_temporaries(directory: Path, outputs: Iterable[str]) -> None:
+    """Delete the temporary files that a killed run's unfinished atomic writes left in ``directory`` and the
+    folders of the glob patterns ``outputs`` (the names the command writes): only names matching
+    :data:`TEMPORARY`, so a user's own hidden ``.tmp`` files stay."""
+    directory = Path(directory)
+    parents = {str(Path(pattern).parent) for pattern in outputs} - {"."}
+    for folder in [directory, *(folder for parent in sorted(parents) for folder in directory.glob(parent))]:
+        for path in folder.glob(".*.tmp"):
             if TEMPORARY.fullmatch(path.name) and path.is_file():
                 path.unlink(missing_ok=True)
 
@@ -150,8 +153,8 @@ FILES = "files"
 
 def previous_run_files(directory: Path, outputs: Iterable[str]) -> list[Path]:
     """The files the previous run of the tool wrote in ``directory``: those its ``run.json`` lists under
-    :data:`FILES`, and ``run.json`` itself; where no ``run.json`` lists them (a run killed before its end),
-    those matching the glob patterns ``outputs``, the names the command writes."""
+    :data:`FILES`; where no ``run.json`` lists them (a run killed before its end), those matching the glob
+    patterns ``outputs``, the names the command writes; and ``run.json`` itself."""
     directory = Path(directory)
     try:
         listed = json.loads((directory / "run.json").read_text(encoding="utf-8")).get(FILES)
@@ -159,19 +162,19 @@ def previous_run_files(directory: Path, outputs: Iterable[str]) -> list[Path]:
         listed = None
     if isinstance(listed, list) and all(isinstance(name, str) for name in listed):
         found = [directory / name for name in listed if not Path(name).is_absolute() and ".." not in Path(name).parts]
-        found.append(directory / "run.json")
     else:
         found = [path for pattern in outputs for path in sorted(directory.glob(pattern))]
-    return [path for path in found if path.is_file()]
+    return [path for path in [*found, directory / "run.json"] if path.is_file()]
 
 
 def remove_previous_run(directory: Path, outputs: Iterable[str], spare: Iterable[str] = (),
                         inputs: Iterable[str | Path] = ()) -> None:
     """Delete the files the previous run wrote in ``directory`` (:func:`previous_run_files`), ``run.json``
     first so that no completion mark outlives its tables, except those matching the glob patterns ``spare``
-    (e.g. the checkpoints a resume reuses) and this run's ``inputs``; then the folders this leaves empty.
-    Any other file stays."""
+    (e.g. the checkpoints a resume reuses) and this run's ``inputs``; then the folders this leaves empty, and
+    the temporary files of killed writes (:func:`remove_temporaries`). Any other file stays."""
     directory = Path(directory)
+    remove_temporaries(directory, outputs)
     kept = {Path(path).resolve() for path in inputs}
     doomed = [path for path in previous_run_files(directory, outputs)
               if path.resolve() not in kept and not any(path.relative_to(directory).match(p) for p in spare)]

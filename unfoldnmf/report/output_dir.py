@@ -27,18 +27,11 @@ ASSIGNMENT_TABLES = ("assignment.tsv", "signatures_cosmic.tsv", "exposures_cosmi
 COUNTED_TABLES = ("catalog_SBS96.tsv", "catalog_DBS78.tsv", "catalog_ID83.tsv")
 #: The finished K values (:class:`unfoldnmf.extraction.checkpoints.CheckpointStore`), as a glob pattern.
 CHECKPOINTS = "checkpoints/K*.npz"
-#: Every name ``train`` writes (de novo or supervised), as glob patterns: what a new run removes where no
-#: ``run.json`` lists the previous run's files (:func:`unfoldnmf.io.writing.previous_run_files`).
+#: Every name ``train`` writes besides ``run.json`` (de novo or supervised), as glob patterns: what a new run
+#: removes where no ``run.json`` lists the previous run's files (:func:`unfoldnmf.io.writing.previous_run_files`).
 TRAIN_OUTPUTS = ("signatures.tsv", "exposures.tsv", "fit_quality.tsv", "selection.tsv", "report.html", "model.pt",
                  *ASSIGNMENT_TABLES, *COUNTED_TABLES, "solutions/K*/signatures.tsv", "solutions/K*/exposures.tsv",
-                 *(f"plots/{name}.png" for name in FIGURES), CHECKPOINTS, "run.json")
-
-
-def own_folders(directory: Path) -> list[Path]:
-    """The folders a train run writes in: ``directory`` itself, ``checkpoints/``, ``plots/`` and ``solutions/K<k>/``."""
-    directory = Path(directory)
-    return [directory, directory / "checkpoints", directory / "plots",
-            *(folder for folder in directory.glob("solutions/K*") if folder.name[1:].isdigit())]
+                 *(f"plots/{name}.png" for name in FIGURES), CHECKPOINTS)
 
 
 def provenance(config: Config, info: dict, inputs: dict[str, str]) -> dict:
