@@ -1,35 +1,31 @@
-"""Refit benchmark: exposures of known signatures at 100, 2 000 and 50 000 mutations per sample,
-fitted against the whole bundled COSMIC v3.4 reference, scored as in ../shared/BENCHMARK.md.
+"""Refit benchmark: exposures of known signatures, fitted against the whole bundled COSMIC v3.4
+reference, in the shapes of data users bring, scored as in ../shared/BENCHMARK.md; one table per scenario.
 
-Protocol (after Medo et al., Nat Commun 2024, on data we have): the true exposure vectors of the
-SynSig cohorts (PCAWG-derived signature weights, up to ``--samples`` per cohort) are rescaled to
-each depth; a signature expected to give fewer than 10 mutations is set to zero and the rest
-rescaled; counts are drawn multinomially from the mix of the cohort's true signatures (their
-SigProfiler versions, so SBS22/SBS40 drift from v3.4 as in real use). Every method fits all 86
-COSMIC v3.4 SBS signatures. A true SBS22 is matched by SBS22a/b, a true SBS40 by SBS40a/b/c (their
-estimates are summed before scoring, and they are no false positives there).
+Scenarios (``--scenario``, several at once; ``scripts/refit_scenarios.py`` builds them):
 
-Per sample: TAE = Σ|estimated − true| / (2 · mutations); FP = signatures with any mutations that the
-sample lacks; FN = present signatures given none; FP weight = share of mutations on FP signatures.
-F1 of presence over all samples. spl/s: samples fitted per second (wall clock, 2 cores shared).
-Each cohort is fitted by a call of its own, as a user fits a cohort (the cohort preselection sees
-one cohort); ``--pooled`` fits all cohorts of a depth in one call (the protocol before 2026-12-03).
+- ``synsig-tune`` / ``synsig-test``: SynSig cohorts (PCAWG-derived weights of their SigProfiler
+  signatures, so SBS22/SBS40 drift from v3.4), up to ``--samples`` each, one call per cohort; the
+  refit defaults were tuned on ``synsig-tune``;
+- ``homogeneous``: eight tumour types simulated from COSMIC v3.4 with drift (``tissue_cohorts.py``),
+  one call per type (the shared-step thresholds were checked on it);
+- ``pan-cancer``, ``small``, ``unknown-shared``, ``unknown-private``, ``exome``, ``real``: held out, none
+  tuned a setting (see ``refit_scenarios.py``). ``real`` thins the genomes of ``--real`` (default:
+  the 21 breast cancer genomes shipped with SigProfilerAssignment, found through ``--spa-python``).
 
-Methods: plain NNLS (the baseline), the sparse refit with a fixed deviance gain of 6 and neither
-dispersion scaling nor cohort step (the rule's settings before 2026-11-28), the default
-refit (``fit --cosmic``) with and without its background signatures (SBS1, SBS5), without the share gate
-of shallow samples (the sparse refit at every depth) and without the cohort composites, the unfolded network trained
-as a user trains it (``train CATALOG --mode supervised --signatures COSMIC`` with default settings on each
-cohort's catalog, then ``fit --model``; its samples/s include the training) and the same network untrained
-(``network.epochs=0``: its MU layers on the cohort's signatures and the gate), and SigProfilerAssignment when
-``--spa-python`` names the Python of a venv holding it (``--spa-driver``: its driver, by default
-``scripts/spa/run_spa.py``).
+Per sample with m mutations: TAE = Σ|estimated − true| / (2m); FP = signatures with any mutations that
+the sample lacks; FN = present signatures given none; FP weight = share of mutations on FP signatures;
+F1 of presence over all samples; spl/s: samples fitted per second over the scenario (wall clock, 2
+cores shared). A true SBS22 is matched by SBS22a/b, a true SBS40 by SBS40a/b/c (estimates summed).
+
+Methods: plain NNLS, ``fit`` with its defaults (``unfoldnmf fit --cosmic``), the same with every sample
+fitted in a call of its own (pan-cancer and small: a sample's fit must not get worse in a batch), the
+unfolded network with ``--network`` (``train CATALOG --mode supervised --signatures COSMIC`` on each
+call's catalog, then ``fit --model``; its samples/s include the training), and SigProfilerAssignment
+with ``--spa-python`` (its ``cosmic_fit`` fits each sample on its own, so it runs once per scenario on
+all the scenario's samples).
 
     bash scripts/spa/setup.sh /work/spa_venv     # once: SigProfilerAssignment in a venv of its own
-    python scripts/bench_refit.py --datasets test [--breakdown] [--spa-python /work/spa_venv/bin/python]
-
-``--datasets tune`` are the SynSig cohorts the defaults were tuned on; ``test`` the others (held out);
-``tissue`` eight tumour types simulated from COSMIC v3.4 with signature drift (scripts/tissue_cohorts.py).
+    python scripts/bench_refit.py --scenario pan-cancer small --spa-python /work/spa_venv/bin/python
 """
 
 from __future__ import annotations
@@ -47,34 +43,24 @@ import pandas as pd
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
 
-from unfoldnmf.config import RefitConfig, load_config  # noqa: E402
+from unfoldnmf.config import CosmicConfig, RefitConfig, load_config  # noqa: E402
 from unfoldnmf.exposures.fit import fit_signatures  # noqa: E402
 from unfoldnmf.io.tables import read_exposures, read_signatures  # noqa: E402
 from unfoldnmf.io.writing import to_text  # noqa: E402
 from unfoldnmf.exposures.learned import gated_predictions, model_gate, train_on_catalog  # noqa: E402
 from unfoldnmf.reference.cosmic import cosmic_signatures  # noqa: E402
-from tissue_cohorts import TUMOUR_TYPES, tissue_mix  # noqa: E402
+from markdown_tables import markdown_table  # noqa: E402
+from refit_scenarios import (Call, at_depth, homogeneous, merged, pan_cancer, small, thinned,  # noqa: E402
+                             with_unknown)
 
 DEPTHS = (100, 2000, 50000)
-MIN_EXPECTED = 10
+EXOME_DEPTHS = (20, 200, 1000)
+REAL_DEPTHS = (100, 500, 1000)
+SCENARIOS = ("synsig-tune", "synsig-test", "homogeneous", "pan-cancer", "small", "unknown-shared", "unknown-private",
+             "exome", "real")
 SUCCESSORS = {"SBS22": ["SBS22a", "SBS22b"], "SBS40": ["SBS40a", "SBS40b", "SBS40c"]}
 TUNE = ("syn.2.7a.7b.abst", "syn.3.5.40.abst", "syn.hyper.low.sa.primary", "syn.pancreas")
 TEST = ("syn.2.7a.7b.bladder.and.melanoma", "syn.3.5.40.rcc.and.ovary", "syn.hyper.low.sa.secondary", "syn.many.types")
-
-
-def at_depth(signatures: pd.DataFrame, weights: pd.DataFrame, depth: int,
-             rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(catalog 96 × samples, true exposures samples × signatures) of exposure ``weights`` (samples ×
-    the columns of ``signatures``) rescaled to ``depth`` mutations: a signature expected to give fewer
-    than ``MIN_EXPECTED`` is set to zero (the largest always stays) and the rest rescaled; counts are
-    drawn multinomially."""
-    expected = weights.to_numpy() / weights.to_numpy().sum(axis=1, keepdims=True) * depth
-    expected[(expected < MIN_EXPECTED) & (expected < expected.max(axis=1, keepdims=True))] = 0
-    expected = expected / expected.sum(axis=1, keepdims=True) * depth
-    mix = signatures[weights.columns].to_numpy() @ (expected / depth).T
-    counts = np.stack([rng.multinomial(depth, column / column.sum()) for column in mix.T], axis=1)
-    return (pd.DataFrame(counts.astype(float), index=signatures.index, columns=weights.index),
-            pd.DataFrame(expected, index=weights.index, columns=weights.columns))
 
 
 def cohort(folder: Path, depth: int, samples: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -86,15 +72,10 @@ def cohort(folder: Path, depth: int, samples: int, seed: int) -> tuple[pd.DataFr
     chosen = np.sort(rng.choice(len(truth), size=min(samples, len(truth)), replace=False))
     weights = pd.DataFrame(truth.to_numpy()[chosen], index=[f"{folder.name}:{i}" for i in truth.index[chosen]],
                            columns=signatures.columns)
-    return at_depth(signatures, weights, depth, rng)
+    call = at_depth(signatures, weights, depth, rng)
+    return call.catalog, call.truth
 
 
-def tissue_cohort(reference: pd.DataFrame, tumour_type: str, depth: int, samples: int,
-                  seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The same of one simulated tumour type (scripts/tissue_cohorts.py); the same exposure shares at every depth."""
-    signatures, weights = tissue_mix(reference, tumour_type, samples, seed)
-    return at_depth(signatures, weights, depth,
-                    np.random.default_rng([seed, list(TUMOUR_TYPES).index(tumour_type), depth]))
 
 
 def mapped_estimates(truth: pd.DataFrame, found: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -107,11 +88,12 @@ def mapped_estimates(truth: pd.DataFrame, found: pd.DataFrame) -> tuple[pd.DataF
     return mapped.loc[truth.index], others.loc[truth.index]
 
 
-def score(truth: pd.DataFrame, found: pd.DataFrame) -> dict[str, float]:
-    """Per-sample TAE, FP, FN, FP weight (means) and presence F1, truth mapped to v3.4 successors."""
+def score(truth: pd.DataFrame, found: pd.DataFrame, mutations: pd.Series) -> dict[str, float]:
+    """Per-sample TAE, FP, FN, FP weight (means) and presence F1, truth mapped to v3.4 successors;
+    ``mutations``: each sample's count (more than its truth's sum where an unknown process adds some)."""
     mapped, others = mapped_estimates(truth, found)
     t, e, extra = truth.to_numpy(), mapped.to_numpy(), others.to_numpy()
-    depth = t.sum(axis=1)
+    depth = mutations.loc[truth.index].to_numpy()
     tae = (np.abs(e - t).sum(axis=1) + extra.sum(axis=1)) / (2 * depth)
     fp = ((e > 0) & (t == 0)).sum(axis=1) + (extra > 0).sum(axis=1)
     fn = ((e == 0) & (t > 0)).sum(axis=1)
@@ -120,8 +102,7 @@ def score(truth: pd.DataFrame, found: pd.DataFrame) -> dict[str, float]:
     precision = tp.sum() / max(tp.sum() + fp.sum(), 1)
     recall = tp.sum() / max(tp.sum() + fn.sum(), 1)
     return {"TAE": tae.mean(), "FP": fp.mean(), "FN": fn.mean(),
-            "F1": 2 * precision * recall / max(precision + recall, 1e-12),
-            "FP weight": fp_weight.mean()}
+            "F1": 2 * precision * recall / max(precision + recall, 1e-12), "FP weight": fp_weight.mean()}
 
 
 def breakdown(truth: pd.DataFrame, found: pd.DataFrame, most: int = 6) -> str:
@@ -136,26 +117,23 @@ def breakdown(truth: pd.DataFrame, found: pd.DataFrame, most: int = 6) -> str:
     return f"false: {top(false)}; missed: {top(missed)}"
 
 
-def spa_runner(python: str, driver: str):
-    """Fit with SigProfilerAssignment through its driver, one process per call."""
-    def run(catalog: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "catalog.tsv"
-            path.write_text(to_text(catalog.astype(int), "MutationType", "%d"))
-            done = subprocess.run([python, driver, str(path), str(Path(folder) / "out")], capture_output=True,
-                                  text=True)
-            if done.returncode:
-                raise RuntimeError(f"SigProfilerAssignment failed: {done.stderr.strip()}")
-            table = pd.read_csv(done.stdout.strip(), sep="\t", index_col=0)
-        table.index = table.index.astype(str)
-        return table.reindex(index=catalog.columns, columns=reference.columns, fill_value=0.0)
-    return run
+def spa_fit(python: str, driver: str, catalog: pd.DataFrame, reference: pd.DataFrame, exome: bool) -> pd.DataFrame:
+    """SigProfilerAssignment's ``cosmic_fit`` of ``catalog`` through its driver, in a process of its own."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "catalog.tsv"
+        path.write_text(to_text(catalog.round().astype(int), "MutationType", "%d"))
+        done = subprocess.run([python, driver, str(path), str(Path(folder) / "out"), *(["--exome"] if exome else [])],
+                              capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"SigProfilerAssignment failed: {done.stderr.strip()[-2000:]}")
+        table = pd.read_csv(done.stdout.strip().splitlines()[-1], sep="\t", index_col=0)
+    table.index = table.index.astype(str)
+    return table.reindex(index=catalog.columns, columns=reference.columns, fill_value=0.0)
 
 
 def network_runner(epochs: int | None = None):
-    """Train the default network on each cohort's own catalog as ``train CATALOG --mode supervised
-    --signatures REF`` does (its first-pass refit redrawn across depths), then predict as ``fit
-    --model`` does (gate and Poisson fit included); training and prediction times go to stderr.
+    """Train the default network on each call's catalog as ``train CATALOG --mode supervised
+    --signatures REF`` does, then predict as ``fit --model`` does (gate and Poisson fit included).
     ``epochs`` replaces ``network.epochs`` (0: the untrained network, the classic method it starts as)."""
     import torch  # noqa: PLC0415
 
@@ -164,91 +142,138 @@ def network_runner(epochs: int | None = None):
 
     def run(catalog: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
         counts = catalog.loc[reference.index]
-        tick = time.perf_counter()
         fit = train_on_catalog(reference, counts, config)
-        trained = time.perf_counter()
         gate = model_gate(fit.signatures.to_numpy(), asdict(config.network))
-        found = gated_predictions(fit.network, counts, list(fit.signatures.columns), torch.device("cpu"), dtype, gate,
-                                  list(reference.columns))
-        print(f"    network: {fit.signatures.shape[1]} signatures, trained in {trained - tick:.1f} s "
-              f"(best epoch {fit.info['best_epoch']}, held-out loss "
-              f"{fit.info['held_out_loss']:.3f}, untrained {fit.info['held_out_loss_untrained']:.3f}); predicted "
-              f"{counts.shape[1] / (time.perf_counter() - trained):.0f} samples/s", file=sys.stderr)
-        return found
+        print(f"    network: {fit.signatures.shape[1]} signatures, best epoch {fit.info['best_epoch']}", file=sys.stderr)
+        return gated_predictions(fit.network, counts, list(fit.signatures.columns), torch.device("cpu"), dtype, gate,
+                                 list(reference.columns))
     return run
+
+
+def each_alone(catalog: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+    """``fit`` with every sample of ``catalog`` in a call of its own."""
+    return pd.concat([fit_signatures(catalog[[sample]], reference) for sample in catalog.columns])
+
+
+def real_genomes(args: argparse.Namespace) -> pd.DataFrame:
+    """The real catalog of ``--real``, else SigProfilerAssignment's example genomes (needs ``--spa-python``)."""
+    path = args.real
+    if path is None:
+        if not args.spa_python:
+            raise SystemExit("error: scenario real needs --real TABLE or --spa-python (its example genomes)")
+        done = subprocess.run([args.spa_python, "-c", "import SigProfilerAssignment, os; print(os.path.join("
+                               "os.path.dirname(SigProfilerAssignment.__file__), 'data', 'Samples.txt'))"],
+                              capture_output=True, text=True, check=True)
+        path = Path(done.stdout.strip())
+    table = pd.read_csv(path, sep="\t", index_col=0)
+    table.index = table.index.astype(str)
+    return table
+
+
+def consensus_shares(full: pd.DataFrame, reference: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
+    """Each real genome's exposure shares (samples × signatures) on which the full catalog's fits agree:
+    the signatures both ``fit`` and SigProfilerAssignment give it (``fit`` alone without ``--spa-python``),
+    at their mean share, renormalised. Neither tool's own answer is the truth; their agreement is the
+    nearest thing to it a real genome has."""
+    fits = [fit_signatures(full, reference)]
+    if args.spa_python:
+        fits.append(spa_fit(args.spa_python, args.spa_driver, full, reference, exome=False))
+    else:
+        print("warning: real genomes scored against fit's own full-catalog fit (no --spa-python)", file=sys.stderr)
+    shares = [f.div(f.sum(axis=1), axis=0) for f in fits]
+    agreed = np.logical_and.reduce([s > 0 for s in shares])
+    mean = sum(shares) / len(shares) * agreed
+    return mean.div(mean.sum(axis=1), axis=0).loc[:, lambda t: (t > 0).any()]
+
+
+def scenario_calls(name: str, args: argparse.Namespace, reference: pd.DataFrame) -> list[Call]:
+    """The calls of scenario ``name`` (see the module docstring)."""
+    depths = args.depths
+    if name.startswith("synsig"):
+        names = TUNE if name == "synsig-tune" else TEST
+        calls = []
+        for depth in depths:
+            for folder in names:
+                catalog, truth = cohort(args.data / f"{folder}.sp", depth, args.samples, args.seed)
+                calls.append(Call(catalog, truth, pd.Series(depth, index=catalog.columns)))
+        return calls
+    if name == "homogeneous":
+        return homogeneous(reference, depths, args.samples, args.seed)
+    if name == "pan-cancer":
+        return pan_cancer(reference, depths, args.samples // 4, args.seed)
+    if name == "small":
+        return small(reference, depths, args.samples // 4, args.seed)
+    if name.startswith("unknown"):
+        return with_unknown(reference, depths, args.samples // 2, args.seed, shared=name == "unknown-shared")
+    if name == "exome":
+        return pan_cancer(reference, list(EXOME_DEPTHS), args.samples // 4, args.seed)
+    full = real_genomes(args).loc[reference.index]
+    return thinned(full, consensus_shares(full, reference, args), list(REAL_DEPTHS), args.replicates, args.seed)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenario", nargs="+", choices=SCENARIOS, default=["pan-cancer"])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/synsig")
-    parser.add_argument("--datasets", choices=["tune", "test", "all", "tissue"], default="test")
-    parser.add_argument("--samples", type=int, default=100, help="samples per cohort")
+    parser.add_argument("--real", type=Path, help="real catalog (SigProfiler matrix) for the real scenario")
+    parser.add_argument("--samples", type=int, default=100,
+                        help="samples per cohort (pan-cancer, small, exome: a quarter per type and depth; unknown: "
+                             "half)")
+    parser.add_argument("--replicates", type=int, default=3, help="draws of each real genome per depth")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--depths", type=int, nargs="+", default=list(DEPTHS), help="mutations per sample")
-    parser.add_argument("--grid", action="store_true",
-                        help="also the refit settings around the default, background gains included (how it was tuned)")
-    parser.add_argument("--network", action="store_true",
-                        help="also the supervised network (trains first) and the same network untrained")
-    parser.add_argument("--pooled", action="store_true", help="fit all cohorts of a depth in one call")
-    parser.add_argument("--digits", type=int, default=3, help="decimals of the scores in the table")
+    parser.add_argument("--network", action="store_true", help="also the supervised network, trained on each call")
     parser.add_argument("--breakdown", action="store_true", help="also the signatures most often false and missed")
+    parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown with their provenance")
     parser.add_argument("--spa-python", help="python of a venv with SigProfilerAssignment")
     parser.add_argument("--spa-driver", default=str(Path(__file__).resolve().parent / "spa" / "run_spa.py"),
-                        help="its driver script (CATALOG OUTDIR -> prints the activities table's path)")
+                        help="its driver script (CATALOG OUTDIR [--exome] -> prints the activities table's path)")
     args = parser.parse_args()
-    names = {"tune": TUNE, "test": TEST, "all": TUNE + TEST, "tissue": tuple(TUMOUR_TYPES)}[args.datasets]
-    reference = cosmic_signatures()
-    methods = {
-        "NNLS": lambda c, r: fit_signatures(c, r, RefitConfig(method="nnls")),
-        "fixed gain 6, no dispersion, no cohort step": lambda c, r: fit_signatures(
-            c, r, RefitConfig(min_deviance_gain=6.0, scale_by_dispersion=False, cohort_preselect=False,
-                              shallow_gate=0.0, composite_share=0.0)),
-        "unfoldnmf fit (default)": lambda c, r: fit_signatures(c, r),
-        "default without background": lambda c, r: fit_signatures(c, r, RefitConfig(background=[])),
-        "default without the shallow gate": lambda c, r: fit_signatures(c, r, RefitConfig(shallow_gate=0.0)),
-        "default without composites": lambda c, r: fit_signatures(c, r, RefitConfig(composite_share=0.0)),
-    }
-    if args.grid:
-        for gain in (0.0, 2.0, 8.0, 10.0, 16.0, 25.0):
-            refit = RefitConfig(background_deviance_gain=gain)
-            methods[f"background gain {gain:g}"] = lambda c, r, refit=refit: fit_signatures(c, r, refit)
-        for gain in (25.0, 100.0, 200.0, float("inf")):
-            refit = RefitConfig(addition_deviance_gain=gain)
-            methods[f"addition gain {gain:g}"] = lambda c, r, refit=refit: fit_signatures(c, r, refit)
-        for gain in (3.0, 6.0, 10.0, 16.0, 25.0):
-            for dispersion in (True, False):
-                for preselect in (True, False):
-                    refit = RefitConfig(min_deviance_gain=gain, scale_by_dispersion=dispersion,
-                                        cohort_preselect=preselect)
-                    methods[f"gain {gain:g}, dispersion {dispersion:d}, cohort {preselect:d}"] = (
-                        lambda c, r, refit=refit: fit_signatures(c, r, refit))
-    if args.network:
-        methods["unfolded network (train CATALOG, fit --model)"] = network_runner()
-        methods["untrained network (network.epochs=0)"] = network_runner(epochs=0)
-    if args.spa_python:
-        methods["SigProfilerAssignment"] = spa_runner(args.spa_python, args.spa_driver)
-    rows, notes = [], []
-    for depth in args.depths:
-        cohorts = [tissue_cohort(reference, name, depth, args.samples, args.seed) if args.datasets == "tissue"
-                   else cohort(args.data / f"{name}.sp", depth, args.samples, args.seed) for name in names]
-        catalog = pd.concat([c for c, _ in cohorts], axis=1)
-        truth = pd.concat([t for _, t in cohorts]).fillna(0.0)
+    for name in args.scenario:
+        exome = name == "exome"
+        reference = cosmic_signatures(choice=CosmicConfig(exome=exome))
+        calls = scenario_calls(name, args, reference)
+        batch = merged(calls)
+        methods = {"NNLS": lambda c, r: fit_signatures(c, r, RefitConfig(method="nnls")),
+                   "unfoldnmf fit": fit_signatures}
+        if name in ("pan-cancer", "small", "exome"):
+            methods["unfoldnmf fit, each sample alone"] = each_alone
+        if args.network:
+            methods["unfolded network"] = network_runner()
+        rows, notes = [], []
         for method, run in methods.items():
             tick = time.perf_counter()
-            found = run(catalog, reference) if args.pooled else pd.concat([run(c, reference) for c, _ in cohorts])
-            seconds = time.perf_counter() - tick
-            rows.append({"mutations": depth, "method": method, **score(truth, found),
-                         "spl/s": catalog.shape[1] / seconds})
-            print(f"  {depth} {method}: {seconds:.1f} s", file=sys.stderr)
-            if args.breakdown:
-                notes.append(f"{depth} {method}: {breakdown(truth, found)}")
-    table = pd.DataFrame(rows)
-    print(f"\n{len(names)} cohorts ({args.datasets}: {', '.join(names)}), "
-          f"{args.samples} samples each, seed {args.seed}\n")
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.{args.digits}f}" if abs(v) < 100 else f"{v:.0f}"))
-    if notes:
-        print("\nSamples with each false / missed signature (most frequent first):\n" + "\n".join(notes))
+            found = pd.concat([run(call.catalog, reference) for call in calls])
+            rows += scored_rows(method, batch, found, time.perf_counter() - tick, args.breakdown, notes)
+        if args.spa_python:
+            tick = time.perf_counter()
+            found = spa_fit(args.spa_python, args.spa_driver, batch.catalog, reference, exome)
+            rows += scored_rows("SigProfilerAssignment", batch, found, time.perf_counter() - tick, args.breakdown,
+                                notes)
+        table = pd.DataFrame(rows).sort_values(["mutations"], kind="stable")
+        title = (f"{name}: {batch.catalog.shape[1]} samples in {len(calls)} call{'s' * (len(calls) > 1)}, "
+                 f"seed {args.seed}")
+        print(markdown_table(table, title) if args.markdown else f"\n{title}\n\n" + table.to_string(
+            index=False, float_format=lambda v: f"{v:.3f}" if abs(v) < 100 else f"{v:.0f}"))
+        if notes:
+            print("\nSamples with each false / missed signature (most frequent first):\n" + "\n".join(notes))
+        sys.stdout.flush()
     return 0
+
+
+def scored_rows(method: str, batch: Call, found: pd.DataFrame, seconds: float, detail: bool,
+                notes: list[str]) -> list[dict]:
+    """One row per nominal depth of ``batch`` for ``method``'s exposures ``found``."""
+    rows = []
+    mutations = batch.catalog.sum()
+    for depth, samples in batch.depth.groupby(batch.depth).groups.items():
+        truth = batch.truth.loc[samples].loc[:, lambda t: (t > 0).any()]
+        rows.append({"mutations": int(depth), "method": method, **score(truth, found.loc[samples], mutations),
+                     "spl/s": batch.catalog.shape[1] / seconds})
+        if detail:
+            notes.append(f"{depth} {method}: {breakdown(truth, found.loc[samples])}")
+    print(f"  {method}: {seconds:.1f} s", file=sys.stderr)
+    return rows
 
 
 if __name__ == "__main__":
