@@ -5,7 +5,7 @@ Each cohort: 100 samples of 6 COSMIC v3.4 signatures (SBS1, SBS2, SBS5, SBS13, S
 sample, log-normal totals around the median given; 100 copies, seed 1, SBS1 and SBS5 as background
 (as `fit --bootstrap`; tests/test_bootstrap.py's cohort is the first row).
 
-    python scripts/bench_bootstrap.py [--replicates 100]
+    python scripts/bench_bootstrap.py [--replicates 100] [--markdown]
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from unfoldnmf.exposures.bootstrap import bootstrap_exposures
 from unfoldnmf.reference.cosmic import cosmic_signatures
 from unfoldnmf.reference.simulate import simulate_cohort
 
+from markdown_tables import markdown_table
+
 SIGNATURES = ["SBS1", "SBS2", "SBS5", "SBS13", "SBS18", "SBS40a"]
 COHORTS = ((3, 2000), (4, 2000), (5, 500), (6, 20000), (7, 2000), (8, 100))  #: (seed, median mutations)
 
@@ -33,6 +35,8 @@ def coverage(lower: np.ndarray, upper: np.ndarray, truth: np.ndarray, mask: np.n
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--replicates", type=int, default=100)
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print the table as Markdown with its provenance caption (docs/benchmarks.md)")
     args = parser.parse_args()
     signatures = cosmic_signatures(SIGNATURES)
     rows = []
@@ -54,7 +58,10 @@ def main() -> None:
                             for name, mask in classes.items()},
                          "presence if absent": intervals.presence[H == 0].mean(),
                          "width": (intervals.upper - intervals.lower)[H > 0].mean(), "s": seconds})
-    print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3f}" if abs(v) < 10 else f"{v:.0f}"))
+    table = pd.DataFrame(rows)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}" if abs(v) < 10 else f"{v:.0f}"))
+    if args.markdown:
+        print(markdown_table(table, f"Bootstrap coverage of {args.replicates} copies per sample", digits=2))
 
 
 if __name__ == "__main__":

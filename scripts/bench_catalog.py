@@ -8,7 +8,7 @@ whole and sorted in memory), and the two catalogs must be equal.
 
     python scripts/bench_catalog.py                      # 10^5 and 10^6 records
     python scripts/bench_catalog.py --records 200000 2000000
-    python scripts/bench_catalog.py --records 1000000 --maf
+    python scripts/bench_catalog.py --records 1000000 --maf [--markdown]
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+
+from markdown_tables import markdown_table
 
 
 def write_inputs(folder: Path, records: int, seed: int = 0) -> tuple[Path, Path]:
@@ -90,12 +93,15 @@ def main() -> int:
     parser.add_argument("--records", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--maf", action="store_true", help="also count the calls from a MAF with shuffled rows")
     parser.add_argument("--write", metavar="FOLDER", help=argparse.SUPPRESS)  # used by the script itself
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print the table(s) as Markdown with a provenance caption (docs/benchmarks.md)")
     args = parser.parse_args()
     if args.write:
         _, vcf = write_inputs(Path(args.write), args.records[0])
         if args.maf:
             write_shuffled_maf(vcf)
         return 0
+    rows = []
     print(f"{'input':>13} {'records':>10} {'seconds':>8} {'records/s':>10} {'peak MB':>8}")
     with tempfile.TemporaryDirectory() as folder:
         for records in args.records:
@@ -113,11 +119,15 @@ def main() -> int:
                 seconds = time.perf_counter() - tick
                 peak_kb = int(done.stdout.strip().splitlines()[-1])
                 print(f"{label:>13} {records:>10} {seconds:>8.1f} {records / seconds:>10.0f} {peak_kb / 1024:>8.0f}")
+                rows.append({"input": label, "records": records, "seconds": round(seconds, 1),
+                             "records / s": round(records / seconds), "peak MB": round(peak_kb / 1024)})
             if args.maf:
                 for table in ("SBS96", "DBS78", "ID83"):
                     texts = {(Path(folder) / f"out_{records}_{kind}" / f"{table}.tsv").read_text()
                              for kind in ("vcf", "maf")}
                     assert len(texts) == 1, f"{table}: the shuffled MAF counts differently from the VCF"
+    if args.markdown:
+        print(markdown_table(pd.DataFrame(rows), "`catalog` speed and peak memory", digits=1))
     return 0
 
 

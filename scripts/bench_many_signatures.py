@@ -17,6 +17,7 @@ signatures carrying ≥ 2 % of the cohort's mutations that no extracted signatur
     python scripts/bench_many_signatures.py --ks 30 --seeds 1 --oracle   # and the true K given
     python scripts/bench_many_signatures.py --set extraction.min_gain=2 --baseline HEAD~3
     python scripts/bench_many_signatures.py --generator dense --ks 20 --seeds 1 --stages   # held out: another shape
+    python scripts/bench_many_signatures.py --ks 40 30 20 --seeds 1 2 3 4 5 6 7 8 --markdown   # docs/benchmarks.md
 
 ``--generator`` picks the cohorts' shape: ``sparse`` (this file's, the one the defaults were tuned on), or
 ``dense`` and ``mixed`` (``extraction_cohorts.py``; not tuned on). ``--stages`` also runs each stage of the K
@@ -34,6 +35,7 @@ import pandas as pd
 from baseline import worktree  # scripts/baseline.py
 from bench_synsig import TrainFailed, train_and_score  # scripts/bench_synsig.py
 from extraction_cohorts import CLOCK_LIKE, choose_signatures, dense, mixed  # scripts/extraction_cohorts.py
+from markdown_tables import markdown_table  # scripts/markdown_tables.py
 
 from unfoldnmf.io.writing import to_text
 from unfoldnmf.reference.classes import SIGNATURE_CLASSES
@@ -88,11 +90,14 @@ def main() -> None:
                         help="also run each stage switched off, and KL-NMF given the true K")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--baseline", metavar="REV", help="also run the code of this git revision, beside each run")
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print the table(s) as Markdown with a provenance caption (docs/benchmarks.md)")
     args = parser.parse_args()
 
     print(f"| true K | seed | code | K given | K chosen | TP / FP / FN | composite | missed (≥ {MAJOR_SHARE:.0%} of "
           f"mutations) | wall s |\n|---|---|---|---|---|---|---|---|---|", flush=True)
     composites: dict[str, list[float]] = {}
+    rows = []
     with tempfile.TemporaryDirectory() as tmp, worktree(args.baseline) as baseline:
         codes = {"current": None, **({args.baseline: baseline} if baseline else {})}
         for k in args.ks if args.generator != "mixed" else [0]:
@@ -131,8 +136,18 @@ def main() -> None:
                         print(f"| {k} | {seed} | {label} | {given} | {found.shape[1]} | {score.tp} / {score.fp} / "
                               f"{score.fn} | {score.composite:.3f} | {', '.join(missed) or '-'} | {wall:.0f} |",
                               flush=True)
+                        rows.append({"true K": k, "seed": seed, "code": label, "K given": given,
+                                     "K chosen": found.shape[1], "TP / FP / FN": f"{score.tp} / {score.fp} / {score.fn}",
+                                     "composite": score.composite,
+                                     f"missed (≥ {MAJOR_SHARE:.0%})": ", ".join(missed) or "–", "wall s": round(wall)})
     for name, values in composites.items():
         print(f"{name}: mean composite {np.mean(values):.3f}, worst {np.min(values):.3f} over {len(values)} cohorts")
+    if args.markdown and rows:
+        table = pd.DataFrame(rows).sort_values(["true K", "seed"], kind="stable")
+        table = table.drop(columns=[c for c, keep in (("code", args.baseline), ("K given", args.oracle or args.stages))
+                                    if not keep])
+        print(markdown_table(table, f"Cohorts of {', '.join(map(str, sorted(set(table['true K']))))} signatures, "
+                                    f"{args.generator} generator"))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from unfoldnmf.exposures.learned import first_pass_cohort, gated_predictions, mo
 from unfoldnmf.network.supervised import predict_exposures, train_supervised  # noqa: E402
 from unfoldnmf.reference.cosmic import cosmic_signatures  # noqa: E402
 from bench_refit import cohort  # noqa: E402
+from markdown_tables import markdown_table  # noqa: E402
 
 
 def best_rate(task, samples: int, repeats: int) -> float:
@@ -49,6 +50,8 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dtype", default="float32")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print the table(s) as Markdown with a provenance caption (docs/benchmarks.md)")
     args = parser.parse_args()
     config = load_config(None, [{"device": args.device, "dtype": args.dtype}])
     device, dtype = torch.device(args.device), getattr(torch, args.dtype)
@@ -65,6 +68,7 @@ def main() -> int:
     print(f"{args.dataset}: trained on {training.shape[1]} samples at 2 000 mutations; {catalog.shape[1]} samples "
           f"predicted, {args.dtype} on {args.device}, {torch.get_num_threads()} threads, best of {args.repeats}\n")
     print(f"{'network':<32} {'K':>3} {'best epoch':>10} {'network spl/s':>14} {'gated spl/s':>12}")
+    rows = []
     for name, (signatures, exposures) in variants.items():
         fit = train_supervised(signatures, config, table, exposures)
         gate = model_gate(signatures.to_numpy(), asdict(config.network))
@@ -75,6 +79,11 @@ def main() -> int:
         gated = best_rate(lambda: gated_predictions(fit.network, counts, names, device, dtype, gate), catalog.shape[1],
                           args.repeats)
         print(f"{name:<32} {signatures.shape[1]:>3} {fit.info['best_epoch']:>10} {alone:>14.0f} {gated:>12.0f}")
+        rows.append({"network": name, "signatures": signatures.shape[1], "best epoch": fit.info["best_epoch"],
+                     "network alone, samples / s": round(alone), "gated, samples / s": round(gated)})
+    if args.markdown:
+        print(markdown_table(pd.DataFrame(rows), f"{args.dataset}: exposure prediction, {catalog.shape[1]} samples, "
+                                                 f"{args.dtype} on {args.device}, best of {args.repeats}"))
     return 0
 
 

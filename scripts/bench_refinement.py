@@ -5,7 +5,7 @@ syn.3.5.40.abst), Poisson counts; the refinement starts from the true signatures
 (0.8 SBS5 + 0.1 SBS3 + 0.1 SBS40a), as an NMF solution gives it. Prints, per seed, each signature's
 cosine to the truth after the refinement with each list of gains (``extraction.refine_gains``):
 
-    python scripts/bench_refinement.py [--seeds 1 2 3 4 5 6] [--gains 25,25 25,12 25,12,12 25,25,25]
+    python scripts/bench_refinement.py [--seeds 1 2 3 4 5 6] [--gains 25,25 25,12 25,12,12 25,25,25] [--markdown]
 """
 
 from __future__ import annotations
@@ -13,12 +13,15 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+import pandas as pd
 import torch
 
 from unfoldnmf.config import load_config
 from unfoldnmf.extraction.refinement import refine_signatures
 from unfoldnmf.nmf.scores import cosine_matrix
 from unfoldnmf.reference.cosmic import cosmic_signatures
+
+from markdown_tables import markdown_table
 
 NAMES = ["SBS3", "SBS5", "SBS40a"]
 #: median weight of each signature in a sample before normalising (SBS5 about a tenth of the mutations)
@@ -41,6 +44,8 @@ def main() -> None:
                         help="comma-separated gains, one list per column")
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--median-total", type=float, default=8000.0)
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print the table as Markdown with its provenance caption (docs/benchmarks.md)")
     args = parser.parse_args()
 
     truth = cosmic_signatures(NAMES).to_numpy()
@@ -51,6 +56,7 @@ def main() -> None:
     print("| seed | " + " | ".join(f"gains {text}" for text in args.gains) + " |")
     print("|---|" + "---|" * len(lists))
     sums = np.zeros((len(lists), len(NAMES)))
+    rows = []
     for seed in args.seeds:
         counts = flat_cohort(truth, args.samples, args.median_total, seed)
         cells = []
@@ -61,8 +67,12 @@ def main() -> None:
             sums[index] += cosines
             cells.append(" / ".join(f"{c:.4f}" for c in cosines))
         print(f"| {seed} | " + " | ".join(cells) + " |", flush=True)
+        rows.append([seed, *cells])
     means = [" / ".join(f"{c:.4f}" for c in row / len(args.seeds)) for row in sums]
     print("| mean | " + " | ".join(means) + " |")
+    if args.markdown:
+        table = pd.DataFrame([*rows, ["mean", *means]], columns=["seed", *(f"gains {text}" for text in args.gains)])
+        print(markdown_table(table, "Cosine to the truth after refinement: " + " / ".join(NAMES)))
 
 
 if __name__ == "__main__":

@@ -26,10 +26,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from baseline import worktree  # noqa: E402  (scripts/baseline.py)
+from markdown_tables import markdown_table  # noqa: E402  (scripts/markdown_tables.py)
 
 from unfoldnmf.io.writing import to_text  # noqa: E402
 from unfoldnmf.reference.cosmic import cosmic_signatures  # noqa: E402
@@ -81,7 +84,15 @@ def train(path: Path, out: Path, options: list[str], processes: int = 1, threads
     return row
 
 
+#: --markdown: tables are printed through markdown_tables.markdown_table, with their provenance caption
+MARKDOWN = False
+
+
 def table(title: str, header: list[str], rows: list[list]) -> None:
+    if MARKDOWN:
+        print()
+        print(markdown_table(pd.DataFrame(rows, columns=header), title, digits=1))
+        return
     print(f"\n{title}\n")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
@@ -104,7 +115,11 @@ def main() -> None:
     parser.add_argument("--defaults", action="store_true", help="default replicates, iterations and tolerance")
     parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS), help="tables to print")
     parser.add_argument("--baseline", metavar="REV", help="repeat the sample-growth rows with this git revision's code")
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print the table(s) as Markdown with a provenance caption (docs/benchmarks.md)")
     args = parser.parse_args()
+    global MARKDOWN
+    MARKDOWN = args.markdown
     args.data = args.data.resolve()
     args.data.mkdir(parents=True, exist_ok=True)
     fixed = [] if args.defaults else ["--set", f"extraction.replicates={args.replicates}", "--set",

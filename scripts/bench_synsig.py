@@ -13,6 +13,7 @@ in the same hour.
     python scripts/bench_synsig.py --oracle              # K fixed to the truth
     python scripts/bench_synsig.py --data syn.pancreas.sp --noise noisy --set extraction.replicates=10
     python scripts/bench_synsig.py --noise noisy --baseline 25d64f4
+    python scripts/bench_synsig.py --noise noisy --markdown  # the table of docs/benchmarks.md
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from baseline import worktree  # scripts/baseline.py
+
+from markdown_tables import markdown_table  # scripts/markdown_tables.py
 
 from unfoldnmf.io.tables import read_catalog, read_signatures
 from unfoldnmf.io.writing import to_text
@@ -91,6 +94,8 @@ def main() -> None:
     parser.add_argument("--k-max", type=int, default=30)
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--baseline", metavar="REV", help="also run the code of this git revision, beside each run")
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print the table(s) as Markdown with a provenance caption (docs/benchmarks.md)")
     args = parser.parse_args()
 
     names = args.data or sorted(p.name for p in SYNSIG.iterdir() if p.is_dir())
@@ -98,6 +103,7 @@ def main() -> None:
           f"{'NMF only':>10}{'max K':>7}{'wall s':>9}{'CPU s':>9}{'peak MB':>9}  missed (>=5% of mutations)")
     composites: dict[tuple[str, str], list[float]] = {}
     unrefined: dict[tuple[str, str], list[float]] = {}
+    rows = []
     with tempfile.TemporaryDirectory() as tmp, worktree(args.baseline) as baseline:
         codes = {"current": None, **({args.baseline: baseline} if baseline else {})}
         for name in names:
@@ -128,10 +134,19 @@ def main() -> None:
                           f"{score.tp:>4}{score.fp:>4}{score.fn:>4}{score.composite:>11.3f}{nmf:>10.3f}"
                           f"{max_k:>7}{wall:>9.1f}{cpu:>9.1f}{peak:>9.0f}  "
                           f"{','.join(sorted(major - {m[0] for m in score.matches})) or '-'}", flush=True)
+                    rows.append({"dataset": name, "noise": noise, "code": label, "true K": truth.shape[1],
+                                 "K chosen": found.shape[1], "TP / FP / FN": f"{score.tp} / {score.fp} / {score.fn}",
+                                 "composite (NMF only)": f"{score.composite:.3f} ({nmf:.3f})",
+                                 "wall s": round(wall)})
     for (noise, label), values in composites.items():
         print(f"{noise} {label}: mean composite {np.mean(values):.3f}, worst {np.min(values):.3f} over {len(values)} "
               f"datasets (NMF solution before the sparse refinement: mean {np.mean(unrefined[noise, label]):.3f}, "
               f"worst {np.min(unrefined[noise, label]):.3f})")
+    if args.markdown and rows:
+        table = pd.DataFrame(rows)
+        if not args.baseline:
+            table = table.drop(columns="code")
+        print(markdown_table(table, "SynSig extraction" + (" (true K given)" if args.oracle else "")))
 
 
 if __name__ == "__main__":

@@ -101,12 +101,10 @@ def item_supervised(name: str, layers: list[int], epochs: int) -> None:
                 _, seconds = timed(lambda: network(Xt_big), 3)
             rows.append((f"unfolded KL net, {L} layers", L, *scores(H.double().numpy(), truth, totals),
                          seconds * per_k_big, f"{fit.info['seconds_training']:.0f}"))
-        print(f"\n### 1. Supervised, {name}, {label} catalog: {len(train)} training / {len(test)} held-out samples, "
-              f"K={signatures.shape[1]}, {epochs} epochs")
-        print("| method | L | mean rel. L1 | Pearson r | fit s / 1000 samples | training s |")
-        print("|---|---|---|---|---|---|")
-        for method, L, rel, r, sec, train_s in rows:
-            print(f"| {method} | {L} | {rel:.4f} | {r:.4f} | {sec:.4f} | {train_s} |")
+        emit(f"1. Supervised, {name}, {label} catalog: {len(train)} training / {len(test)} held-out samples, "
+             f"K={signatures.shape[1]}, {epochs} epochs",
+             ["method", "L", "mean rel. L1", "Pearson r", "fit s / 1000 samples", "training s"],
+             [list(row) for row in rows], digits=4)
 
 
 def best_of_mu(X: torch.Tensor, k: int, replicates: int, seconds: float, seed: int):
@@ -125,23 +123,23 @@ def item_unsupervised(name: str, seconds: float) -> None:
     _, noisy, signatures, _ = load(name)
     X = torch.tensor(noisy.to_numpy())
     k = signatures.shape[1]
-    print(f"\n### 2. Unsupervised, {name}, noisy catalog, oracle K={k}, {seconds:.0f} s wall time each (float64, CPU)")
-    print("| method | TP | FP | FN | composite | KL per sample | rounds / iterations |")
-    print("|---|---|---|---|---|---|---|")
+    rows = []
     for layers in (5, 10):
         config = load_config(None, [{"seed": 0, "device": "cpu", "dtype": "float64",
                                      "network": {"layers": layers, "epochs": 10**6}}])
         fit = train_unsupervised(X, k, config, seconds=seconds)
         found = pd.DataFrame(fit.W.numpy(), index=signatures.index, columns=[f"S{i}" for i in range(k)])
         s = score_signatures(signatures, found)
-        print(f"| unfolded trainer, {layers} layers | {s.tp} | {s.fp} | {s.fn} | {s.composite:.3f} "
-              f"| {fit.objective:.2f} | {fit.rounds} rounds |")
+        rows.append([f"unfolded trainer, {layers} layers", s.tp, s.fp, s.fn, f"{s.composite:.3f}",
+                     f"{fit.objective:.2f}", f"{fit.rounds} rounds"])
     for replicates in (1, 10):
         W, kl, iterations = best_of_mu(X, k, replicates, seconds, seed=0)
         found = pd.DataFrame(W.numpy(), index=signatures.index, columns=[f"S{i}" for i in range(k)])
         s = score_signatures(signatures, found)
-        print(f"| classic KL-MU, best of {replicates} | {s.tp} | {s.fp} | {s.fn} | {s.composite:.3f} "
-              f"| {kl:.2f} | {iterations} iterations |")
+        rows.append([f"classic KL-MU, best of {replicates}", s.tp, s.fp, s.fn, f"{s.composite:.3f}", f"{kl:.2f}",
+                     f"{iterations} iterations"])
+    emit(f"2. Unsupervised, {name}, noisy catalog, oracle K={k}, {seconds:.0f} s wall time each (float64, CPU)",
+         ["method", "TP", "FP", "FN", "composite", "KL per sample", "rounds / iterations"], rows)
 
 
 def item_batched(name: str, replicates: int, iterations: int, single: int) -> None:
@@ -158,15 +156,32 @@ def item_batched(name: str, replicates: int, iterations: int, single: int) -> No
         assert torch.allclose(one.W[0], batched.W[r], rtol=1e-3, atol=1e-6)
     seconds_single = (time.perf_counter() - start) * replicates / single
     cpu_single = (time.process_time() - cpu) * replicates / single
-    print(f"\n### 3. Batched speed, {name}, K={k}, N={X.shape[1]}, {iterations} KL-MU iterations, float32, "
-          f"{torch.get_num_threads()} CPU threads")
-    print(f"| run | wall s for R={replicates} | CPU s for R={replicates} | replicate-iterations / wall s |")
-    print("|---|---|---|---|")
-    print(f"| batched (one tensor program) | {seconds_batched:.1f} | {cpu_batched:.1f} | "
-          f"{replicates * iterations / seconds_batched:.0f} |")
-    print(f"| one replicate at a time ({single} measured, x{replicates / single:.0f}) | {seconds_single:.1f} | "
-          f"{cpu_single:.1f} | {replicates * iterations / seconds_single:.0f} |")
+    emit(f"3. Batched speed, {name}, K={k}, N={X.shape[1]}, {iterations} KL-MU iterations, float32, "
+         f"{torch.get_num_threads()} CPU threads",
+         ["run", f"wall s for R={replicates}", f"CPU s for R={replicates}", "replicate-iterations / wall s"],
+         [["batched (one tensor program)", f"{seconds_batched:.1f}", f"{cpu_batched:.1f}",
+           f"{replicates * iterations / seconds_batched:.0f}"],
+          [f"one replicate at a time ({single} measured, x{replicates / single:.0f})", f"{seconds_single:.1f}",
+           f"{cpu_single:.1f}", f"{replicates * iterations / seconds_single:.0f}"]])
     print(f"ratio: {seconds_single / seconds_batched:.1f}x wall, {cpu_single / cpu_batched:.1f}x CPU time")
+
+
+#: --markdown: tables go through markdown_tables.markdown_table, with their provenance caption
+MARKDOWN = False
+
+
+def emit(title: str, header: list[str], rows: list[list], digits: int = 3) -> None:
+    """Print one result table: as Markdown with a provenance caption (``--markdown``), else as before."""
+    if MARKDOWN:
+        from markdown_tables import markdown_table  # noqa: PLC0415  (scripts/markdown_tables.py)
+        print()
+        print(markdown_table(pd.DataFrame(rows, columns=header), title, digits))
+        return
+    print(f"\n### {title}")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(f"{v:.{digits}f}" if isinstance(v, float) else str(v) for v in row) + " |")
 
 
 def main() -> None:
@@ -179,7 +194,11 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=100)
     parser.add_argument("--iterations", type=int, default=1000, help="KL-MU iterations in item 3")
     parser.add_argument("--single", type=int, default=5, help="replicates timed one at a time in item 3")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print the tables through markdown_tables.markdown_table, with a provenance caption")
     args = parser.parse_args()
+    global MARKDOWN
+    MARKDOWN = args.markdown
     for name in args.datasets:
         if 1 in args.items:
             item_supervised(name, args.layers, args.epochs)

@@ -21,12 +21,12 @@ Cases (``--case``), all from bench_catalog.py's synthetic calls:
   (the split file's) are two SBS and no doublet here, which the column "SPMG, by those rules" does
   not model, so it is left out.
 
-Measured (README, "From mutation calls"): the MAF's ID-83 totals agree but its 1-bp insertions
+Measured (docs/benchmarks.md, "Counting mutation calls"): the MAF's ID-83 totals agree but its 1-bp insertions
 land in other homopolymer classes in SPMG, which moves every MAF indel's Start_Position back one
 base, while a MAF insertion's Start_Position is already the base before it (GDC's convention, and
 ours: our MAF and VCF catalogs are equal).
 
-Expected differences, by design (README, "From mutation calls"): SPMG also counts both bases of a
+Expected differences, by design (docs/commands/catalog.md): SPMG also counts both bases of a
 doublet as SBS (2 more SBS per doublet), and it calls a doublet a multi-nucleotide substitution, in
 neither table, when it lies in a cluster of three or more SNVs each within 5 bp of the next (SPMG
 1.4.0's code), where we keep it a doublet. The column "SPMG, by those rules" applies both to our
@@ -47,6 +47,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_catalog import write_inputs, write_shuffled_maf  # noqa: E402
+from markdown_tables import markdown_table  # noqa: E402
 
 GENOME = "unfoldnmf_synthetic"
 
@@ -228,7 +229,12 @@ def main() -> int:
     parser.add_argument("--spmg-python", required=True, help="python of a venv with SigProfilerMatrixGenerator")
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--case", choices=["vcf", "shuffled-maf", "multi-allelic"], default="vcf")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print the tables as Markdown with a provenance caption (docs/benchmarks.md)")
     args = parser.parse_args()
+
+    def show(table: pd.DataFrame, title: str) -> None:
+        print(markdown_table(table, title) if args.markdown else f"\n{title}:\n{table.to_string(index=False)}")
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         fasta, vcf = write_inputs(folder, args.records)
@@ -246,15 +252,15 @@ def main() -> int:
             return 1
     print(f"{args.records} records of bench_catalog.py's synthetic calls, case {args.case}")
     for name, ((ours, our_seconds), (theirs, spmg_seconds), clustered) in counted.items():
-        print(f"\n{name}:\n{compare(ours, theirs, clustered).to_string(index=False)}")
+        show(compare(ours, theirs, clustered), f"{name}: unfoldnmf catalog beside SigProfilerMatrixGenerator")
         print(f"wall time: unfoldnmf catalog {our_seconds:.1f} s (whole command, fresh process); "
               f"SigProfilerMatrixGenerator {spmg_seconds:.1f} s (matrix generation only, genome installed beforehand)")
     if args.case == "multi-allelic":
         (ours_multi, _), (spmg_multi, _), _ = counted["multi.vcf"]
         (ours_split, _), (spmg_split, _), _ = counted["split.vcf"]
         print("\nthe multi-allelic records against the same alleles one per record, trimmed (ours must agree):")
-        print(compare(ours_multi, ours_split, None, ("unfoldnmf multi", "unfoldnmf split")).to_string(index=False))
-        print(compare(spmg_multi, spmg_split, None, ("SPMG multi", "SPMG split")).to_string(index=False))
+        show(compare(ours_multi, ours_split, None, ("unfoldnmf multi", "unfoldnmf split")), "unfoldnmf: multi / split")
+        show(compare(spmg_multi, spmg_split, None, ("SPMG multi", "SPMG split")), "SPMG: multi / split")
     return 0
 
 

@@ -1,6 +1,6 @@
 """Benchmark tables as Markdown, with a caption that says how to regenerate them.
 
-Every figure in the README and the docs is pasted from a script's ``--markdown`` output, never
+Every figure on docs/benchmarks.md is pasted from a script's ``--markdown`` output, never
 edited by hand: the caption names the command, the date, the commit, the machine and the versions,
 so a reader can rerun it and a maintainer can tell whether a table is current.
 """

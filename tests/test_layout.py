@@ -1,4 +1,4 @@
-"""The package's layers (README "Architecture"): data flows one way, no module imports a higher layer."""
+"""The package's layers (CONTRIBUTING.md "Architecture"): data flows one way, no module imports a higher layer."""
 
 import ast
 import subprocess

@@ -142,29 +142,32 @@ def test_plot_tells_the_table_kind_from_its_content(tmp_path, catalog_file):
         assert picture.read_bytes()[:4] == b"\x89PNG"
 
 
-def test_every_command_line_in_the_readme_names_real_commands_and_options():
-    """The README's examples cannot go stale silently: each `unfoldnmf ...` line in its code blocks
-    names an existing command and only options that command has."""
+def test_every_command_line_in_the_docs_names_real_commands_and_options():
+    """The examples of the README and of the docs cannot go stale silently: each `unfoldnmf ...` line in
+    their code blocks names an existing command and only options that command has."""
     import re
     import shlex
     from pathlib import Path
 
     from unfoldnmf.cli import cli
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```bash\n(.*?)```", readme, flags=re.S)
-    lines = [line.split("  #")[0].strip() for block in blocks for line in block.splitlines()]
+    root = Path(__file__).resolve().parents[1]
     checked = 0
-    for line in lines:
-        for part in re.split(r"&&|\|", line):
-            words = shlex.split(part.replace("…", "").replace("...", ""))
-            if not words or words[0] != "unfoldnmf" or len(words) < 2 or words[1].startswith("-"):
-                continue
-            command = cli.commands.get(words[1])
-            assert command is not None, f"README: unknown command in {part.strip()!r}"
-            known = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)} | {"-h", "--help"}
-            for word in words[2:]:
-                if word.startswith("-") and word != "-":
-                    assert word.split("=")[0] in known, f"README: {words[1]} has no option {word} ({part.strip()!r})"
-            checked += 1
+    for page in [root / "README.md", *sorted((root / "docs").rglob("*.md"))]:
+        blocks = re.findall(r"```bash\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S)
+        lines = [line.split("  #")[0].strip() for block in blocks for line in block.splitlines()]
+        where = page.relative_to(root)
+        for line in lines:
+            for part in re.split(r"&&|\|", line):
+                words = shlex.split(part.replace("…", "").replace("...", ""))
+                if not words or words[0] != "unfoldnmf" or len(words) < 2 or words[1].startswith("-"):
+                    continue
+                command = cli.commands.get(words[1])
+                assert command is not None, f"{where}: unknown command in {part.strip()!r}"
+                known = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
+                for word in words[2:]:
+                    if word.startswith("-") and word != "-":
+                        assert word.split("=")[0] in known | {"-h", "--help"}, \
+                            f"{where}: {words[1]} has no option {word} ({part.strip()!r})"
+                checked += 1
     assert checked >= 20

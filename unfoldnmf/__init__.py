@@ -17,7 +17,7 @@ import importlib
 
 from ._version import __version__
 
-#: Public name -> the module that defines it (layout: see README "Architecture").
+#: Public name -> the module that defines it (layout: see CONTRIBUTING.md "Architecture").
 _EXPORTS = {
     "Config": "config", "load_config": "config",
     "InputError": "errors", "NumericalError": "errors", "OutputError": "errors", "UnfoldNMFError": "errors",

@@ -16,7 +16,7 @@ def update_h_kl(X, W, H, l1=0.0, l2=0.0, guard=None):
     """One KL multiplicative step for H: H ⊙ [Wᵀ(X ⊘ (WH + guard))] ⊘ [Wᵀ1 + l1 + l2·H]; ``guard``
     defaults to :func:`tiny` of the dtype. Computed a block of samples at a time (:mod:`.blocks`).
     When no autograd graph is being built, each block's temporaries are reused in place (:func:`_ratio`),
-    and a zero ``l2`` skips the l2·H term (measured in the README's prediction speed)."""
+    and a zero ``l2`` skips the l2·H term (measured: the network's prediction speed, docs/benchmarks.md)."""
     eps = tiny(H.dtype)
     guard = eps if guard is None else guard
     Wt = W.transpose(-2, -1)
