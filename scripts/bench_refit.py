@@ -17,7 +17,9 @@ the sample lacks; FN = present signatures given none; FP weight = share of mutat
 F1 of presence over all samples; spl/s: samples fitted per second over the scenario (wall clock, 2
 cores shared). A true SBS22 is matched by SBS22a/b, a true SBS40 by SBS40a/b/c (estimates summed).
 
-Methods: plain NNLS, ``fit`` with its defaults (``unfoldnmf fit --cosmic``), the same with every sample
+Methods: plain NNLS, ``fit`` with its defaults (``unfoldnmf fit --cosmic``), the same borrowing from the
+whole call (``refit.borrow: cohort``: every sample chooses among the call's signatures, every shallow one among
+all the call's samples use), the same with every sample
 fitted in a call of its own (pan-cancer and small: a sample's fit must not get worse in a batch), the
 unfolded network with ``--network`` (``train CATALOG --mode supervised --signatures COSMIC`` on each
 call's catalog, then ``fit --model``; its samples/s include the training), and SigProfilerAssignment
@@ -235,7 +237,9 @@ def main() -> int:
         calls = scenario_calls(name, args, reference)
         batch = merged(calls)
         methods = {"NNLS": lambda c, r: fit_signatures(c, r, RefitConfig(method="nnls")),
-                   "unfoldnmf fit": fit_signatures}
+                   "unfoldnmf fit": fit_signatures,
+                   "fit borrowing from the whole call": lambda c, r: fit_signatures(
+                       c, r, RefitConfig(borrow="cohort"))}
         if name in ("pan-cancer", "small", "exome"):
             methods["unfoldnmf fit, each sample alone"] = each_alone
         if args.network:

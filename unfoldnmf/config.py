@@ -114,11 +114,13 @@ class RefitConfig:
     method: Literal["sparse", "nnls"] = "sparse"
     min_deviance_gain: float = 25.0
     scale_by_dispersion: bool = True
+    borrow: Literal["neighbours", "cohort"] = "neighbours"
     cohort_preselect: bool = True
     background: list[str] = field(default_factory=lambda: ["SBS1", "SBS5"])
     background_deviance_gain: float = 4.0
     addition_deviance_gain: float = 50.0
     shallow_depth: float = 1000.0
+    shallow_window: float = 0.1
     shallow_gate: float = 1.0
     composite_share: float = 0.6
     composite_window: float = 1.25
@@ -131,10 +133,17 @@ class RefitConfig:
         _require(self.addition_deviance_gain >= 0, "refit.addition_deviance_gain", "must be non-negative")
         _require(self.shallow_depth >= 0, "refit.shallow_depth", "must be non-negative")
         _require(self.shallow_gate >= 0, "refit.shallow_gate", "must be non-negative (0: off)")
+        _require(self.shallow_window > 0, "refit.shallow_window", "must be positive")
+
         _require(0 <= self.composite_share <= 1, "refit.composite_share", "must lie in [0, 1] (0: off)")
         _require(self.composite_window > 1, "refit.composite_window", "must be above 1")
         _require(self.composite_max_ratio > 0, "refit.composite_max_ratio", "must be positive")
         _require(self.composite_min_carriers >= 2, "refit.composite_min_carriers", "must be at least 2")
+
+    def of_cohort_signatures(self) -> "RefitConfig":
+        """This refit for signatures extracted from the catalog itself (``train``): each one belongs to the
+        cohort, so every sample chooses among them all (``borrow: cohort``) and ``borrow`` serves ``fit``."""
+        return dataclasses.replace(self, borrow="cohort")
 
 
 @dataclass

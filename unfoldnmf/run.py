@@ -174,7 +174,8 @@ def assignment_tables(extraction: Extraction, catalog: pd.DataFrame, reference: 
     reference signatures used plus novel de novo ones) and ``exposures_cosmic.tsv`` (the catalog
     refitted on those), as name -> text; and the assignment itself (plot labels, reference mixes)."""
     assignment = _assign(extraction.signatures, reference, config)
-    cohort = fit_cohort(catalog, assignment.named_signatures(extraction.signatures, reference), config.refit)
+    cohort = fit_cohort(catalog, assignment.named_signatures(extraction.signatures, reference),
+                        config.refit.of_cohort_signatures())
     _log_composites(cohort.composite_facts())
     files = {
         "assignment.tsv": assignment_text(assignment),

@@ -29,6 +29,8 @@ MAX_ADDITIONS = 5
 SHALLOW_ITERATIONS = 200
 #: Share under which :func:`shallow_exposures` drops a signature at any depth.
 SHALLOW_FLOOR = 0.01
+#: Floor of a channel's probability in :func:`resembling_carriers` (a fitted spectrum is rarely exactly 0).
+PROFILE_FLOOR = 1e-6
 #: Samples eliminated together by :func:`sparse_exposures` (its largest temporaries, in
 #: :func:`wald_statistics`, take about 3 × 8·96·K·chunk bytes: 200 MB at K = 86).
 ELIMINATION_CHUNK = 1024
@@ -49,7 +51,7 @@ def dispersion(deviance: np.ndarray, channels: int, signatures: np.ndarray) -> n
 
 
 def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
-                     background: np.ndarray | None = None) -> np.ndarray:
+                     background: np.ndarray | None = None, allowed: np.ndarray | None = None) -> np.ndarray:
     """Backward elimination, every sample of ``counts`` (96 × N) at once: starting from NNLS on all
     signatures (96 × K), repeatedly drop the least significant signature (the smallest Wald
     statistic, :func:`wald_statistics`) while refitting without it raises the Poisson deviance of
@@ -69,8 +71,9 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     from the current fit), in chunks of :data:`ELIMINATION_CHUNK` samples."""
     if counts.shape[1] > ELIMINATION_CHUNK:
         chunks = range(0, counts.shape[1], ELIMINATION_CHUNK)
-        parts = [counts[:, start:start + ELIMINATION_CHUNK] for start in chunks]
-        return np.concatenate([sparse_exposures(signatures, part, refit, background) for part in parts], axis=1)
+        return np.concatenate([sparse_exposures(signatures, counts[:, start:start + ELIMINATION_CHUNK], refit, background,
+                                                None if allowed is None else allowed[:, start:start + ELIMINATION_CHUNK])
+                               for start in chunks], axis=1)
     channels, k = signatures.shape
     background = np.zeros(k, dtype=bool) if background is None else np.asarray(background, dtype=bool)
     exposures = np.zeros((k, counts.shape[1]))
@@ -78,7 +81,7 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     if not len(samples):
         return exposures
     X = counts[:, samples]
-    allowed = np.ones((len(samples), k), dtype=bool)  # not dropped yet
+    allowed = np.ones((len(samples), k), dtype=bool) if allowed is None else allowed[:, samples].T.copy()  # not dropped
     weights = active_set_nnls(signatures, X, allowed)  # (n, K)
     deviance = np.atleast_1d(poisson_deviance(X, signatures @ weights.T))
     on_background = np.zeros(len(samples), dtype=bool)  # rows whose other signatures are settled
@@ -137,7 +140,7 @@ def wald_statistics(signatures: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarray, joinable: np.ndarray,
                    refit: RefitConfig) -> np.ndarray:
     """Forward steps after the elimination: each sample of ``counts`` (96 × N) whose fit (``weights``,
-    K × N) misses a ``joinable`` signature (K, bool: those outside the cohort's set) takes the one
+    K × N) misses a ``joinable`` signature (K, or K × N per sample, bool: those outside the cohort's set) takes the one
     with the largest Poisson score statistic, and keeps it when the NNLS refit with it lowers the
     deviance by more than ``refit.addition_deviance_gain`` × the over-dispersion (of the fit with it);
     at most :data:`MAX_ADDITIONS` per sample, and a sample's first rejected signature ends its steps.
@@ -147,7 +150,8 @@ def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarr
     weights = weights.copy()
     samples = np.flatnonzero(counts.any(axis=0))
     open_ = np.zeros((signatures.shape[1], counts.shape[1]), dtype=bool)
-    open_[:, samples] = np.asarray(joinable, dtype=bool)[:, None]
+    joinable = np.asarray(joinable, dtype=bool)
+    open_[:, samples] = (joinable[:, None] if joinable.ndim == 1 else joinable[:, samples])
     deviance = np.atleast_1d(poisson_deviance(counts, signatures @ weights))
     squared = (signatures ** 2).T
     for _ in range(MAX_ADDITIONS):
@@ -201,23 +205,53 @@ def share_gate(exposures: np.ndarray, totals: np.ndarray, share: float, floor: f
     return ((shares >= threshold) | largest) & (totals > 0) & (exposures > 0)
 
 
-def shallow_exposures(signatures: np.ndarray, counts: np.ndarray, share: float) -> np.ndarray:
+def shallow_exposures(signatures: np.ndarray, counts: np.ndarray, share: float,
+                      allowed: np.ndarray | None = None) -> np.ndarray:
     """Exposures (K × N) of shallow samples on a cohort's signatures (96 × K): the Poisson fit on all
     of them (:func:`even_poisson_fit`), then :func:`share_gate` with
     ``share`` and :data:`SHALLOW_FLOOR`. At a few hundred mutations a likelihood-ratio test cannot
     tell flat signatures apart and drops present ones; their shares in a fit on the cohort's
     signatures are the better estimate (the Poisson fit on the signatures kept follows in
     :func:`refit_exposures`)."""
-    fitted = even_poisson_fit(signatures, counts)
+    fitted = even_poisson_fit(signatures, counts, allowed)
     return np.where(share_gate(fitted, counts.sum(axis=0), share, SHALLOW_FLOOR), fitted, 0.0)
 
 
-def even_poisson_fit(signatures: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def even_poisson_fit(signatures: np.ndarray, counts: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
     """Exposures (K × N) of the Poisson fit of each sample of ``counts`` on every one of ``signatures``
-    (:data:`SHALLOW_ITERATIONS` KL updates from an even start): no signature dropped, so every sample
-    shows its share of each."""
-    even = np.broadcast_to(counts.sum(axis=0) / max(signatures.shape[1], 1), (signatures.shape[1], counts.shape[1]))
+    (:data:`SHALLOW_ITERATIONS` KL updates from an even start), or on those ``allowed`` (K × N, bool) for
+    it: no signature dropped, so every sample shows its share of each."""
+    allowed = np.ones((signatures.shape[1], counts.shape[1]), dtype=bool) if allowed is None else allowed
+    even = np.where(allowed, counts.sum(axis=0) / np.maximum(allowed.sum(axis=0), 1), 0.0)
     return poisson_polish(signatures, counts, even, SHALLOW_ITERATIONS)
+
+
+def resembling_carriers(signatures: np.ndarray, counts: np.ndarray, support: np.ndarray, shallow: np.ndarray,
+                        window: float, refit: RefitConfig, background: np.ndarray) -> np.ndarray:
+    """Which signatures (K × S, bool) each of the S ``shallow`` samples may get: its own (``support``,
+    K × N: the call's fitted mixes), those of the call's samples that resemble it, and those of the sparse
+    refit of its counts pooled with theirs. A sample resembles another when its counts are nearly as likely
+    under the other's fitted spectrum as under the likeliest one's: within ``window`` nats per mutation
+    (multinomial log-likelihood; its own spectrum, fitted to its own noise, is left out). A breast tumour
+    with 100 mutations in a batch of melanomas and breast tumours borrows from the breast tumours only."""
+    profiles = signatures @ support
+    totals = profiles.sum(axis=0)
+    logs = np.log(np.maximum(profiles / np.maximum(totals, 1e-300), PROFILE_FLOOR))
+    carriers = (support > 0).T.astype(float)  # N × K
+    allowed = []
+    for start in range(0, int(shallow.sum()), ELIMINATION_CHUNK):
+        own = np.flatnonzero(shallow)[start:start + ELIMINATION_CHUNK]
+        rows = np.arange(len(own))
+        likelihood = counts[:, own].T @ logs  # chunk × N
+        likelihood[:, totals <= 0] = -np.inf
+        best = likelihood.max(axis=1, keepdims=True)
+        near = np.isfinite(likelihood) & (likelihood >= best - window * counts[:, own].sum(axis=0)[:, None])
+        near[rows, own] = False
+        carried = (near @ carriers > 0).T  # K × chunk: the resembling samples' signatures
+        near[rows, own] = True
+        pooled = sparse_exposures(signatures, counts @ near.T, refit, background) > 0
+        allowed.append((support[:, own] > 0) | carried | pooled)
+    return np.concatenate(allowed, axis=1)
 
 
 def poisson_polish(signatures: np.ndarray, counts: np.ndarray, exposures: np.ndarray,
@@ -282,24 +316,29 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
     if refit.method == "nnls":
         return per_sample(lambda part: nnls_exposures(signatures, part), counts)
     k = signatures.shape[1]
-    if candidates is None:
-        candidates = cohort_candidates(signatures, counts, refit, background)
     background = np.zeros(k, dtype=bool) if background is None else np.asarray(background, dtype=bool)
-    joinable = ~np.isin(np.arange(k), candidates)
+    shallow = shallow_samples(counts, refit) if shallow is None else shallow
+    if refit.borrow == "neighbours":  # each sample chooses among the signatures of its own sparse refit
+        choices = per_sample(lambda part: sparse_exposures(signatures, part, refit, background), counts) > 0
+    else:  # every sample chooses among the cohort's
+        choices = np.zeros((k, counts.shape[1]), dtype=bool)
+        choices[cohort_candidates(signatures, counts, refit, background) if candidates is None else candidates] = True
 
     def fit_part(part: np.ndarray) -> np.ndarray:
-        weights = np.zeros((k, part.shape[1]))
-        if len(candidates):
-            weights[candidates] = sparse_exposures(signatures[:, candidates], part, refit, background[candidates])
-        return add_signatures(signatures, part, weights, joinable, refit) if joinable.any() else weights
+        part, chosen = part[:-k], part[-k:] > 0
+        weights = sparse_exposures(signatures, part, refit, background, chosen)
+        return add_signatures(signatures, part, weights, ~chosen, refit)
 
-    support = per_sample(fit_part, counts)
-    shallow = shallow_samples(counts, refit) if shallow is None else shallow
+    support = per_sample(fit_part, np.vstack([counts, choices]))
     if refit.shallow_gate and shallow.any():
         cohort_signatures = np.flatnonzero(support.any(axis=1))
+        allowed = None
+        if refit.borrow == "neighbours":
+            allowed = resembling_carriers(signatures, counts, support, shallow, refit.shallow_window, refit,
+                                          background)[cohort_signatures]
         support[:, shallow] = 0.0
         support[np.ix_(cohort_signatures, shallow)] = shallow_exposures(signatures[:, cohort_signatures],
-                                                                        counts[:, shallow], refit.shallow_gate)
+                                                                        counts[:, shallow], refit.shallow_gate, allowed)
     used = np.flatnonzero(support.any(axis=1))
     exposures = np.zeros((k, counts.shape[1]))
     if len(used):

@@ -47,7 +47,7 @@ def refine_signatures(signatures: np.ndarray, counts: np.ndarray, config: Config
     dtype = torch.float64
     data = torch.tensor(counts, dtype=dtype, device=device).unsqueeze(0)
     for gain in config.extraction.refine_gains:
-        refit = dataclasses.replace(config.refit, min_deviance_gain=gain)
+        refit = dataclasses.replace(config.refit.of_cohort_signatures(), min_deviance_gain=gain)
         exposures = refit_exposures(signatures, counts, refit, **options)
         unused = ~(exposures > 0).any(axis=1)  # no sample keeps it: the updates would zero it, so it stays
         start = np.where(exposures > 0, np.maximum(exposures, EXPOSURE_FLOOR), 0.0)

@@ -46,7 +46,7 @@ def sparse_fit(signatures: np.ndarray, capped: np.ndarray, config: Config, devic
     refit's shallow samples, told from the uncapped counts)."""
     refined = refine_signatures(signatures, capped, config, device, per_sample=distributed.by_columns,
                                 shallow=shallow)
-    exposures = refit_exposures(refined, capped, config.refit, per_sample=distributed.by_columns, shallow=shallow)
+    exposures = refit_exposures(refined, capped, config.refit.of_cohort_signatures(), per_sample=distributed.by_columns, shallow=shallow)
     return SparseFit(refined, float(np.sum(poisson_deviance(capped, refined @ exposures))), held_out)
 
 
