@@ -231,6 +231,7 @@ def main() -> int:
     parser.add_argument("--spa-driver", default=str(Path(__file__).resolve().parent / "spa" / "run_spa.py"),
                         help="its driver script (CATALOG OUTDIR [--exome] -> prints the activities table's path)")
     args = parser.parse_args()
+    summary = []
     for name in args.scenario:
         exome = name == "exome"
         reference = cosmic_signatures(choice=CosmicConfig(exome=exome))
@@ -255,6 +256,7 @@ def main() -> int:
             rows += scored_rows("SigProfilerAssignment", batch, found, time.perf_counter() - tick, args.breakdown,
                                 notes)
         table = pd.DataFrame(rows).sort_values(["mutations"], kind="stable")
+        summary.append(table.assign(scenario=name))
         title = (f"{name}: {batch.catalog.shape[1]} samples in {len(calls)} call{'s' * (len(calls) > 1)}, "
                  f"seed {args.seed}")
         print(markdown_table(table, title) if args.markdown else f"\n{title}\n\n" + table.to_string(
@@ -262,7 +264,24 @@ def main() -> int:
         if notes:
             print("\nSamples with each false / missed signature (most frequent first):\n" + "\n".join(notes))
         sys.stdout.flush()
+    if len(summary) > 1:
+        print(summary_table(pd.concat(summary), args.markdown))
     return 0
+
+
+SUMMARY_METHODS = {"unfoldnmf fit": "fit", "unfolded network": "network", "SigProfilerAssignment": "SPA"}
+
+
+def summary_table(rows: pd.DataFrame, markdown: bool) -> str:
+    """One row per scenario and depth: TAE (false signatures per sample) of ``fit``, the network and SPA."""
+    rows = rows[rows["method"].isin(list(SUMMARY_METHODS))]
+    cells = rows.assign(value=[f"{t:.3f} ({f:.2f})" for t, f in zip(rows["TAE"], rows["FP"])])
+    table = cells.pivot_table(index=["scenario", "mutations"], columns="method", values="value", aggfunc="first",
+                              sort=False).reset_index()
+    table = table[["scenario", "mutations", *[m for m in SUMMARY_METHODS if m in table.columns]]]
+    table.columns = ["scenario", "mutations", *[f"{SUMMARY_METHODS[m]} TAE (FP)" for m in table.columns[2:]]]
+    title = "Refit by scenario: TAE (false signatures per sample)"
+    return markdown_table(table, title) if markdown else f"\n{title}\n\n{table.to_string(index=False)}"
 
 
 def scored_rows(method: str, batch: Call, found: pd.DataFrame, seconds: float, detail: bool,

@@ -153,7 +153,7 @@ def thinned(full: pd.DataFrame, shares: pd.DataFrame, depths: list[int], replica
     for depth in depths:
         deep = [s for s in full.columns if full[s].sum() >= depth]
         for replicate in range(replicates):
-            names = [f"{s}#{replicate}" for s in deep]
+            names = [f"{s}#{replicate}@{depth}" for s in deep]
             counts = np.stack([rng.multivariate_hypergeometric(full[s].to_numpy().astype(np.int64), depth)
                                for s in deep], axis=1)
             expected = shares.loc[deep].to_numpy() * depth
