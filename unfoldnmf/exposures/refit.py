@@ -29,7 +29,7 @@ MAX_ADDITIONS = 5
 SHALLOW_ITERATIONS = 200
 #: Share under which :func:`shallow_exposures` drops a signature at any depth.
 SHALLOW_FLOOR = 0.01
-#: Floor of a channel's probability in :func:`resembling_carriers` (a fitted spectrum is rarely exactly 0).
+#: Floor of a channel's probability in :func:`borrowed_signatures` (a fitted spectrum is rarely exactly 0).
 PROFILE_FLOOR = 1e-6
 #: Samples eliminated together by :func:`sparse_exposures` (its largest temporaries, in
 #: :func:`wald_statistics`, take about 3 × 8·96·K·chunk bytes: 200 MB at K = 86).
@@ -226,31 +226,29 @@ def even_poisson_fit(signatures: np.ndarray, counts: np.ndarray, allowed: np.nda
     return poisson_polish(signatures, counts, even, SHALLOW_ITERATIONS)
 
 
-def resembling_carriers(signatures: np.ndarray, counts: np.ndarray, support: np.ndarray, shallow: np.ndarray,
+def borrowed_signatures(signatures: np.ndarray, counts: np.ndarray, support: np.ndarray, shallow: np.ndarray,
                         window: float, refit: RefitConfig, background: np.ndarray) -> np.ndarray:
-    """Which signatures (K × S, bool) each of the S ``shallow`` samples may get: its own (``support``,
-    K × N: the call's fitted mixes), those of the call's samples that resemble it, and those of the sparse
-    refit of its counts pooled with theirs. A sample resembles another when its counts are nearly as likely
-    under the other's fitted spectrum as under the likeliest one's: within ``window`` nats per mutation
-    (multinomial log-likelihood; its own spectrum, fitted to its own noise, is left out). A breast tumour
-    with 100 mutations in a batch of melanomas and breast tumours borrows from the breast tumours only."""
+    """Which signatures (K × S, bool) each of the S ``shallow`` samples may get: its own (``support``, K × N:
+    the call's fitted mixes) and those of the sparse refit of its counts pooled with the counts of the samples
+    it resembles. It resembles a sample when its counts are nearly as likely under that sample's fitted
+    spectrum as under the likeliest other sample's: within ``window`` nats per mutation (multinomial
+    log-likelihood; its own spectrum, fitted to its own noise, is left out). A breast tumour with 100
+    mutations in a batch of melanomas and breast tumours pools with the breast tumours; among melanomas
+    only, it keeps what its own counts show."""
     profiles = signatures @ support
     totals = profiles.sum(axis=0)
     logs = np.log(np.maximum(profiles / np.maximum(totals, 1e-300), PROFILE_FLOOR))
-    carriers = (support > 0).T.astype(float)  # N × K
     allowed = []
     for start in range(0, int(shallow.sum()), ELIMINATION_CHUNK):
         own = np.flatnonzero(shallow)[start:start + ELIMINATION_CHUNK]
-        rows = np.arange(len(own))
         likelihood = counts[:, own].T @ logs  # chunk × N
         likelihood[:, totals <= 0] = -np.inf
+        likelihood[np.arange(len(own)), own] = -np.inf
         best = likelihood.max(axis=1, keepdims=True)
         near = np.isfinite(likelihood) & (likelihood >= best - window * counts[:, own].sum(axis=0)[:, None])
-        near[rows, own] = False
-        carried = (near @ carriers > 0).T  # K × chunk: the resembling samples' signatures
-        near[rows, own] = True
-        pooled = sparse_exposures(signatures, counts @ near.T, refit, background) > 0
-        allowed.append((support[:, own] > 0) | carried | pooled)
+        near[np.arange(len(own)), own] = True
+        pooled = sparse_exposures(signatures, counts @ near.T, refit, background)
+        allowed.append((support[:, own] > 0) | (pooled > 0))
     return np.concatenate(allowed, axis=1)
 
 
@@ -331,14 +329,16 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
 
     support = per_sample(fit_part, np.vstack([counts, choices]))
     if refit.shallow_gate and shallow.any():
-        cohort_signatures = np.flatnonzero(support.any(axis=1))
         allowed = None
+        columns = support.any(axis=1)  # the cohort's signatures: some sample's fit has them
         if refit.borrow == "neighbours":
-            allowed = resembling_carriers(signatures, counts, support, shallow, refit.shallow_window, refit,
-                                          background)[cohort_signatures]
+            allowed = borrowed_signatures(signatures, counts, support, shallow, refit.shallow_window, refit, background)
+            columns |= allowed.any(axis=1)
+            allowed = allowed[columns]
+        columns = np.flatnonzero(columns)
         support[:, shallow] = 0.0
-        support[np.ix_(cohort_signatures, shallow)] = shallow_exposures(signatures[:, cohort_signatures],
-                                                                        counts[:, shallow], refit.shallow_gate, allowed)
+        support[np.ix_(columns, shallow)] = shallow_exposures(signatures[:, columns], counts[:, shallow],
+                                                              refit.shallow_gate, allowed)
     used = np.flatnonzero(support.any(axis=1))
     exposures = np.zeros((k, counts.shape[1]))
     if len(used):
