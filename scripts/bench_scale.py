@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from baseline import worktree  # noqa: E402  (scripts/baseline.py)
-from markdown_tables import markdown_table  # noqa: E402  (scripts/markdown_tables.py)
+from markdown_tables import print_table  # noqa: E402  (scripts/markdown_tables.py)
 
 from unfoldnmf.io.writing import to_text  # noqa: E402
 from unfoldnmf.reference.cosmic import cosmic_signatures  # noqa: E402
@@ -89,15 +89,7 @@ MARKDOWN = False
 
 
 def table(title: str, header: list[str], rows: list[list]) -> None:
-    if MARKDOWN:
-        print()
-        print(markdown_table(pd.DataFrame(rows, columns=header), title, digits=1))
-        return
-    print(f"\n{title}\n")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for row in rows:
-        print("| " + " | ".join(f"{v:.1f}" if isinstance(v, float) else str(v) for v in row) + " |")
+    print_table(title, header, rows, 1, MARKDOWN)
 
 
 def main() -> None:

@@ -171,17 +171,9 @@ MARKDOWN = False
 
 
 def emit(title: str, header: list[str], rows: list[list], digits: int = 3) -> None:
-    """Print one result table: as Markdown with a provenance caption (``--markdown``), else as before."""
-    if MARKDOWN:
-        from markdown_tables import markdown_table  # noqa: PLC0415  (scripts/markdown_tables.py)
-        print()
-        print(markdown_table(pd.DataFrame(rows, columns=header), title, digits))
-        return
-    print(f"\n### {title}")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for row in rows:
-        print("| " + " | ".join(f"{v:.{digits}f}" if isinstance(v, float) else str(v) for v in row) + " |")
+    """Print one result table (as Markdown with a provenance caption with ``--markdown``)."""
+    from markdown_tables import print_table  # noqa: PLC0415  (scripts/markdown_tables.py)
+    print_table(title, header, rows, digits, MARKDOWN)
 
 
 def main() -> None:

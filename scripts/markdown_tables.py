@@ -41,6 +41,20 @@ def markdown_table(table: pd.DataFrame, title: str, digits: int = 3) -> str:
     return "\n".join([f"**{title}**", "", header, rule, *rows, "", f"<sub>{provenance()}</sub>", ""])
 
 
+def print_table(title: str, header: list[str], rows: list[list], digits: int, markdown: bool) -> None:
+    """Print one result table: :func:`markdown_table` with its caption when ``markdown``, else a plain
+    Markdown table under the title (no caption)."""
+    if markdown:
+        print()
+        print(markdown_table(pd.DataFrame(rows, columns=header), title, digits))
+        return
+    print(f"\n{title}\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(f"{v:.{digits}f}" if isinstance(v, float) else str(v) for v in row) + " |")
+
+
 def _relative(script: str) -> str:
     path = Path(script).resolve()
     return str(path.relative_to(REPOSITORY)) if path.is_relative_to(REPOSITORY) else script
