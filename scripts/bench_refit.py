@@ -146,7 +146,8 @@ def network_runner(epochs: int | None = None):
         counts = catalog.loc[reference.index]
         fit = train_on_catalog(reference, counts, config)
         gate = model_gate(fit.signatures.to_numpy(), asdict(config.network))
-        print(f"    network: {fit.signatures.shape[1]} signatures, best epoch {fit.info['best_epoch']}", file=sys.stderr)
+        print(f"    network: {fit.signatures.shape[1]} signatures, best epoch {fit.info['best_epoch']}",
+              file=sys.stderr)
         return gated_predictions(fit.network, counts, list(fit.signatures.columns), torch.device("cpu"), dtype, gate,
                                  list(reference.columns))
     return run

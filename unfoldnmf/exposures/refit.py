@@ -1,5 +1,6 @@
 """Exposures for known signatures: plain NNLS and a sparse refit that gives each sample only the
-signatures it needs (backward elimination, then forward steps from outside the cohort's set)."""
+signatures it needs (backward elimination among its candidates, then forward steps from the others), a
+shallow sample helped by the samples it resembles or by the whole cohort."""
 
 from __future__ import annotations
 
@@ -71,9 +72,10 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     from the current fit), in chunks of :data:`ELIMINATION_CHUNK` samples."""
     if counts.shape[1] > ELIMINATION_CHUNK:
         chunks = range(0, counts.shape[1], ELIMINATION_CHUNK)
-        return np.concatenate([sparse_exposures(signatures, counts[:, start:start + ELIMINATION_CHUNK], refit, background,
-                                                None if allowed is None else allowed[:, start:start + ELIMINATION_CHUNK])
-                               for start in chunks], axis=1)
+        parts = [slice(start, start + ELIMINATION_CHUNK) for start in chunks]
+        return np.concatenate([sparse_exposures(signatures, counts[:, part], refit, background,
+                                                None if allowed is None else allowed[:, part])
+                               for part in parts], axis=1)
     channels, k = signatures.shape
     background = np.zeros(k, dtype=bool) if background is None else np.asarray(background, dtype=bool)
     exposures = np.zeros((k, counts.shape[1]))
@@ -140,7 +142,7 @@ def wald_statistics(signatures: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarray, joinable: np.ndarray,
                    refit: RefitConfig) -> np.ndarray:
     """Forward steps after the elimination: each sample of ``counts`` (96 × N) whose fit (``weights``,
-    K × N) misses a ``joinable`` signature (K, or K × N per sample, bool: those outside the cohort's set) takes the one
+    K × N) misses a ``joinable`` signature (K, or K × N per sample, bool: those outside its candidates) takes the one
     with the largest Poisson score statistic, and keeps it when the NNLS refit with it lowers the
     deviance by more than ``refit.addition_deviance_gain`` × the over-dispersion (of the fit with it);
     at most :data:`MAX_ADDITIONS` per sample, and a sample's first rejected signature ends its steps.
@@ -298,19 +300,21 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
                     per_sample: Callable[[Callable[[np.ndarray], np.ndarray], np.ndarray], np.ndarray] = _whole,
                     candidates: np.ndarray | None = None, background: np.ndarray | None = None,
                     shallow: np.ndarray | None = None) -> np.ndarray:
-    """Exposures (K × N) by the configured method: ``sparse`` (backward elimination among the
-    signatures the cohort needs, forward steps from the others (:func:`add_signatures`), then the
-    Poisson fit on the signatures kept) or ``nnls`` (plain non-negative least squares). With
-    ``refit.shallow_gate``, the ``shallow`` samples (N, bool; by default :func:`shallow_samples`: fewer than
-    ``refit.shallow_depth`` mutations, in whole counts) are then refitted by :func:`shallow_exposures` on
-    every signature the sparse refit gives to some sample of ``counts`` (the cohort's signatures); a caller
-    refitting scaled-down copies of samples passes the rule of their own counts.
+    """Exposures (K × N) by the configured method: ``sparse`` (backward elimination among each sample's
+    candidates, forward steps from the others (:func:`add_signatures`), then the Poisson fit on the
+    signatures kept) or ``nnls`` (plain non-negative least squares). The candidates are, with
+    ``refit.borrow`` ``neighbours``, those of each sample's own sparse refit on every signature, and with
+    ``cohort`` the cohort's (:func:`cohort_candidates`, or ``candidates``, e.g. to refit resampled copies of a
+    cohort as the original cohort). With ``refit.shallow_gate``, the ``shallow`` samples (N, bool; by default
+    :func:`shallow_samples`: fewer than ``refit.shallow_depth`` mutations, in whole counts) are then refitted
+    by :func:`shallow_exposures` on the signatures they borrow (:func:`borrowed_signatures`), or with
+    ``cohort`` on every signature the sparse refit gives to some sample of ``counts``; a caller refitting
+    scaled-down copies of samples passes the rule of their own counts.
 
     ``per_sample(task, counts)`` runs the per-sample part over the sample columns, e.g. split among
     processes (:func:`unfoldnmf.hpc.distributed.by_columns`); the cohort's signatures, the shallow
     samples' refit and the Poisson fit always see every sample at once, so the result does not depend
-    on the split. ``candidates`` replaces :func:`cohort_candidates`, e.g. to refit resampled copies of
-    a cohort as the original cohort. ``background``: see :func:`sparse_exposures`."""
+    on the split. ``background``: see :func:`sparse_exposures`."""
     if refit.method == "nnls":
         return per_sample(lambda part: nnls_exposures(signatures, part), counts)
     k = signatures.shape[1]
