@@ -279,6 +279,8 @@ def summary_table(rows: pd.DataFrame, markdown: bool) -> str:
     cells = rows.assign(value=[f"{t:.3f} ({f:.2f})" for t, f in zip(rows["TAE"], rows["FP"])])
     table = cells.pivot_table(index=["scenario", "mutations"], columns="method", values="value", aggfunc="first",
                               sort=False).reset_index()
+    order = {name: i for i, name in enumerate(dict.fromkeys(rows["scenario"]))}
+    table = table.sort_values(["scenario", "mutations"], key=lambda c: c.map(order) if c.name == "scenario" else c)
     table = table[["scenario", "mutations", *[m for m in SUMMARY_METHODS if m in table.columns]]]
     table.columns = ["scenario", "mutations", *[f"{SUMMARY_METHODS[m]} TAE (FP)" for m in table.columns[2:]]]
     title = "Refit by scenario: TAE (false signatures per sample)"
