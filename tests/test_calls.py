@@ -75,9 +75,10 @@ def test_vcf_calls_are_counted_by_the_rules(tmp_path, genome):
     assert list(sbs.columns) == ["tumour", "other"] and list(dbs.columns) == ["tumour", "other"]
     _expected_tumour(sbs, dbs)
     assert sbs["other"][sbs["other"] > 0].to_dict() == {"T[T>C]T": 1} and dbs["other"].sum() == 0
-    skipped = json.loads((out / "run.json").read_text())["skipped"]
-    assert skipped == {"filtered (not PASS)": 1, "on contigs absent from the FASTA": 1}
-    assert json.loads((out / "run.json").read_text())["runs_of_3_or_more_adjacent_substitutions_counted_as_sbs"] == 1
+    info = json.loads((out / "run.json").read_text())
+    assert info["skipped"] == {"filtered (not PASS)": 1, "on contigs absent from the FASTA": 1}
+    assert info["runs_of_3_or_more_adjacent_substitutions_counted_as_sbs"] == 1
+    assert info["calls"] == [str(vcf)] and set(info["files"]) >= {"SBS96.tsv", "DBS78.tsv", "ID83.tsv"}
     ids = pd.read_csv(out / "ID83.tsv", sep="\t", index_col=0)
     assert ids["tumour"][ids["tumour"] > 0].to_dict() == {"1:Ins:T:0": 1}  # an A added among Ts: its pyrimidine is T
     kept = run("catalog", vcf, "--fasta", genome, "-o", tmp_path / "all", "--all-filters")

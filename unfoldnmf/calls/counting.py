@@ -261,7 +261,7 @@ def count_catalogs(calls: list[str | Path], fasta: str | Path, all_filters: bool
         return pd.DataFrame(values, index=pd.Index(channels.labels, name="MutationType"), columns=ordered.samples)
 
     sbs, dbs, ids = table(SBS96), table(DBS78), table(ID83)
-    summary = {"files": [str(p) for p in calls], "samples": len(ordered.samples), "records": ordered.records,
+    summary = {"calls": [str(p) for p in calls], "samples": len(ordered.samples), "records": ordered.records,
                "sbs_counted": int(sbs.to_numpy().sum()), "dbs_counted": int(dbs.to_numpy().sum()),
                "id_counted": int(ids.to_numpy().sum()),
                "runs_of_3_or_more_adjacent_substitutions_counted_as_sbs": counter.runs_of_three_or_more,
