@@ -32,6 +32,9 @@ SHALLOW_ITERATIONS = 200
 SHALLOW_FLOOR = 0.01
 #: Floor of a channel's probability in :func:`borrowed_signatures` (a fitted spectrum is rarely exactly 0).
 PROFILE_FLOOR = 1e-6
+#: Most entries of the shallow samples × call likelihood matrix :func:`borrowed_signatures` holds at once
+#: (2²⁴ float64: 128 MB), so that its memory does not grow with the square of the cohort.
+LIKELIHOOD_ENTRIES = 2 ** 24
 #: Samples eliminated together by :func:`sparse_exposures` (its largest temporaries, in
 #: :func:`wald_statistics`, take about 3 × 8·96·K·chunk bytes: 200 MB at K = 86).
 ELIMINATION_CHUNK = 1024
@@ -240,9 +243,9 @@ def borrowed_signatures(signatures: np.ndarray, counts: np.ndarray, support: np.
     profiles = signatures @ support
     totals = profiles.sum(axis=0)
     logs = np.log(np.maximum(profiles / np.maximum(totals, 1e-300), PROFILE_FLOOR))
-    allowed = []
-    for start in range(0, int(shallow.sum()), ELIMINATION_CHUNK):
-        own = np.flatnonzero(shallow)[start:start + ELIMINATION_CHUNK]
+    allowed, rows = [], max(1, LIKELIHOOD_ENTRIES // counts.shape[1])
+    for start in range(0, int(shallow.sum()), rows):
+        own = np.flatnonzero(shallow)[start:start + rows]
         likelihood = counts[:, own].T @ logs  # chunk × N
         likelihood[:, totals <= 0] = -np.inf
         likelihood[np.arange(len(own)), own] = -np.inf
@@ -331,7 +334,7 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
         weights = sparse_exposures(signatures, part, refit, background, chosen)
         return add_signatures(signatures, part, weights, ~chosen, refit)
 
-    support = per_sample(fit_part, np.vstack([counts, choices]))
+    support = per_sample(fit_part, np.vstack([counts, choices]))  # the choices split with their samples' columns
     if refit.shallow_gate and shallow.any():
         allowed = None
         columns = support.any(axis=1)  # the cohort's signatures: some sample's fit has them
