@@ -6,7 +6,7 @@ share of a carrier's mutations. The lists are approximations of PCAWG/COSMIC tis
 written for this benchmark (clock-like SBS1/SBS5 everywhere, SBS40a broad, tobacco in lung, UV in
 skin, APOBEC in breast and bladder-like types, HRD in breast and ovary, rare repair-deficient
 samples), not a published table. Per sample: each signature is present with its prevalence (SBS5
-always), with weight typical share × log-normal(0, 1); ``bench_refit.py`` scales the weights to
+always), with weight typical share × log-normal(0, 1); ``refit_scenarios.py`` scales the weights to
 each depth and draws the counts as for the SynSig cohorts.
 
 Real spectra never equal the reference, so the counts are drawn from drifted copies of the
