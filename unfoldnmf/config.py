@@ -67,6 +67,9 @@ class ExtractionConfig:
     sparse_patience: int = 3  #: the sparse stage goes this many K past its best K
     #: sparse refinement of the chosen signatures, one round per gain (:mod:`unfoldnmf.extraction.refinement`)
     refine_gains: list[float] = field(default_factory=lambda: [25.0, 12.0])
+    #: the sparse stage and the refinement act only when the samples carry, effectively, less than this share of the
+    #: K signatures (:mod:`unfoldnmf.extraction.density`; null: always)
+    sparse_density: Optional[float] = 0.6
 
     def __post_init__(self) -> None:
         _require(self.k_min >= 1, "extraction.k_min", "must be at least 1")
@@ -90,6 +93,8 @@ class ExtractionConfig:
                  "must be non-negative or null")
         _require(self.held_out_patience >= 1, "extraction.held_out_patience", "must be at least 1")
         _require(all(gain >= 0 for gain in self.refine_gains), "extraction.refine_gains", "must be non-negative")
+        _require(self.sparse_density is None or 0 < self.sparse_density <= 1, "extraction.sparse_density",
+                 "must lie in (0, 1] or be null")
 
     @property
     def k_values(self) -> list[int]:

@@ -25,6 +25,7 @@ from ..io.tables import check_catalog, holds_counts, samples_without_mutations
 from ..io.writing import counted
 from ..timing import timed
 from .checkpoints import CheckpointStore, catalog_digest
+from .density import density_reason, exposure_density, sparse_applies
 from .held_out import MIN_SAMPLES, held_out_deviance, held_out_masks
 from .refinement import refine_signatures
 from .replicates import KSolution, cap_totals, extract_k, hypermutation_cap
@@ -194,19 +195,27 @@ def scan_catalog(
                 held_out = held_out_scan(capped, scale, solutions, seconds, selection.rule_k, config, device, dtype,
                                          store, progress)
             selection = choose(held_out)
-        if config.extraction.sparse_gain is not None and selection.rule_k is not None:
+        k_dense = selection.k  # the density is measured where the sparse stage would start
+        density = exposure_density(solutions[k_dense].signatures, capped)
+        sparse = sparse_applies(density, k_dense, config.extraction)
+        if config.extraction.sparse_gain is not None and selection.rule_k is not None and sparse:
             guarded = testing and selection.k < k_values[-1]  # at the top of the range no K needs guarding
             with timed(stages, "sparse stage"):
                 fits = sparse_scan(capped, scale, solutions, seconds, selection.k, guarded, held_out or {}, shallow,
                                    config, device, dtype, store, progress)
             selection = choose(held_out, fits)
+        selection.reason += density_reason(density, k_dense, config.extraction)
         if distributed.current().is_main:
             log_warnings(selection)
         k_values = sorted(solutions)
         with timed(stages, "refinement"):
-            refined = (fits[selection.k].signatures if selection.k in fits else
-                       refine_signatures(solutions[selection.k].signatures, capped, config, device,
-                                         per_sample=distributed.by_columns, shallow=shallow))
+            if not sparse:
+                refined = solutions[selection.k].signatures
+            elif selection.k in fits:
+                refined = fits[selection.k].signatures
+            else:
+                refined = refine_signatures(solutions[selection.k].signatures, capped, config, device,
+                                            per_sample=distributed.by_columns, shallow=shallow)
         with timed(stages, "refit"):  # per sample, so shared among the processes of a torchrun
             exposures = refit_exposures(refined, counts, config.refit.of_cohort_signatures(), per_sample=distributed.by_columns)
 
@@ -227,6 +236,7 @@ def scan_catalog(
         "device": str(device),
         "k_values": k_values,
         "k_selected": selection.k,
+        "exposure_density": round(density, 3),
         "selection_reason": selection.reason,
         "seconds_per_k": seconds,
         "seconds_total": round(time.perf_counter() - started, 3),
