@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from baseline import worktree  # scripts/baseline.py
-from bench_synsig import TrainFailed, train_and_score  # scripts/bench_synsig.py
+from bench_synsig import STAGES_OFF, TrainFailed, train_and_score  # scripts/bench_synsig.py
 from extraction_cohorts import CLOCK_LIKE, choose_signatures, dense, mixed  # scripts/extraction_cohorts.py
 from markdown_tables import markdown_table  # scripts/markdown_tables.py
 
@@ -44,9 +44,6 @@ from unfoldnmf.reference.cosmic import cosmic_signatures
 RARE = (0.02, 0.10)  #: share of samples carrying a rare signature
 COMMON = (0.10, 0.40)  #: share of samples carrying any other signature
 MAJOR_SHARE = 0.02  #: a true signature with this share of the mutations must be found
-#: The stages switched off by ``--stages``, one run each.
-STAGES_OFF = {"no held-out test": ["extraction.held_out_z=null"], "no sparse stage": ["extraction.sparse_gain=null"],
-              "no refinement": ["extraction.refine_gains=[]"]}
 
 
 def simulate(k: int, samples: int, similar_pairs: int, rare: int, median_total: float,

@@ -14,6 +14,10 @@ in the same hour.
     python scripts/bench_synsig.py --data syn.pancreas.sp --noise noisy --set extraction.replicates=10
     python scripts/bench_synsig.py --noise noisy --baseline 25d64f4
     python scripts/bench_synsig.py --noise noisy --markdown  # the table of docs/benchmarks.md
+    python scripts/bench_synsig.py --data syn.pancreas.sp --stages   # each stage off, and KL-NMF at the true K
+
+``--stages`` also runs each stage of the K choice and the refinement switched off, and plain KL-NMF given the
+true K (no refinement), beside the defaults.
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ from unfoldnmf.reference.scoring import Score, score_signatures
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNSIG = ROOT.parent / "shared" / "data" / "synsig"
+#: The stages switched off by ``--stages``, one run each.
+STAGES_OFF = {"no held-out test": ["extraction.held_out_z=null"], "no sparse stage": ["extraction.sparse_gain=null"],
+              "no refinement": ["extraction.refine_gains=[]"],
+              "no density check": ["extraction.sparse_density=null"]}
 
 
 def noisy_copy(catalog_path: Path, folder: Path, seed: int = 0) -> Path:
@@ -92,6 +100,8 @@ def main() -> None:
     parser.add_argument("--noise", choices=["both", "noisy", "clean"], default="both")
     parser.add_argument("--oracle", action="store_true", help="give the true K")
     parser.add_argument("--k-max", type=int, default=30)
+    parser.add_argument("--stages", action="store_true",
+                        help="also run each stage switched off, and KL-NMF given the true K")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--baseline", metavar="REV", help="also run the code of this git revision, beside each run")
     parser.add_argument("--markdown", action="store_true",
@@ -116,10 +126,15 @@ def main() -> None:
                 catalog = folder / "ground.truth.syn.catalog.csv"
                 if noise == "noisy":
                     catalog = noisy_copy(catalog, work)
-                extra = [f"--set={o}" for o in args.overrides]
-                extra += ["--k", str(truth.shape[1])] if args.oracle else ["--k-min", "1", "--k-max", str(args.k_max)]
-                for label, code in codes.items():
-                    out = work / f"out.{label}"
+                overrides = [f"--set={o}" for o in args.overrides]
+                k_true = ["--k", str(truth.shape[1])]
+                runs = {"": [*overrides, *(k_true if args.oracle else ["--k-min", "1", "--k-max", str(args.k_max)])]}
+                if args.stages:
+                    runs |= {f", {stage}": [*runs[""], *(f"--set={o}" for o in sets)] for stage, sets in STAGES_OFF.items()}
+                    runs[", KL-NMF at true K"] = [*overrides, *k_true, "--set=extraction.refine_gains=[]"]
+                for (label, code), (run, extra) in ((c, r) for c in codes.items() for r in runs.items()):
+                    out = work / f"out.{label}{run.replace(', ', '.').replace(' ', '_')}"
+                    label += run
                     try:
                         score, found, wall, cpu, peak = train_and_score(catalog, out, extra, truth, code)
                     except TrainFailed as failed:
@@ -144,8 +159,9 @@ def main() -> None:
               f"worst {np.min(unrefined[noise, label]):.3f})")
     if args.markdown and rows:
         table = pd.DataFrame(rows)
-        if not args.baseline:
+        if not args.baseline and not args.stages:
             table = table.drop(columns="code")
+        table = table.rename(columns={"code": "run"})
         print(markdown_table(table, "SynSig extraction" + (" (true K given)" if args.oracle else "")))
 
 
