@@ -15,6 +15,7 @@ in the same hour.
     python scripts/bench_synsig.py --noise noisy --baseline 25d64f4
     python scripts/bench_synsig.py --noise noisy --markdown  # the table of docs/benchmarks.md
     python scripts/bench_synsig.py --data syn.pancreas.sp --stages   # each stage off, and KL-NMF at the true K
+    python scripts/bench_synsig.py --seeds 0 1 2 3 4     # does the chosen K depend on the seed?
 
 ``--stages`` also runs each stage of the K choice and the refinement switched off, and plain KL-NMF given the
 true K (no refinement), beside the defaults.
@@ -100,6 +101,7 @@ def main() -> None:
     parser.add_argument("--noise", choices=["both", "noisy", "clean"], default="both")
     parser.add_argument("--oracle", action="store_true", help="give the true K")
     parser.add_argument("--k-max", type=int, default=30)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="train's --seed, one run each")
     parser.add_argument("--stages", action="store_true",
                         help="also run each stage switched off, and KL-NMF given the true K")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
@@ -113,6 +115,7 @@ def main() -> None:
           f"{'NMF only':>10}{'max K':>7}{'wall s':>9}{'CPU s':>9}{'peak MB':>9}  missed (>=5% of mutations)")
     composites: dict[tuple[str, str], list[float]] = {}
     unrefined: dict[tuple[str, str], list[float]] = {}
+    chosen: dict[tuple[str, str], list[int]] = {}  # K chosen per run, by dataset and noise
     rows = []
     with tempfile.TemporaryDirectory() as tmp, worktree(args.baseline) as baseline:
         codes = {"current": None, **({args.baseline: baseline} if baseline else {})}
@@ -128,9 +131,12 @@ def main() -> None:
                     catalog = noisy_copy(catalog, work)
                 overrides = [f"--set={o}" for o in args.overrides]
                 k_true = ["--k", str(truth.shape[1])]
-                runs = {"": [*overrides, *(k_true if args.oracle else ["--k-min", "1", "--k-max", str(args.k_max)])]}
+                scan = [*overrides, *(k_true if args.oracle else ["--k-min", "1", "--k-max", str(args.k_max)])]
+                runs = {(f", seed {seed}" if args.seeds != [0] else ""): [*scan, "--seed", str(seed)]
+                        for seed in args.seeds}
+                seed_runs = set(runs)
                 if args.stages:
-                    runs |= {f", {stage}": [*runs[""], *(f"--set={o}" for o in sets)] for stage, sets in STAGES_OFF.items()}
+                    runs |= {f", {stage}": [*scan, *(f"--set={o}" for o in sets)] for stage, sets in STAGES_OFF.items()}
                     runs[", KL-NMF at true K"] = [*overrides, *k_true, "--set=extraction.refine_gains=[]"]
                 for (label, code), (run, extra) in ((c, r) for c in codes.items() for r in runs.items()):
                     out = work / f"out.{label}{run.replace(', ', '.').replace(' ', '_')}"
@@ -144,6 +150,8 @@ def main() -> None:
                                                                   "signatures.tsv")).composite
                     max_k = max(json.loads((out / "run.json").read_text())["k_values"])
                     composites.setdefault((noise, label), []).append(score.composite)
+                    if run in seed_runs and code is None:
+                        chosen.setdefault((name, noise), []).append(found.shape[1])
                     unrefined.setdefault((noise, label), []).append(nmf)
                     print(f"{name:<38}{noise:<7}{label:<9}{truth.shape[1]:>6}{found.shape[1]:>4}"
                           f"{score.tp:>4}{score.fp:>4}{score.fn:>4}{score.composite:>11.3f}{nmf:>10.3f}"
@@ -153,6 +161,9 @@ def main() -> None:
                                  "K chosen": found.shape[1], "TP / FP / FN": f"{score.tp} / {score.fp} / {score.fn}",
                                  "composite (NMF only)": f"{score.composite:.3f} ({nmf:.3f})",
                                  "wall s": round(wall)})
+    if len(args.seeds) > 1:
+        for (name, noise), ks in chosen.items():
+            print(f"{name} {noise}: K {' / '.join(map(str, ks))} at seeds {' / '.join(map(str, args.seeds))}")
     for (noise, label), values in composites.items():
         print(f"{noise} {label}: mean composite {np.mean(values):.3f}, worst {np.min(values):.3f} over {len(values)} "
               f"datasets (NMF solution before the sparse refinement: mean {np.mean(unrefined[noise, label]):.3f}, "
