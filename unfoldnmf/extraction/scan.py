@@ -151,7 +151,8 @@ def scan_catalog(
     held-out test and sparse stage may solve K values past where the deviance rule stopped,
     :func:`held_out_scan`, :func:`sparse_scan`),
     refines its signatures on sparse exposures (:mod:`unfoldnmf.extraction.refinement`; ``solutions``
-    keep every K's NMF solution) and refits exposures for every sample. With ``checkpoint_dir``, finished K values
+    keep every K's NMF solution; where the samples carry most of the signatures, :mod:`.density`, neither the
+    sparse stage nor the refinement acts) and refits exposures for every sample. With ``checkpoint_dir``, finished K values
     are saved there and reused by a later call with the same catalog and settings.
     """
     started = time.perf_counter()
