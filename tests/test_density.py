@@ -9,7 +9,7 @@ import pytest
 from unfoldnmf import extract_signatures
 from unfoldnmf.config import load_config
 from unfoldnmf.errors import InputError
-from unfoldnmf.extraction.density import exposure_density, sparse_applies
+from unfoldnmf.extraction.density import exposure_density, sparse_decision
 from unfoldnmf.reference.cosmic import cosmic_signatures
 from unfoldnmf.reference.scoring import score_signatures
 from unfoldnmf.reference.simulate import simulate_cohort
@@ -41,15 +41,19 @@ def test_density_runs_from_one_over_k_to_one():
 
 
 def test_a_sparse_cohort_is_below_the_limit_and_a_dense_one_above():
-    truth = cosmic_signatures(["SBS1", "SBS2", "SBS4", "SBS7a", "SBS13", "SBS17b", "SBS18", "SBS40a"])
-    sparse = simulate_cohort(truth, samples=150, seed=3, median_total=3000).catalog.to_numpy()
-    catalog, truth = dense_cohort()
+    sparse_truth = cosmic_signatures(["SBS1", "SBS2", "SBS4", "SBS7a", "SBS13", "SBS17b", "SBS18", "SBS40a"])
+    sparse = simulate_cohort(sparse_truth, samples=150, seed=3, median_total=3000).catalog.to_numpy()
+    dense, dense_truth = dense_cohort()
     extraction = load_config(None).extraction
-    assert exposure_density(truth.to_numpy(), sparse) < extraction.sparse_density
-    assert exposure_density(truth.to_numpy(), catalog.to_numpy()) > extraction.sparse_density
-    assert sparse_applies(0.5, 8, extraction) and not sparse_applies(0.7, 8, extraction)
-    assert sparse_applies(0.7, 3, extraction)  # 2.1 signatures per sample: few, whatever the density
-    assert sparse_applies(0.99, 8, load_config(None, [{"extraction": {"sparse_density": None}}]).extraction)
+    assert exposure_density(sparse_truth.to_numpy(), sparse) < extraction.sparse_density
+    assert exposure_density(dense_truth.to_numpy(), dense.to_numpy()) > extraction.sparse_density
+
+    def applies(density, k, extraction):
+        return sparse_decision(density, k, extraction)[0]
+
+    assert applies(0.5, 8, extraction) and not applies(0.7, 8, extraction)
+    assert applies(0.7, 3, extraction)  # 2.1 signatures per sample: few, whatever the density
+    assert applies(0.99, 8, load_config(None, [{"extraction": {"sparse_density": None}}]).extraction)
 
 
 def test_refinement_never_lowers_a_dense_cohort_below_its_nmf_solution():

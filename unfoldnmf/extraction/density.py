@@ -10,7 +10,7 @@ exponential of the entropy of its exposure shares in the Poisson fit of its coun
 averaged over the samples weighted by their mutations, over K. Measured on NMF solutions at the true K
 (``scripts/bench_many_signatures.py`` generators, SynSig): 0.36–0.45 on the sparse and mixed-tumour-type
 cohorts and 0.20–0.56 on SynSig's 11–21-signature sets, where the refinement gains 0.01–0.67 in composite;
-0.67–0.80 on dense-exposure cohorts of 8–26 signatures, where it loses 0.14–0.41. Where samples carry
+0.67–0.80 on dense-exposure cohorts of 8–26 signatures, where it loses 0.14–0.40. Where samples carry
 fewer than :data:`FEW_SIGNATURES` effectively, the stages act whatever the density.
 """
 
@@ -37,24 +37,18 @@ def exposure_density(signatures: np.ndarray, counts: np.ndarray) -> float:
     return float((np.exp(entropy) * totals).sum() / max(totals.sum(), 1e-300) / signatures.shape[1])
 
 
-def sparse_applies(density: float, k: int, extraction: ExtractionConfig) -> bool:
+def sparse_decision(density: float, k: int, extraction: ExtractionConfig) -> tuple[bool, str]:
     """Whether the sparse stage and the refinement act at this ``density`` (:func:`exposure_density`) of ``k``
-    signatures: below ``extraction.sparse_density``, or with fewer than :data:`FEW_SIGNATURES` signatures
-    carried effectively, or always when ``sparse_density`` is None."""
-    limit = extraction.sparse_density
-    return limit is None or density < limit or density * k < FEW_SIGNATURES
-
-
-def density_reason(density: float, k: int, extraction: ExtractionConfig) -> str:
-    """The selection reason's clause saying whether the sparse stage and the refinement acted, and why."""
-    carried = f"the samples carry, effectively, {density:.0%} of the {k} NMF signatures"
+    signatures, and the selection reason's clause saying why: they act below ``extraction.sparse_density``, with
+    fewer than :data:`FEW_SIGNATURES` signatures carried effectively, or always when ``sparse_density`` is None."""
+    carried = f"; the samples carry, effectively, {density:.0%} of the {k} NMF signatures"
     limit = extraction.sparse_density
     if limit is None:
-        return f"; {carried}; the sparse stage and the sparse refinement act whatever the density (sparse_density: null)"
+        return True, f"{carried} (sparse_density: null, so sparse exposures are assumed whatever the density)"
     if density < limit:
-        return f"; {carried} (below {limit:.0%}): the sparse stage and the sparse refinement act"
+        return True, f"{carried} (below {limit:.0%}): sparse exposures are assumed"
     if density * k < FEW_SIGNATURES:
-        return (f"; {carried}, {density * k:.1f} signatures (fewer than {FEW_SIGNATURES:g}): the sparse stage and the "
-                f"sparse refinement act")
-    return (f"; {carried} (at least {limit:.0%}): exposures are dense, so the sparse stage and the sparse "
-            f"refinement, which assume few signatures per sample, leave the NMF solution as it is")
+        return True, (f"{carried}, {density * k:.1f} signatures (fewer than {FEW_SIGNATURES:g}): sparse exposures "
+                      f"are assumed")
+    return False, (f"{carried} (at least {limit:.0%}): exposures are dense, so the sparse stage and the sparse "
+                   f"refinement, which assume few signatures per sample, leave the NMF solution as it is")

@@ -25,7 +25,7 @@ from ..io.tables import check_catalog, holds_counts, samples_without_mutations
 from ..io.writing import counted
 from ..timing import timed
 from .checkpoints import CheckpointStore, catalog_digest
-from .density import density_reason, exposure_density, sparse_applies
+from .density import exposure_density, sparse_decision
 from .held_out import MIN_SAMPLES, held_out_deviance, held_out_masks
 from .refinement import refine_signatures
 from .replicates import KSolution, cap_totals, extract_k, hypermutation_cap
@@ -152,8 +152,8 @@ def scan_catalog(
     :func:`held_out_scan`, :func:`sparse_scan`),
     refines its signatures on sparse exposures (:mod:`unfoldnmf.extraction.refinement`; ``solutions``
     keep every K's NMF solution; where the samples carry most of the signatures, :mod:`.density`, neither the
-    sparse stage nor the refinement acts) and refits exposures for every sample. With ``checkpoint_dir``, finished K values
-    are saved there and reused by a later call with the same catalog and settings.
+    sparse stage nor the refinement acts) and refits exposures for every sample. With ``checkpoint_dir``,
+    finished K values are saved there and reused by a later call with the same catalog and settings.
     """
     started = time.perf_counter()
     device, dtype = resolve_device(config.device), resolve_dtype(config.dtype)
@@ -198,14 +198,14 @@ def scan_catalog(
             selection = choose(held_out)
         k_dense = selection.k  # the density is measured where the sparse stage would start
         density = exposure_density(solutions[k_dense].signatures, capped)
-        sparse = sparse_applies(density, k_dense, config.extraction)
+        sparse, density_clause = sparse_decision(density, k_dense, config.extraction)
         if config.extraction.sparse_gain is not None and selection.rule_k is not None and sparse:
             guarded = testing and selection.k < k_values[-1]  # at the top of the range no K needs guarding
             with timed(stages, "sparse stage"):
                 fits = sparse_scan(capped, scale, solutions, seconds, selection.k, guarded, held_out or {}, shallow,
                                    config, device, dtype, store, progress)
             selection = choose(held_out, fits)
-        selection.reason += density_reason(density, k_dense, config.extraction)
+        selection.reason += density_clause
         if distributed.current().is_main:
             log_warnings(selection)
         k_values = sorted(solutions)
