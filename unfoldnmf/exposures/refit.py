@@ -243,9 +243,9 @@ def borrowed_signatures(signatures: np.ndarray, counts: np.ndarray, support: np.
     profiles = signatures @ support
     totals = profiles.sum(axis=0)
     logs = np.log(np.maximum(profiles / np.maximum(totals, 1e-300), PROFILE_FLOOR))
-    allowed, rows = [], max(1, LIKELIHOOD_ENTRIES // counts.shape[1])
-    for start in range(0, int(shallow.sum()), rows):
-        own = np.flatnonzero(shallow)[start:start + rows]
+    allowed, rows, shallow_columns = [], max(1, LIKELIHOOD_ENTRIES // counts.shape[1]), np.flatnonzero(shallow)
+    for start in range(0, len(shallow_columns), rows):
+        own = shallow_columns[start:start + rows]
         likelihood = counts[:, own].T @ logs  # chunk × N
         likelihood[:, totals <= 0] = -np.inf
         likelihood[np.arange(len(own)), own] = -np.inf
