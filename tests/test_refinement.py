@@ -9,6 +9,7 @@ import torch
 from unfoldnmf.config import Config, load_config
 from unfoldnmf.errors import InputError
 from unfoldnmf.extraction.refinement import refine_signatures
+from unfoldnmf.extraction.sparse_stage import sparse_fit
 from unfoldnmf.reference.cosmic import cosmic_signatures
 from unfoldnmf.reference.simulate import simulate_cohort
 
@@ -73,26 +74,17 @@ def test_a_signature_no_sample_keeps_is_left_as_it_was(flat_cohort):
     assert np.allclose(refined.sum(axis=0), 1.0) and np.array_equal(refined[:, 4], with_unused[:, 4])
 
 
-def test_refinement_and_the_sparse_stage_tell_shallow_samples_from_their_uncapped_counts(monkeypatch):
-    """One hypermutated sample is scaled down (fractional counts) for extraction: every refit of the
-    capped catalog still treats the other samples by their own depth."""
-    from unfoldnmf import extract_signatures
-    from unfoldnmf.exposures import refit
-    from unfoldnmf.extraction import refinement, sparse_stage
-
-    truth = cosmic_signatures(["SBS1", "SBS5", "SBS13"])
-    cohort = simulate_cohort(truth, samples=24, seed=2, median_total=400, prefix="S").catalog
-    catalog = cohort.assign(HYPER=np.random.default_rng(0).poisson(truth.to_numpy() @ [5e4, 1e5, 5e4]).astype(float))
-    expected = (catalog[sorted(catalog.columns)].sum() < 1000).to_numpy()  # extraction's sample order
-    rules = []
-
-    def spy(signatures, counts, config, **options):
-        rules.append(refit.shallow_samples(counts, config) if options.get("shallow") is None else options["shallow"])
-        return refit.refit_exposures(signatures, counts, config, **options)
-    monkeypatch.setattr(refinement, "refit_exposures", spy)
-    monkeypatch.setattr(sparse_stage, "refit_exposures", spy)
-    config = load_config(None, [{"extraction": {"k": 2, "replicates": 2}, "solver": {"max_iter": 100}}])
-    extract_signatures(catalog, config, progress=False)
-    assert len(rules) >= 3 and expected.sum() > 10
-    for rule in rules:
-        np.testing.assert_array_equal(rule, expected)
+def test_signature_updates_do_not_depend_on_the_refits_shallow_step():
+    """In a cohort of shallow samples (400 mutations), the refinement and the sparse stage give the same
+    signatures with the shallow step on or off: it serves the exposures a user reads, not the signatures."""
+    truth = cosmic_signatures(["SBS1", "SBS5", "SBS13", "SBS18"])
+    cohort = simulate_cohort(truth, samples=60, seed=2, median_total=400).catalog.to_numpy()
+    assert (cohort.sum(axis=0) < Config().refit.shallow_depth).mean() > 0.8
+    blurred = 0.8 * truth.to_numpy() + 0.2 * truth.to_numpy().mean(axis=1, keepdims=True)
+    results = []
+    for gate in (1.0, 0.0):
+        config = load_config(None, [{"refit": {"shallow_gate": gate}}])
+        refined = refine_signatures(blurred, cohort, config, torch.device("cpu"))
+        results.append((refined, sparse_fit(blurred, cohort, config, torch.device("cpu")).deviance))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    assert results[0][1] == results[1][1]

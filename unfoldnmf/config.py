@@ -150,6 +150,13 @@ class RefitConfig:
         cohort, so every sample chooses among them all (``borrow: cohort``) and ``borrow`` serves ``fit``."""
         return dataclasses.replace(self, borrow="cohort")
 
+    def of_signature_updates(self) -> "RefitConfig":
+        """This refit inside the stages that update signatures (refinement, sparse stage): as
+        :meth:`of_cohort_signatures`, without the shallow step, whose share gate and borrowed support
+        serve the exposures a user reads; every sample keeps the support its own likelihood gives it
+        (with the step, a 40-signature cohort lost 0.07 composite: ``scripts/bench_many_signatures.py``)."""
+        return dataclasses.replace(self.of_cohort_signatures(), shallow_gate=0.0)
+
 
 @dataclass
 class AssignmentConfig:

@@ -37,17 +37,17 @@ EXPOSURE_FLOOR = 1e-3
 
 
 def refine_signatures(signatures: np.ndarray, counts: np.ndarray, config: Config, device: torch.device,
-                      per_sample: Callable | None = None, shallow: np.ndarray | None = None) -> np.ndarray:
+                      per_sample: Callable | None = None) -> np.ndarray:
     """Sparse refinement of ``signatures`` (96 × K, columns summing to 1) on ``counts`` (96 × N, as
     extracted: hypermutated samples capped), one round per gain of ``config.extraction.refine_gains``;
     returns the refined signatures, columns summing to 1. A signature the sparse refit gives to no
-    sample is kept as it was. ``per_sample`` splits the sparse refit's per-sample part and ``shallow``
-    names its shallow samples, told from the uncapped counts (see :func:`refit_exposures`)."""
-    options = {"shallow": shallow} if per_sample is None else {"per_sample": per_sample, "shallow": shallow}
+    sample is kept as it was. The sparse refit is :meth:`RefitConfig.of_signature_updates`; ``per_sample``
+    splits its per-sample part (see :func:`refit_exposures`)."""
+    options = {} if per_sample is None else {"per_sample": per_sample}
     dtype = torch.float64
     data = torch.tensor(counts, dtype=dtype, device=device).unsqueeze(0)
     for gain in config.extraction.refine_gains:
-        refit = dataclasses.replace(config.refit.of_cohort_signatures(), min_deviance_gain=gain)
+        refit = dataclasses.replace(config.refit.of_signature_updates(), min_deviance_gain=gain)
         exposures = refit_exposures(signatures, counts, refit, **options)
         unused = ~(exposures > 0).any(axis=1)  # no sample keeps it: the updates would zero it, so it stays
         start = np.where(exposures > 0, np.maximum(exposures, EXPOSURE_FLOOR), 0.0)

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from ..config import Config, ExtractionConfig
 from ..errors import InputError
 from ..exposures.quality import fit_quality
-from ..exposures.refit import refit_exposures, shallow_samples
+from ..exposures.refit import refit_exposures
 from ..hpc import distributed
 from ..hpc.device import resolve_device, resolve_dtype
 from ..io.channels import channel_set_of
@@ -167,7 +167,6 @@ def scan_catalog(
 
     cap = hypermutation_cap(counts.sum(axis=0), config.extraction.hypermutation_cap)
     capped, scale = cap_totals(counts, cap)
-    shallow = shallow_samples(counts, config.refit)  # each sample's refit rule, from its own uncapped counts
     if (scale < 1).any():
         log.info("%d hypermutated sample(s) scaled down to %.0f mutations for extraction", int((scale < 1).sum()), cap)
     store = None
@@ -202,7 +201,7 @@ def scan_catalog(
         if config.extraction.sparse_gain is not None and selection.rule_k is not None and sparse:
             guarded = testing and selection.k < k_values[-1]  # at the top of the range no K needs guarding
             with timed(stages, "sparse stage"):
-                fits = sparse_scan(capped, scale, solutions, seconds, selection.k, guarded, held_out or {}, shallow,
+                fits = sparse_scan(capped, scale, solutions, seconds, selection.k, guarded, held_out or {},
                                    config, device, dtype, store, progress)
             selection = choose(held_out, fits)
         selection.reason += density_clause
@@ -216,7 +215,7 @@ def scan_catalog(
                 refined = fits[selection.k].signatures
             else:
                 refined = refine_signatures(solutions[selection.k].signatures, capped, config, device,
-                                            per_sample=distributed.by_columns, shallow=shallow)
+                                            per_sample=distributed.by_columns)
         with timed(stages, "refit"):  # per sample, so shared among the processes of a torchrun
             exposures = refit_exposures(refined, counts, config.refit.of_cohort_signatures(), per_sample=distributed.by_columns)
 
@@ -271,12 +270,11 @@ def held_out_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KS
 
 
 def sparse_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KSolution], seconds: dict[int, float],
-                k_from: int, guarded: bool, held_out: dict[int, np.ndarray], shallow: np.ndarray, config: Config,
+                k_from: int, guarded: bool, held_out: dict[int, np.ndarray], config: Config,
                 device, dtype, store: CheckpointStore | None, progress: bool) -> dict[int, SparseFit]:
     """The sparse stage's fits (:func:`unfoldnmf.extraction.sparse_stage.sparse_fit`) of ``k_from`` and every
     K above it, with their held-out deviances when ``guarded`` (reused from ``held_out``, the held-out test's,
-    which the stage does not extend, so that the test's own choice stays as it was; ``shallow``: the refit's
-    shallow samples, from the uncapped counts): K values beyond the scan
+    which the stage does not extend, so that the test's own choice stays as it was): K values beyond the scan
     are solved (into ``solutions`` and ``seconds``) until ``extraction.sparse_patience`` of them follow the
     stage's best K (:func:`unfoldnmf.extraction.sparse_stage.sparse_choice`), or the range ends."""
     ext = config.extraction
@@ -290,7 +288,7 @@ def sparse_scan(capped: np.ndarray, scale: np.ndarray, solutions: dict[int, KSol
             if predicted is None:
                 predicted = distributed.main_first(
                     lambda: held_out_deviance(capped, solutions[k].signatures, masks, device))
-        return sparse_fit(solutions[k].signatures, capped, config, device, predicted, shallow)
+        return sparse_fit(solutions[k].signatures, capped, config, device, predicted)
 
     def best(fits: dict[int, SparseFit]) -> int:
         k_values = sorted(solutions)
