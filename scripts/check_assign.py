@@ -8,7 +8,9 @@
    returns them (Poisson noise on a 96-channel signature of `--noise-mutations` mutations),
    and (b) "novel" signatures: each known one with itself removed from the reference.
 
-    python scripts/check_assign.py [--data ../shared/data/synsig]
+    python scripts/check_assign.py [--data ../shared/data/synsig] [--markdown]
+
+``--markdown`` also prints the findings as one table with its provenance caption (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from unfoldnmf.config import AssignmentConfig  # noqa: E402
 from unfoldnmf.io.tables import read_signatures  # noqa: E402
 from unfoldnmf.reference.assign import assign_signatures  # noqa: E402
 from unfoldnmf.reference.cosmic import cosmic_signatures  # noqa: E402
+
+from markdown_tables import markdown_table  # noqa: E402  (scripts/markdown_tables.py)
 
 RENAMED = {"SBS22": "SBS22a"}
 EXCEPTED = {"SBS40"}
@@ -50,10 +54,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/synsig")
     parser.add_argument("--noise-mutations", type=int, nargs="+", default=[500, 2000, 10000])
+    parser.add_argument("--markdown", action="store_true", help="also print the findings as a Markdown table")
     args = parser.parse_args()
     reference = cosmic_signatures()
     truth = truth_signatures(args.data)
     failures = 0
+    findings = []  # (check, result) rows of the --markdown table
 
     result = assign_signatures(truth, reference)
     print(f"1. {truth.shape[1]} ground-truth signatures assigned to COSMIC v3.4")
@@ -64,6 +70,10 @@ def main() -> int:
         mark = "ok" if ok else ("excepted" if name in EXCEPTED else "FAIL")
         print(f"   {name:<7} -> {result.table().set_index('Signature').loc[name, 'Reference']:<40} "
               f"cos {result.cosine[name]:.4f}  {mark}")
+    checked = [name for name in truth.columns if name not in EXCEPTED]
+    alone_ok = sum(mixes(result)[name] == {RENAMED.get(name, name)} and result.cosine[name] >= 0.99 for name in checked)
+    findings.append(("ground-truth signatures assigned to themselves alone, cosine ≥ 0.99 (SBS40 excepted)",
+                     f"{alone_ok}/{len(checked)}; lowest cosine {result.cosine[checked].min():.3f}"))
 
     names = [n for n in truth.columns if n not in EXCEPTED]
     pairs = list(itertools.combinations(names, 2))
@@ -73,6 +83,7 @@ def main() -> int:
              if members != {RENAMED.get(n, n) for n in label.split("+")}]
     failures += len(wrong)
     print(f"2. 50/50 mixes: {len(pairs) - len(wrong)}/{len(pairs)} come back as the two")
+    findings.append(("50/50 mixes of two come back as exactly those two", f"{len(pairs) - len(wrong)}/{len(pairs)}"))
     for label, members, cosine in wrong:
         print(f"   FAIL {label} -> {members} cos {cosine:.4f}")
 
@@ -87,6 +98,10 @@ def main() -> int:
         print(f"   known + noise ({mutations:>5} mutations): {cos.min():.3f} / {cos.quantile(0.05):.3f} / "
               f"{cos.median():.3f}; {alone}/{len(names)} assigned to themselves alone, "
               f"{int(noisy_result.novel.sum())} called novel")
+        findings.append((f"known signature + Poisson noise of {mutations} mutations: cosine min / 5th pct / median; "
+                         "assigned to itself alone; called novel",
+                         f"{cos.min():.3f} / {cos.quantile(0.05):.3f} / {cos.median():.3f}; {alone}/{len(names)}; "
+                         f"{int(noisy_result.novel.sum())}"))
     loo = []
     for n in names:
         own = RENAMED.get(n, n)
@@ -96,6 +111,12 @@ def main() -> int:
           f"called novel; max {loo.max():.3f} / 95th percentile {loo.quantile(0.95):.3f} / "
           f"median {loo.median():.3f}")
     print("   highest: " + ", ".join(f"{n} {c:.3f}" for n, c in loo.head(8).items()))
+    findings.append((f"own signature removed from the reference: called novel (cosine < {AssignmentConfig.min_cosine})",
+                     f"{int((loo < AssignmentConfig.min_cosine).sum())}/{len(loo)}; max cosine {loo.max():.3f}"))
+    if args.markdown:
+        print()
+        print(markdown_table(pd.DataFrame(findings, columns=["check", "result"]),
+                             f"Assignment to COSMIC v3.4 of the {truth.shape[1]} SynSig ground-truth signatures"))
     print("FAILED" if failures else "PASSED", f"({failures} failure(s))")
     return 1 if failures else 0
 
