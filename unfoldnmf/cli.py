@@ -266,7 +266,8 @@ def attribute(calls, fasta, signatures, exposures, output, all_filters, picked, 
 @click.option("--k", type=click.IntRange(min=1), help="Fix the number of signatures.")
 @click.option("--k-min", type=click.IntRange(min=1), help="Smallest K to try.")
 @click.option("--k-max", type=click.IntRange(min=1), help="Largest K to try.")
-@click.option("--seed", type=int, help="Random seed; the same seed gives the same result.")
+@click.option("--seed", type=int,
+              help="Random seed; the same seed gives the same result on the same device and CPU threads.")
 @_shared.force
 @click.option("--resume", is_flag=True, help="Reuse the K values an interrupted run finished.")
 @click.option("--takeover", is_flag=True,

@@ -234,6 +234,7 @@ def scan_catalog(
         "hypermutation_cap": cap,
         "samples_capped": int((scale < 1).sum()),
         "device": str(device),
+        "threads": torch.get_num_threads(),  # rounding, and so a marginal choice of K, depends on it
         "k_values": k_values,
         "k_selected": selection.k,
         "exposure_density": round(density, 3),
