@@ -217,7 +217,8 @@ def scan_catalog(
                 refined = refine_signatures(solutions[selection.k].signatures, capped, config, device,
                                             per_sample=distributed.by_columns)
         with timed(stages, "refit"):  # per sample, so shared among the processes of a torchrun
-            exposures = refit_exposures(refined, counts, config.refit.of_cohort_signatures(), per_sample=distributed.by_columns)
+            exposures = refit_exposures(refined, counts, config.refit.of_cohort_signatures(),
+                                        per_sample=distributed.by_columns)
 
     with timed(stages, "tables and fit quality"):
         tables = {k: _solution_tables(s, catalog.index, used.columns) for k, s in solutions.items()}

@@ -44,7 +44,8 @@ def sparse_fit(signatures: np.ndarray, capped: np.ndarray, config: Config, devic
     """``signatures`` refined, and the Poisson deviance of ``capped`` refitted on them by the sparse refit
     (with ``held_out``, the K's per-sample held-out deviance, carried along for the guard)."""
     refined = refine_signatures(signatures, capped, config, device, per_sample=distributed.by_columns)
-    exposures = refit_exposures(refined, capped, config.refit.of_signature_updates(), per_sample=distributed.by_columns)
+    exposures = refit_exposures(refined, capped, config.refit.of_signature_updates(),
+                                per_sample=distributed.by_columns)
     return SparseFit(refined, float(np.sum(poisson_deviance(capped, refined @ exposures))), held_out)
 
 
