@@ -374,8 +374,9 @@ def test_the_share_gate_keeps_each_samples_largest_exposure():
 
 
 def test_a_capped_hypermutated_sample_changes_no_other_samples_signature_set():
-    """Extraction refits the capped catalog (refinement, sparse stage): the scaled-down sample's fractional
-    counts must not turn the shallow step off for the others, whose rules come from their own counts."""
+    """A refit of a catalog with a capped hypermutated sample (as extraction scales it down): the scaled-down
+    sample's fractional counts must not turn the shallow step off for the others, whose rules come from their
+    own counts; a caller may also pass the rule of the uncapped counts."""
     from unfoldnmf.extraction.replicates import cap_totals, hypermutation_cap
 
     reference = cosmic_signatures()
@@ -390,7 +391,7 @@ def test_a_capped_hypermutated_sample_changes_no_other_samples_signature_set():
     alone = refit_module.refit_exposures(W, catalog.to_numpy(), RefitConfig())
     beside = refit_module.refit_exposures(W, capped, RefitConfig())
     np.testing.assert_array_equal(beside[:, :-1] > 0, alone > 0)
-    told = refit_module.shallow_samples(with_hyper, RefitConfig())  # as the scan passes it: from uncapped counts
+    told = refit_module.shallow_samples(with_hyper, RefitConfig())  # the rule of the uncapped counts
     np.testing.assert_array_equal(told, np.r_[depths < 1000, False])
     given = refit_module.refit_exposures(W, capped, RefitConfig(), shallow=told)
     np.testing.assert_array_equal(given[:, :-1] > 0, alone > 0)
