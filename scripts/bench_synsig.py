@@ -16,6 +16,7 @@ in the same hour.
     python scripts/bench_synsig.py --noise noisy --markdown  # the table of docs/benchmarks.md
     python scripts/bench_synsig.py --data syn.pancreas.sp --stages   # each stage off, and KL-NMF at the true K
     python scripts/bench_synsig.py --seeds 0 1 2 3 4     # does the chosen K depend on the seed?
+    python scripts/bench_synsig.py --data syn.many.types.sp --timing   # seconds per stage, from run.json
 
 ``--stages`` also runs each stage of the K choice and the refinement switched off, and plain KL-NMF given the
 true K (no refinement), beside the defaults.
@@ -95,6 +96,11 @@ def train_and_score(catalog: Path, out: Path, extra: list[str], truth: pd.DataFr
     return score_signatures(truth, found), found, wall, cpu, peak
 
 
+def k_range(k_values: list[int]) -> str:
+    """The K values a run solved, as ``first–last`` (or the one value)."""
+    return f"{min(k_values)}–{max(k_values)}" if len(k_values) > 1 else str(k_values[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", nargs="*", help="dataset folder names (default: all)")
@@ -106,6 +112,8 @@ def main() -> None:
                         help="also run each stage switched off, and KL-NMF given the true K")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--baseline", metavar="REV", help="also run the code of this git revision, beside each run")
+    parser.add_argument("--timing", action="store_true",
+                        help="also print each run's seconds per stage (run.json's seconds_by_stage)")
     parser.add_argument("--markdown", action="store_true",
                         help="also print the table(s) as Markdown with a provenance caption (docs/benchmarks.md)")
     args = parser.parse_args()
@@ -116,7 +124,7 @@ def main() -> None:
     composites: dict[tuple[str, str], list[float]] = {}
     unrefined: dict[tuple[str, str], list[float]] = {}
     chosen: dict[tuple[str, str], list[int]] = {}  # K chosen per run, by dataset and noise
-    rows = []
+    rows, timings = [], []
     with tempfile.TemporaryDirectory() as tmp, worktree(args.baseline) as baseline:
         codes = {"current": None, **({args.baseline: baseline} if baseline else {})}
         for name in names:
@@ -148,7 +156,8 @@ def main() -> None:
                         continue
                     nmf = score_signatures(truth, read_signatures(out / "solutions" / f"K{found.shape[1]}" /
                                                                   "signatures.tsv")).composite
-                    max_k = max(json.loads((out / "run.json").read_text())["k_values"])
+                    info = json.loads((out / "run.json").read_text())
+                    max_k = max(info["k_values"])
                     composites.setdefault((noise, label), []).append(score.composite)
                     if run in seed_runs and code is None:
                         chosen.setdefault((name, noise), []).append(found.shape[1])
@@ -161,6 +170,9 @@ def main() -> None:
                                  "K chosen": found.shape[1], "TP / FP / FN": f"{score.tp} / {score.fp} / {score.fn}",
                                  "composite (NMF only)": f"{score.composite:.3f} ({nmf:.3f})",
                                  "wall s": round(wall)})
+                    timings.append({"dataset": name, "noise": noise, "run": label, "K solved": k_range(info["k_values"]),
+                                    **{stage: round(seconds) for stage, seconds in info["seconds_by_stage"].items()},
+                                    "total (wall)": round(wall)})
     if len(args.seeds) > 1:
         for (name, noise), ks in chosen.items():
             print(f"{name} {noise}: K {' / '.join(map(str, ks))} at seeds {' / '.join(map(str, args.seeds))}")
@@ -174,6 +186,13 @@ def main() -> None:
             table = table.drop(columns="code")
         table = table.rename(columns={"code": "run"})
         print(markdown_table(table, "SynSig extraction" + (" (true K given)" if args.oracle else "")))
+    if args.timing and timings:
+        table = pd.DataFrame(timings).fillna("–")
+        if table["run"].nunique() == 1:
+            table = table.drop(columns="run")
+        print(table.to_string(index=False))
+        if args.markdown:
+            print(markdown_table(table, "Seconds per stage (run.json's seconds_by_stage)"))
 
 
 if __name__ == "__main__":
