@@ -19,6 +19,7 @@ from unfoldnmf.cli import cli
 from unfoldnmf.hpc.distributed import Ranks, replicate_block, share
 from unfoldnmf.io.lock import LOCK_NAME, STALE_AFTER
 from unfoldnmf.io.writing import to_text
+from unfoldnmf.reference.simulate import simulate_cohort
 
 from .conftest import FAST
 
@@ -69,11 +70,16 @@ def test_two_process_gloo_run_equals_single_process(tmp_path, catalog_file):
     assert done.returncode != 0 and "K2.npz: checkpoint is damaged" in done.stderr
 
 
-def test_two_processes_split_the_replicates_of_a_fixed_k_and_match_one_process(tmp_path, catalog_file):
+def test_two_processes_split_the_replicates_of_a_fixed_k_and_match_one_process(tmp_path, true_signatures):
+    """1 500 samples: one process solving 8 replicates cuts them into two blocks of samples, and a process
+    solving its 4 must cut them the same way (in one block its sums over samples would round differently)."""
+    catalog = tmp_path / "catalog.tsv"
+    cohort = simulate_cohort(true_signatures, samples=1500, seed=3, median_total=200, prefix="S")
+    catalog.write_text(to_text(cohort.catalog, "MutationType", "%g"))
     single, double = tmp_path / "single", tmp_path / "double"
-    fixed = [*FAST, "--k", "3", "--set", "solver.max_iter=150"]
-    assert run("train", catalog_file, "-o", single, *fixed).exit_code == 0
-    command = two_process_train(catalog_file, double, fixed)
+    fixed = [*FAST, "--k", "3", "--set", "solver.max_iter=150", "--set", "extraction.replicates=8"]
+    assert run("train", catalog, "-o", single, *fixed).exit_code == 0
+    command = two_process_train(catalog, double, fixed)
     done = subprocess.run(command, capture_output=True, text=True, env=env(), timeout=300)
     assert done.returncode == 0, done.stderr
     assert tables(double) == tables(single)

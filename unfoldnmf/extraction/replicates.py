@@ -99,11 +99,13 @@ def extract_k(counts: np.ndarray, scale: np.ndarray, k: int, config: Config, dev
         starts_w.append(w0)
         starts_h.append(h0.to(dtype))
     fit = run_mu(X, torch.cat(starts_w).to(device, dtype), torch.cat(starts_h).to(device, dtype),
-                 **solver.run_options(), agree=distributed.agree if split_replicates else None)
+                 **solver.run_options(), agree=distributed.agree if split_replicates else None,
+                 block_replicates=ext.replicates)
     replicate_w = fit.W.double().cpu().numpy()
     # Each replicate was fitted to its own resampled catalog: judge them all on the catalog itself,
     # per mutation (replicates of a subsampled catalog each see their own samples).
-    objectives = objective_value(reference, fit.W, fit.H, solver.objective, solver.l1, solver.l2).double()
+    objectives = objective_value(reference, fit.W, fit.H, solver.objective, solver.l1, solver.l2,
+                                 ext.replicates).double()
     objectives = (objectives / reference.sum(dim=(-2, -1), dtype=torch.float64).clamp_min(1.0)).cpu().numpy()
     if split_replicates:
         replicate_w, objectives = distributed.concatenate(replicate_w), distributed.concatenate(objectives)

@@ -22,7 +22,10 @@ def sample_blocks(samples: int, values_per_sample: int) -> list[slice]:
     return [slice(start, min(start + size, samples)) for start in range(0, samples, size)]
 
 
-def factor_blocks(W, H) -> list[slice]:
+def factor_blocks(W, H, replicates: int | None = None) -> list[slice]:
     """Blocks of H's samples (last axis) sized for the (replicates, channels, samples) temporaries
-    of W·H, W being (…, channels, K)."""
-    return sample_blocks(H.shape[-1], W.numel() // W.shape[-1])
+    of W·H, W being (…, channels, K). ``replicates`` (default: W's batch) sizes them for another batch:
+    the blocks set the order in which sums over samples are added, and so their rounding, and a process
+    solving its share of a batch must cut the samples as one process solving the whole batch."""
+    per_sample = W.numel() // W.shape[-1] if replicates is None else replicates * W.shape[-2]
+    return sample_blocks(H.shape[-1], per_sample)

@@ -32,17 +32,18 @@ def frobenius(X: torch.Tensor, WH: torch.Tensor) -> torch.Tensor:
     return 0.5 * (X - WH).pow(2).sum(dim=(-2, -1))
 
 
-def objective_value(X, W, H, objective: str, l1: float = 0.0, l2: float = 0.0) -> torch.Tensor:
+def objective_value(X, W, H, objective: str, l1: float = 0.0, l2: float = 0.0,
+                    block_replicates: int | None = None) -> torch.Tensor:
     """Penalised objective per replicate: divergence + l1·ΣH + ½·l2·ΣH² (see :func:`objective_of`)."""
-    return objective_of(X, objective, l1, l2)(W, H)
+    return objective_of(X, objective, l1, l2, block_replicates)(W, H)
 
 
-def objective_of(X, objective: str, l1: float = 0.0,
-                 l2: float = 0.0) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+def objective_of(X, objective: str, l1: float = 0.0, l2: float = 0.0,
+                 block_replicates: int | None = None) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """The penalised objective of factors (W, H) of X, per replicate, for a solver to call at every check.
 
-    The divergence is summed a block of samples at a time (:mod:`.blocks`), the blocks' sums added in
-    float64. For KL, X's own terms xlogy(X, X) − X are computed once here (on a 10 000-sample catalog
+    The divergence is summed a block of samples at a time (:mod:`.blocks`, sized for ``block_replicates``
+    replicates; default: W's batch), the blocks' sums added in float64. For KL, X's own terms xlogy(X, X) − X are computed once here (on a 10 000-sample catalog
     they took a fifth of an extraction's time when recomputed at every check); they are added element
     by element, not as one sum, which in float32 would cancel to a resolution far coarser than the
     changes a convergence test looks at."""
@@ -50,7 +51,7 @@ def objective_of(X, objective: str, l1: float = 0.0,
 
     def value(W: torch.Tensor, H: torch.Tensor) -> torch.Tensor:
         loss = 0.0
-        for block in factor_blocks(W, H):
+        for block in factor_blocks(W, H, block_replicates):
             x, fit = X[..., block], W @ H[..., block]
             part = frobenius(x, fit) if own_terms is None else _kl_sum(own_terms[..., block], x, fit)
             loss = loss + part.double()

@@ -72,6 +72,7 @@ def run_mu(
     update_w: bool = True,
     agree: Callable[[bool, bool], tuple[bool, bool]] | None = None,
     accelerate: bool = False,
+    block_replicates: int | None = None,
 ) -> NMFResult:
     """Run multiplicative updates until every replicate's relative objective change over
     ``check_every`` iterations falls below ``tol``, or ``max_iter`` is reached.
@@ -80,20 +81,22 @@ def run_mu(
     with both factors free uses :func:`em_step_kl`; the others alternate H and W updates. With
     ``accelerate`` every step starts from an extrapolated point (:class:`Extrapolation`). ``agree``
     maps this batch's (converged, failed) to the verdict shared with other processes solving other
-    replicates of the same problem, so that all of them stop at the same iteration.
+    replicates of the same problem, so that all of them stop at the same iteration; those processes pass
+    the whole batch's size as ``block_replicates``, so that each cuts the samples into the blocks of one
+    process solving every replicate (:func:`.blocks.factor_blocks`) and rounds as it does.
     """
     step_h, step_w = (update_h_kl, update_w_kl) if objective == "kl" else (update_h_frobenius, update_w_frobenius)
 
     def step(W: torch.Tensor, H: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if update_w and objective == "kl":
-            W, H = em_step_kl(X, W, H, l1, l2)
+            W, H = em_step_kl(X, W, H, l1, l2, block_replicates)
         else:
             H = step_h(X, W, H, l1, l2)
             if update_w:
                 W, H = normalise_columns(step_w(X, W, H), H)
         return (above_subnormal(W) if update_w else W), above_subnormal(H)
 
-    value = objective_of(X, objective, l1, l2)
+    value = objective_of(X, objective, l1, l2, block_replicates)
     if update_w:
         W, H = normalise_columns(W, H)
     previous = value(W, H)

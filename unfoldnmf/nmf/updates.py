@@ -66,18 +66,19 @@ def update_w_kl(X, W, H):
     return W * numerator / (H.sum(dim=-1).unsqueeze(-2) + eps)
 
 
-def em_step_kl(X, W, H, l1=0.0, l2=0.0):
+def em_step_kl(X, W, H, l1=0.0, l2=0.0, block_replicates=None):
     """One EM step of Poisson NMF, W columns summing to 1: both factors are updated from the same
     ratio X ⊘ WH (H ⊙ Wᵀ(X ⊘ WH) and W ⊙ (X ⊘ WH)Hᵀ, renormalised). Without penalties this is exactly
     EM, so the KL divergence never increases, at one ratio per step instead of the two of
     alternating updates. Penalties divide the H step by 1 + l1 + l2·H as in :func:`update_h_kl`.
-    Computed a block of samples at a time (:mod:`.blocks`)."""
+    Computed a block of samples at a time (:mod:`.blocks`), sized for ``block_replicates`` replicates
+    (default: W's batch)."""
     eps = tiny(H.dtype)
     Wt = W.transpose(-2, -1)
     H_next = torch.empty_like(H)
     ratio_ht = torch.zeros_like(W)  # (X ⊘ WH)Hᵀ, summed over the blocks
     in_place = not _builds_graph(X, W, H)
-    for block in factor_blocks(W, H):
+    for block in factor_blocks(W, H, block_replicates):
         h = H[..., block]
         ratio = _ratio(X[..., block], W, h, eps, in_place)
         H_next[..., block] = h * (Wt @ ratio)
