@@ -182,7 +182,7 @@ def main() -> None:
               f"worst {np.min(unrefined[noise, label]):.3f})")
     if args.markdown and rows:
         table = pd.DataFrame(rows)
-        if not args.baseline and not args.stages:
+        if table["code"].nunique() == 1:  # one run per dataset: no label needed
             table = table.drop(columns="code")
         table = table.rename(columns={"code": "run"})
         print(markdown_table(table, "SynSig extraction" + (" (true K given)" if args.oracle else "")))
