@@ -8,6 +8,9 @@ Scenarios (``--scenario``, several at once; ``scripts/refit_scenarios.py`` build
   refit defaults were tuned on ``synsig-tune``;
 - ``homogeneous``: eight tumour types simulated from COSMIC v3.4 with drift (``tissue_cohorts.py``),
   one call per type (the shared-step thresholds were checked on it);
+- ``withheld``: the draws of ``homogeneous`` fitted without four signatures five of the types carry
+  (``refit_scenarios.WITHHELD``); with ``synsig-tune`` and ``homogeneous`` it chose ``refit.unexplained_z`` and
+  ``refit.unexplained_tolerance``;
 - ``pan-cancer``, ``small``, ``unknown-shared``, ``unknown-private``, ``exome``, ``real``: held out, none
   tuned a setting (see ``refit_scenarios.py``). ``real`` thins the genomes of ``--real`` (default:
   the 21 breast cancer genomes shipped with SigProfilerAssignment, found through ``--spa-python``).
@@ -19,12 +22,12 @@ cores shared). A true SBS22 is matched by SBS22a/b, a true SBS40 by SBS40a/b/c (
 
 Methods: plain NNLS, ``fit`` with its defaults (``unfoldnmf fit --cosmic``), the same borrowing from the
 whole call (``refit.borrow: cohort``: every sample chooses among the call's signatures, every shallow one among
-all the call's samples use), the same with every sample
+all the call's samples use), the same assigning every mutation (``refit.unexplained_z: 0``), the same with every sample
 fitted in a call of its own (pan-cancer and small: a sample's fit must not get worse in a batch), the
 unfolded network with ``--network`` (``train CATALOG --mode supervised --signatures COSMIC`` on each
 call's catalog, then ``fit --model``; its samples/s include the training), and SigProfilerAssignment
 with ``--spa-python`` (its ``cosmic_fit`` fits each sample on its own, so it runs once per scenario on
-all the scenario's samples).
+all the scenario's samples; not on ``withheld``, whose reduced reference its driver does not take).
 
     bash scripts/spa/setup.sh /work/spa_venv     # once: SigProfilerAssignment in a venv of its own
     python scripts/bench_refit.py --scenario pan-cancer small --spa-python /work/spa_venv/bin/python
@@ -52,14 +55,14 @@ from unfoldnmf.io.writing import to_text  # noqa: E402
 from unfoldnmf.exposures.learned import gated_predictions, model_gate, train_on_catalog  # noqa: E402
 from unfoldnmf.reference.cosmic import cosmic_signatures  # noqa: E402
 from markdown_tables import markdown_table  # noqa: E402
-from refit_scenarios import (Call, at_depth, homogeneous, merged, pan_cancer, small, thinned,  # noqa: E402
-                             with_unknown)
+from refit_scenarios import (WITHHELD, Call, at_depth, homogeneous, merged, pan_cancer, small, thinned,  # noqa: E402
+                             with_unknown, withheld)
 
 DEPTHS = (100, 2000, 50000)
 EXOME_DEPTHS = (20, 200, 1000)
 REAL_DEPTHS = (100, 500, 1000)
-SCENARIOS = ("synsig-tune", "synsig-test", "homogeneous", "pan-cancer", "small", "unknown-shared", "unknown-private",
-             "exome", "real")
+SCENARIOS = ("synsig-tune", "synsig-test", "homogeneous", "withheld", "pan-cancer", "small", "unknown-shared",
+             "unknown-private", "exome", "real")
 SUCCESSORS = {"SBS22": ["SBS22a", "SBS22b"], "SBS40": ["SBS40a", "SBS40b", "SBS40c"]}
 TUNE = ("syn.2.7a.7b.abst", "syn.3.5.40.abst", "syn.hyper.low.sa.primary", "syn.pancreas")
 TEST = ("syn.2.7a.7b.bladder.and.melanoma", "syn.3.5.40.rcc.and.ovary", "syn.hyper.low.sa.secondary", "syn.many.types")
@@ -202,6 +205,8 @@ def scenario_calls(name: str, args: argparse.Namespace, reference: pd.DataFrame)
         return calls
     if name == "homogeneous":
         return homogeneous(reference, depths, args.samples, args.seed)
+    if name == "withheld":
+        return withheld(reference, depths, args.samples, args.seed)
     if name == "pan-cancer":
         return pan_cancer(reference, depths, args.samples // 4, args.seed)
     if name == "small":
@@ -237,11 +242,14 @@ def main() -> int:
         exome = name == "exome"
         reference = cosmic_signatures(choice=CosmicConfig(exome=exome))
         calls = scenario_calls(name, args, reference)
+        if name == "withheld":
+            reference = reference.drop(columns=list(WITHHELD))
         batch = merged(calls)
         methods = {"NNLS": lambda c, r: fit_signatures(c, r, RefitConfig(method="nnls")),
                    "unfoldnmf fit": fit_signatures,
                    "fit borrowing from the whole call": lambda c, r: fit_signatures(
-                       c, r, RefitConfig(borrow="cohort"))}
+                       c, r, RefitConfig(borrow="cohort")),
+                   "fit assigning every mutation": lambda c, r: fit_signatures(c, r, RefitConfig(unexplained_z=0.0))}
         if name in ("pan-cancer", "small", "exome"):
             methods["unfoldnmf fit, each sample alone"] = each_alone
         if args.network:
@@ -251,7 +259,7 @@ def main() -> int:
             tick = time.perf_counter()
             found = pd.concat([run(call.catalog, reference) for call in calls])
             rows += scored_rows(method, batch, found, time.perf_counter() - tick, args.breakdown, notes)
-        if args.spa_python:
+        if args.spa_python and name != "withheld":  # its driver fits the whole reference, withheld ones too
             tick = time.perf_counter()
             found = spa_fit(args.spa_python, args.spa_driver, batch.catalog, reference, exome)
             rows += scored_rows("SigProfilerAssignment", batch, found, time.perf_counter() - tick, args.breakdown,
@@ -270,15 +278,17 @@ def main() -> int:
     return 0
 
 
-SUMMARY_METHODS = {"unfoldnmf fit": "fit", "unfolded network": "network", "SigProfilerAssignment": "SPA"}
+SUMMARY_METHODS = {"unfoldnmf fit": "fit", "fit assigning every mutation": "fit, all assigned",
+                   "unfolded network": "network", "SigProfilerAssignment": "SPA"}
 
 
 def summary_table(rows: pd.DataFrame, markdown: bool) -> str:
-    """One row per scenario and depth: TAE (false signatures per sample) of ``fit``, the network and SPA."""
+    """One row per scenario and depth: TAE (false signatures per sample) of ``fit``, of ``fit`` assigning every
+    mutation, of the network and of SPA (an empty cell: not run on that scenario)."""
     rows = rows[rows["method"].isin(list(SUMMARY_METHODS))]
     cells = rows.assign(value=[f"{t:.3f} ({f:.2f})" for t, f in zip(rows["TAE"], rows["FP"])])
     table = cells.pivot_table(index=["scenario", "mutations"], columns="method", values="value", aggfunc="first",
-                              sort=False).reset_index()
+                              sort=False).reset_index().fillna("")
     order = {name: i for i, name in enumerate(dict.fromkeys(rows["scenario"]))}
     table = table.sort_values(["scenario", "mutations"], key=lambda c: c.map(order) if c.name == "scenario" else c)
     table = table[["scenario", "mutations", *[m for m in SUMMARY_METHODS if m in table.columns]]]

@@ -10,6 +10,8 @@ scenarios tuned a refit setting except ``homogeneous`` (see README, "Refitting k
 - ``small``: single samples and cohorts of five, tumour types drawn at random;
 - ``unknown-shared`` / ``unknown-private``: one-type cohorts where 10–30 % of each sample's mutations come
   from a signature the reference lacks, the same one in every sample of a cohort or another in each;
+- ``withheld``: one-type cohorts fitted on the reference without :data:`WITHHELD`, real signatures some types
+  carry (the scenario that chose ``refit.unexplained_z`` and ``refit.unexplained_tolerance``);
 - ``exome``: a pan-cancer batch of exomes (exome-normalised signatures, 20 to 1 000 mutations);
 - ``real``: real genomes (``--real TABLE``, e.g. the 21 breast cancer genomes in SigProfilerAssignment's
   package data) thinned to each depth; their truth is the consensus of the full catalogs' fits (see
@@ -31,6 +33,9 @@ MIN_EXPECTED = 10
 UNKNOWN_SHARE = (0.1, 0.3)
 #: Highest cosine an unknown signature may have to any reference signature.
 UNKNOWN_MAX_COSINE = 0.7
+#: COSMIC signatures the ``withheld`` scenario removes from the reference it fits with: each far from every other
+#: reference signature (highest cosine 0.48–0.75), carried by five of the eight tumour types.
+WITHHELD = ("SBS13", "SBS16", "SBS17b", "SBS40b")
 #: Sizes of the small cohorts of ``small`` (a single sample and a clinical handful).
 SMALL_SIZES = (1, 5)
 
@@ -64,11 +69,13 @@ def at_depth(signatures: pd.DataFrame, weights: pd.DataFrame, depth: int, rng: n
                 pd.Series(depth, index=names))
 
 
-def tissue_call(reference: pd.DataFrame, tumour_type: str, depth: int, samples: int, seed: int) -> Call:
-    """``samples`` tumours of one type at ``depth`` (the same exposure shares at every depth)."""
+def tissue_call(reference: pd.DataFrame, tumour_type: str, depth: int, samples: int, seed: int,
+                hidden: tuple[str, ...] = ()) -> Call:
+    """``samples`` tumours of one type at ``depth`` (the same exposure shares at every depth); ``hidden``: as
+    for :func:`at_depth`."""
     signatures, weights = tissue_mix(reference, tumour_type, samples, seed)
     return at_depth(signatures, weights, depth, np.random.default_rng([seed, list(TUMOUR_TYPES).index(tumour_type),
-                                                                        depth]))
+                                                                        depth]), hidden)
 
 
 def merged(calls: list[Call]) -> Call:
@@ -108,6 +115,12 @@ def small(reference: pd.DataFrame, depths: list[int], samples: int, seed: int) -
                                   pool.truth.loc[names].rename(index=renamed).loc[:, lambda t: (t > 0).any()],
                                   pool.depth.loc[names].rename(index=renamed)))
     return calls
+
+
+def withheld(reference: pd.DataFrame, depths: list[int], samples: int, seed: int) -> list[Call]:
+    """One call per tumour type and depth, as :func:`homogeneous`, with the :data:`WITHHELD` signatures'
+    mutations left out of the truth (the caller fits without them): the draws of :func:`homogeneous`."""
+    return [tissue_call(reference, name, depth, samples, seed, WITHHELD) for depth in depths for name in TUMOUR_TYPES]
 
 
 def unknown_signatures(reference: pd.DataFrame, count: int, rng: np.random.Generator) -> np.ndarray:

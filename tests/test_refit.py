@@ -64,9 +64,9 @@ def test_fit_quality_of_an_exact_reconstruction(true_signatures):
     exposures = pd.DataFrame([[100.0, 50.0, 0.0]], index=["a"], columns=true_signatures.columns)
     catalog = pd.DataFrame({"a": true_signatures.to_numpy() @ exposures.to_numpy()[0]}, index=true_signatures.index)
     quality = fit_quality(catalog, true_signatures, exposures)
-    assert list(quality.columns) == ["Mutations", "Signatures", "Cosine", "L1", "Deviance"]
+    assert list(quality.columns) == ["Mutations", "Signatures", "Unassigned", "Cosine", "L1", "Deviance"]
     row = quality.loc["a"]
-    assert row.Mutations == pytest.approx(150) and row.Signatures == 2
+    assert row.Mutations == pytest.approx(150) and row.Signatures == 2 and row.Unassigned == pytest.approx(0)
     assert (row.Cosine == pytest.approx(1) and row.L1 == pytest.approx(0, abs=1e-9)
             and row.Deviance == pytest.approx(0, abs=1e-6))
 

@@ -131,6 +131,8 @@ class RefitConfig:
     composite_window: float = 1.25
     composite_max_ratio: float = 0.7
     composite_min_carriers: int = 10
+    unexplained_z: float = 3.0
+    unexplained_tolerance: float = 0.2
 
     def __post_init__(self) -> None:
         _require(self.min_deviance_gain >= 0, "refit.min_deviance_gain", "must be non-negative")
@@ -144,11 +146,14 @@ class RefitConfig:
         _require(self.composite_window > 1, "refit.composite_window", "must be above 1")
         _require(self.composite_max_ratio > 0, "refit.composite_max_ratio", "must be positive")
         _require(self.composite_min_carriers >= 2, "refit.composite_min_carriers", "must be at least 2")
+        _require(self.unexplained_z >= 0, "refit.unexplained_z", "must be non-negative (0: off)")
+        _require(self.unexplained_tolerance >= 0, "refit.unexplained_tolerance", "must be non-negative")
 
     def of_cohort_signatures(self) -> "RefitConfig":
         """This refit for signatures extracted from the catalog itself (``train``): each one belongs to the
-        cohort, so every sample chooses among them all (``borrow: cohort``) and ``borrow`` serves ``fit``."""
-        return dataclasses.replace(self, borrow="cohort")
+        cohort, so every sample chooses among them all (``borrow: cohort``) and ``borrow`` serves ``fit``; the
+        signatures were fitted to these very counts, so every mutation is assigned (``unexplained_z: 0``)."""
+        return dataclasses.replace(self, borrow="cohort", unexplained_z=0.0)
 
     def of_signature_updates(self) -> "RefitConfig":
         """This refit inside the stages that update signatures (refinement, sparse stage): as

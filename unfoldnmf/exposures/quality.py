@@ -9,9 +9,10 @@ from ..nmf.scores import poisson_deviance
 
 
 def fit_quality(catalog: pd.DataFrame, signatures: pd.DataFrame, exposures: pd.DataFrame) -> pd.DataFrame:
-    """One row per sample (``fit_quality.tsv``): its mutations, the signatures it was given, and the
-    cosine similarity, relative L1 error Σ|x − Wh| / Σx and Poisson deviance of the reconstruction
-    W·h against the catalog column x. ``catalog`` is channels × samples, ``signatures`` channels × K,
+    """One row per sample (``fit_quality.tsv``): its mutations, the signatures it was given, the mutations
+    left unassigned (Σx − Σh: those the signatures cannot explain, :mod:`unfoldnmf.exposures.unexplained`;
+    for NNLS, which does not keep counts, it may be negative), and the cosine similarity, relative L1 error
+    Σ|x − Wh| / Σx and Poisson deviance of the reconstruction W·h against the catalog column x. ``catalog`` is channels × samples, ``signatures`` channels × K,
     ``exposures`` samples × K."""
     counts = catalog.loc[signatures.index, exposures.index].to_numpy(dtype=float)
     reconstruction = signatures.to_numpy(dtype=float) @ exposures.to_numpy(dtype=float).T
@@ -21,5 +22,6 @@ def fit_quality(catalog: pd.DataFrame, signatures: pd.DataFrame, exposures: pd.D
     l1 = np.divide(np.abs(counts - reconstruction).sum(axis=0), totals, out=np.zeros_like(totals), where=totals > 0)
     deviance = poisson_deviance(counts, reconstruction)
     return pd.DataFrame({"Mutations": totals, "Signatures": (exposures.to_numpy() > 0).sum(axis=1),
+                         "Unassigned": totals - exposures.to_numpy(dtype=float).sum(axis=1),
                          "Cosine": cosine, "L1": l1, "Deviance": deviance},
                         index=pd.Index(exposures.index, name="Samples"))

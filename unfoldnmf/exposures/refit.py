@@ -12,6 +12,7 @@ from scipy.optimize import nnls
 from ..config import RefitConfig
 from ..nmf.scores import poisson_deviance
 from .active_set import active_set_nnls, gathered_columns, scattered
+from .unexplained import explained_counts, fit_leaving_unexplained
 
 #: Iteration cap of the Poisson polish (:func:`poisson_polish`): from the NNLS start it settles within 50
 #: (measured on the tuning cohorts: TAE equal to 4 decimals at 100 and 500 iterations, 5 × the time).
@@ -305,7 +306,8 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
                     shallow: np.ndarray | None = None) -> np.ndarray:
     """Exposures (K × N) by the configured method: ``sparse`` (backward elimination among each sample's
     candidates, forward steps from the others (:func:`add_signatures`), then the Poisson fit on the
-    signatures kept) or ``nnls`` (plain non-negative least squares). The candidates are, with
+    signatures kept, leaving unassigned what they cannot explain with ``refit.unexplained_z``:
+    :mod:`unfoldnmf.exposures.unexplained`) or ``nnls`` (plain non-negative least squares). The candidates are, with
     ``refit.borrow`` ``neighbours``, those of each sample's own sparse refit on every signature, and with
     ``cohort`` the cohort's (:func:`cohort_candidates`, or ``candidates``, e.g. to refit resampled copies of a
     cohort as the original cohort). With ``refit.shallow_gate``, the ``shallow`` samples (N, bool; by default
@@ -323,6 +325,9 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
     k = signatures.shape[1]
     background = np.zeros(k, dtype=bool) if background is None else np.asarray(background, dtype=bool)
     shallow = shallow_samples(counts, refit) if shallow is None else shallow
+    observed = counts
+    if refit.unexplained_z:  # signatures are chosen for what the reference can explain
+        counts = explained_counts(signatures, counts, refit.unexplained_z, refit.unexplained_tolerance)
     if refit.borrow == "neighbours":  # each sample chooses among the signatures of its own sparse refit
         choices = per_sample(lambda part: sparse_exposures(signatures, part, refit, background), counts) > 0
     else:  # every sample chooses among the cohort's
@@ -349,5 +354,8 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
     used = np.flatnonzero(support.any(axis=1))
     exposures = np.zeros((k, counts.shape[1]))
     if len(used):
-        exposures[used] = poisson_polish(signatures[:, used], counts, support[used])
+        exposures[used] = poisson_polish(signatures[:, used], observed, support[used])
+        if refit.unexplained_z:
+            exposures[used] = fit_leaving_unexplained(signatures[:, used], observed, exposures[used],
+                                                      refit.unexplained_z, refit.unexplained_tolerance)
     return exposures

@@ -117,7 +117,7 @@ def whole_mutations(exposures: pd.DataFrame) -> pd.DataFrame:
 
 
 def quality_text(quality: pd.DataFrame) -> str:
-    """``fit_quality.tsv``: Samples, Mutations, Signatures, Cosine, L1, Deviance."""
+    """``fit_quality.tsv``: Samples, Mutations, Signatures, Unassigned, Cosine, L1, Deviance."""
     return to_text(quality, "Samples", "%.6g")
 
 
