@@ -56,7 +56,8 @@ def dispersion(deviance: np.ndarray, channels: int, signatures: np.ndarray) -> n
 
 
 def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
-                     background: np.ndarray | None = None, allowed: np.ndarray | None = None) -> np.ndarray:
+                     background: np.ndarray | None = None, allowed: np.ndarray | None = None,
+                     observed: np.ndarray | None = None) -> np.ndarray:
     """Backward elimination, every sample of ``counts`` (96 × N) at once: starting from NNLS on all
     signatures (96 × K), repeatedly drop the least significant signature (the smallest Wald
     statistic, :func:`wald_statistics`) while refitting without it raises the Poisson deviance of
@@ -68,7 +69,10 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     tumour carries (clock-like SBS1, SBS5): they are tested last, once the others are settled, and
     dropped only while that costs less than ``refit.background_deviance_gain`` × the dispersion (a
     signature that comes back as one of them goes sends the sample back to testing the others).
-    Returns exposures (K × N) in mutations.
+    ``observed`` (96 × N, default ``counts``): the counts whose fit's over-dispersion scales the gains; with
+    ``refit.unexplained_z`` the signatures are chosen on the explained counts, while what no signature explains
+    still counts as misfit, so it is not explained with extra signatures either. Returns exposures (K × N) in
+    mutations.
 
     Each trial refits by NNLS on every signature not yet dropped, so a signature the first NNLS
     left at zero (collinear flat signatures share a spectrum's flat part arbitrarily) comes back
@@ -78,7 +82,8 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
         chunks = range(0, counts.shape[1], ELIMINATION_CHUNK)
         parts = [slice(start, start + ELIMINATION_CHUNK) for start in chunks]
         return np.concatenate([sparse_exposures(signatures, counts[:, part], refit, background,
-                                                None if allowed is None else allowed[:, part])
+                                                None if allowed is None else allowed[:, part],
+                                                None if observed is None else observed[:, part])
                                for part in parts], axis=1)
     channels, k = signatures.shape
     background = np.zeros(k, dtype=bool) if background is None else np.asarray(background, dtype=bool)
@@ -87,6 +92,7 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     if not len(samples):
         return exposures
     X = counts[:, samples]
+    seen = None if observed is None else observed[:, samples]
     allowed = np.ones((len(samples), k), dtype=bool) if allowed is None else allowed[:, samples].T.copy()  # not dropped
     weights = active_set_nnls(signatures, X, allowed)  # (n, K)
     deviance = np.atleast_1d(poisson_deviance(X, signatures @ weights.T))
@@ -107,7 +113,9 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
         start = np.where(trial, weights[rows], 0.0)
         trial_weights = active_set_nnls(signatures, X[:, rows], trial, start)
         trial_deviance = np.atleast_1d(poisson_deviance(X[:, rows], signatures @ trial_weights.T))
-        scale = dispersion(deviance[rows], channels, active[rows].sum(axis=1)) if refit.scale_by_dispersion else 1.0
+        misfit = deviance[rows] if seen is None else np.atleast_1d(poisson_deviance(seen[:, rows],
+                                                                                    signatures @ weights[rows].T))
+        scale = dispersion(misfit, channels, active[rows].sum(axis=1)) if refit.scale_by_dispersion else 1.0
         gain = np.where(on_background[rows], refit.background_deviance_gain, refit.min_deviance_gain)
         accepted = trial_deviance - deviance[rows] < gain * scale
         dropped, kept = rows[accepted], rows[~accepted]
@@ -144,7 +152,7 @@ def wald_statistics(signatures: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarray, joinable: np.ndarray,
-                   refit: RefitConfig) -> np.ndarray:
+                   refit: RefitConfig, observed: np.ndarray | None = None) -> np.ndarray:
     """Forward steps after the elimination: each sample of ``counts`` (96 × N) whose fit (``weights``,
     K × N) misses a ``joinable`` signature (K, or K × N per sample, bool: those outside its candidates) takes the one
     with the largest Poisson score statistic, and keeps it when the NNLS refit with it lowers the
@@ -152,7 +160,8 @@ def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarr
     at most :data:`MAX_ADDITIONS` per sample, and a sample's first rejected signature ends its steps.
     Each trial refits by NNLS on the sample's signatures and the new one (a signature the elimination
     dropped does not come back; one the trial puts at zero leaves). A deep sample with a process its
-    cohort lacks gets it; a shallow one rarely carries the evidence. Returns the new weights (K × N)."""
+    cohort lacks gets it; a shallow one rarely carries the evidence. ``observed``: as for
+    :func:`sparse_exposures`. Returns the new weights (K × N)."""
     weights = weights.copy()
     samples = np.flatnonzero(counts.any(axis=0))
     open_ = np.zeros((signatures.shape[1], counts.shape[1]), dtype=bool)
@@ -178,7 +187,9 @@ def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarr
         allowed[np.arange(len(rows)), pick] = True
         trial = active_set_nnls(signatures, counts[:, rows], allowed, weights[:, rows].T).T
         trial_deviance = np.atleast_1d(poisson_deviance(counts[:, rows], signatures @ trial))
-        scale = (dispersion(trial_deviance, signatures.shape[0], (trial > 0).sum(axis=0))
+        misfit = trial_deviance if observed is None else np.atleast_1d(poisson_deviance(observed[:, rows],
+                                                                                        signatures @ trial))
+        scale = (dispersion(misfit, signatures.shape[0], (trial > 0).sum(axis=0))
                  if refit.scale_by_dispersion else 1.0)
         gained = deviance[rows] - trial_deviance > refit.addition_deviance_gain * scale
         accepted = gained & (trial[pick, np.arange(len(rows))] > 0)
@@ -325,21 +336,31 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
     k = signatures.shape[1]
     background = np.zeros(k, dtype=bool) if background is None else np.asarray(background, dtype=bool)
     shallow = shallow_samples(counts, refit) if shallow is None else shallow
-    observed = counts
+    observed, channels = counts, counts.shape[0]
     if refit.unexplained_z:  # signatures are chosen for what the reference can explain
         counts = explained_counts(signatures, counts, refit.unexplained_z, refit.unexplained_tolerance)
+    seen = observed if refit.unexplained_z else np.zeros((0, counts.shape[1]))  # whose misfit scales the gains
+
+    def split(part: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """A part of the stacked columns: its counts, its observed counts (None: the counts), the rest."""
+        rest = part[channels + len(seen):]
+        return part[:channels], part[channels:channels + len(seen)] if len(seen) else None, rest
+
     if refit.borrow == "neighbours":  # each sample chooses among the signatures of its own sparse refit
-        choices = per_sample(lambda part: sparse_exposures(signatures, part, refit, background), counts) > 0
+        def choose_part(part: np.ndarray) -> np.ndarray:
+            own, own_seen, _ = split(part)
+            return sparse_exposures(signatures, own, refit, background, observed=own_seen)
+        choices = per_sample(choose_part, np.vstack([counts, seen])) > 0
     else:  # every sample chooses among the cohort's
         choices = np.zeros((k, counts.shape[1]), dtype=bool)
         choices[cohort_candidates(signatures, counts, refit, background) if candidates is None else candidates] = True
 
     def fit_part(part: np.ndarray) -> np.ndarray:
-        part, chosen = part[:-k], part[-k:] > 0
-        weights = sparse_exposures(signatures, part, refit, background, chosen)
-        return add_signatures(signatures, part, weights, ~chosen, refit)
+        own, own_seen, chosen = split(part)
+        weights = sparse_exposures(signatures, own, refit, background, chosen > 0, own_seen)
+        return add_signatures(signatures, own, weights, ~(chosen > 0), refit, own_seen)
 
-    support = per_sample(fit_part, np.vstack([counts, choices]))  # the choices split with their samples' columns
+    support = per_sample(fit_part, np.vstack([counts, seen, choices]))  # the choices split with their samples' columns
     if refit.shallow_gate and shallow.any():
         allowed = None
         columns = support.any(axis=1)  # the cohort's signatures: some sample's fit has them
