@@ -12,8 +12,8 @@ def fit_quality(catalog: pd.DataFrame, signatures: pd.DataFrame, exposures: pd.D
     """One row per sample (``fit_quality.tsv``): its mutations, the signatures it was given, the mutations
     left unassigned (Σx − Σh: those the signatures cannot explain, :mod:`unfoldnmf.exposures.unexplained`;
     for NNLS, which does not keep counts, it may be negative), and the cosine similarity, relative L1 error
-    Σ|x − Wh| / Σx and Poisson deviance of the reconstruction W·h against the catalog column x. ``catalog`` is channels × samples, ``signatures`` channels × K,
-    ``exposures`` samples × K."""
+    Σ|x − Wh| / Σx and Poisson deviance of the reconstruction W·h against the catalog column x. ``catalog``
+    is channels × samples, ``signatures`` channels × K, ``exposures`` samples × K."""
     counts = catalog.loc[signatures.index, exposures.index].to_numpy(dtype=float)
     reconstruction = signatures.to_numpy(dtype=float) @ exposures.to_numpy(dtype=float).T
     totals = counts.sum(axis=0)
