@@ -18,6 +18,11 @@ signatures carrying ≥ 2 % of the cohort's mutations that no extracted signatur
     python scripts/bench_many_signatures.py --set extraction.min_gain=2 --baseline HEAD~3
     python scripts/bench_many_signatures.py --generator dense --ks 20 --seeds 1 --stages   # held out: another shape
     python scripts/bench_many_signatures.py --ks 40 30 20 --seeds 1 2 3 4 5 6 7 8 --markdown   # docs/benchmarks.md
+    python scripts/bench_many_signatures.py --generator dense --ks 20 --seeds 1 --oracle --spe-python PY   # beside SPE
+
+With ``--spe-python`` (a venv made by ``scripts/spe/setup.sh``) SigProfilerExtractor 1.4.1 runs on each cohort
+too, at its defaults but for the K range (the true K, or within ``--spe-margin`` of it: its own K scan at 100
+replicates per K takes hours on 2 cores) and ``--spe-replicates`` NMF replicates; its random seeds are its own.
 
 ``--generator`` picks the cohorts' shape: ``sparse`` (this file's, the one the defaults were tuned on), or
 ``dense`` and ``mixed`` (``extraction_cohorts.py``; not tuned on). ``--stages`` also runs each stage of the K
@@ -27,7 +32,9 @@ choice and the refinement switched off, and plain KL-NMF given the true K (no re
 from __future__ import annotations
 
 import argparse
+import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -37,9 +44,11 @@ from bench_synsig import STAGES_OFF, TrainFailed, train_and_score  # scripts/ben
 from extraction_cohorts import CLOCK_LIKE, choose_signatures, dense, mixed  # scripts/extraction_cohorts.py
 from markdown_tables import markdown_table  # scripts/markdown_tables.py
 
+from unfoldnmf.io.tables import read_signatures
 from unfoldnmf.io.writing import to_text
 from unfoldnmf.reference.classes import SIGNATURE_CLASSES
 from unfoldnmf.reference.cosmic import cosmic_signatures
+from unfoldnmf.reference.scoring import score_signatures
 
 RARE = (0.02, 0.10)  #: share of samples carrying a rare signature
 COMMON = (0.10, 0.40)  #: share of samples carrying any other signature
@@ -71,6 +80,32 @@ def simulate(k: int, samples: int, similar_pairs: int, rare: int, median_total: 
     return catalog, signatures, shares
 
 
+def row(k: int, seed: int, code: str, given: str, found: pd.DataFrame, score, major: set[str], wall: float) -> dict:
+    """One cohort's result as a table row: K chosen, TP / FP / FN, composite, the major signatures missed."""
+    missed = sorted(major - {match[0] for match in score.matches})
+    return {"true K": k, "seed": seed, "code": code, "K given": given, "K chosen": found.shape[1],
+            "TP / FP / FN": f"{score.tp} / {score.fp} / {score.fn}", "composite": score.composite,
+            f"missed (≥ {MAJOR_SHARE:.0%})": ", ".join(missed) or "–", "wall s": round(wall)}
+
+
+def markdown_row(values: dict) -> str:
+    """The progress line of one row (composite to three decimals)."""
+    cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in values.values()]
+    return "| " + " | ".join(cells) + " |"
+
+
+def spe_signatures(args: argparse.Namespace, catalog: Path, output: Path,
+                   k_values: range) -> tuple[pd.DataFrame, float]:
+    """SigProfilerExtractor's suggested signatures for ``catalog`` over ``k_values`` (through its driver, in a
+    process of its own) and the wall seconds it took."""
+    start = time.perf_counter()
+    done = subprocess.run([args.spe_python, args.spe_driver, str(catalog), str(output), str(k_values[0]),
+                           str(k_values[-1]), str(args.spe_replicates)], capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"SigProfilerExtractor failed: {done.stderr.strip()[-2000:]}")
+    return read_signatures(done.stdout.strip().splitlines()[-1]), time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ks", type=int, nargs="+", default=[20, 30, 40], help="true numbers of signatures")
@@ -87,6 +122,13 @@ def main() -> None:
                         help="also run each stage switched off, and KL-NMF given the true K")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--baseline", metavar="REV", help="also run the code of this git revision, beside each run")
+    parser.add_argument("--spe-python", help="python of a venv with SigProfilerExtractor (scripts/spe/setup.sh): "
+                             "also run it on each cohort")
+    parser.add_argument("--spe-driver", default=str(Path(__file__).resolve().parent / "spe" / "run_spe.py"),
+                        help="its driver script (CATALOG OUTDIR K_MIN K_MAX REPLICATES -> prints the signatures' path)")
+    parser.add_argument("--spe-margin", type=int, default=0,
+                        help="SigProfilerExtractor tries K within this many of the true K (its K scan is slow)")
+    parser.add_argument("--spe-replicates", type=int, default=10, help="its NMF replicates per K (its default: 100)")
     parser.add_argument("--markdown", action="store_true",
                         help="also print the table(s) as Markdown with a provenance caption (docs/benchmarks.md)")
     args = parser.parse_args()
@@ -119,6 +161,15 @@ def main() -> None:
                     runs += [(f"auto, {name}", [*scan, *(f"--set={o}" for o in sets)])
                              for name, sets in STAGES_OFF.items()]
                     runs += [(f"{k}, KL-NMF", ["--k", str(k), "--set=extraction.refine_gains=[]"])]
+                if args.spe_python:
+                    k_values = range(max(1, k - args.spe_margin), k + args.spe_margin + 1)
+                    given = (f"{k_values[0]}–{k_values[-1]}" if len(k_values) > 1 else str(k)) + \
+                        f", SigProfilerExtractor ({args.spe_replicates} replicates)"
+                    found, wall = spe_signatures(args, path, work / "out.spe", k_values)
+                    score = score_signatures(truth, found)
+                    rows.append(row(k, seed, "SigProfilerExtractor", given, found, score, major, wall))
+                    composites.setdefault(f"K {given}", []).append(score.composite)
+                    print(markdown_row(rows[-1]), flush=True)
                 for given, options in runs:
                     for label, code in codes.items():
                         out = work / f"out.{label}.{given}"
@@ -128,20 +179,15 @@ def main() -> None:
                         except TrainFailed as failed:
                             print(f"| {k} | {seed} | {label} | {given} | train failed ({failed}) | | | | |")
                             continue
-                        missed = sorted(major - {match[0] for match in score.matches})
                         composites.setdefault(f"{label}, K {given}", []).append(score.composite)
-                        print(f"| {k} | {seed} | {label} | {given} | {found.shape[1]} | {score.tp} / {score.fp} / "
-                              f"{score.fn} | {score.composite:.3f} | {', '.join(missed) or '-'} | {wall:.0f} |",
-                              flush=True)
-                        rows.append({"true K": k, "seed": seed, "code": label, "K given": given,
-                                     "K chosen": found.shape[1], "TP / FP / FN": f"{score.tp} / {score.fp} / {score.fn}",
-                                     "composite": score.composite,
-                                     f"missed (≥ {MAJOR_SHARE:.0%})": ", ".join(missed) or "–", "wall s": round(wall)})
+                        rows.append(row(k, seed, label, given, found, score, major, wall))
+                        print(markdown_row(rows[-1]), flush=True)
     for name, values in composites.items():
         print(f"{name}: mean composite {np.mean(values):.3f}, worst {np.min(values):.3f} over {len(values)} cohorts")
     if args.markdown and rows:
         table = pd.DataFrame(rows).sort_values(["true K", "seed"], kind="stable")
-        table = table.drop(columns=[c for c, keep in (("code", args.baseline), ("K given", args.oracle or args.stages))
+        table = table.drop(columns=[c for c, keep in (("code", args.baseline),
+                                                      ("K given", args.oracle or args.stages or args.spe_python))
                                     if not keep])
         print(markdown_table(table, f"Cohorts of {', '.join(map(str, sorted(set(table['true K']))))} signatures, "
                                     f"{args.generator} generator"))
