@@ -96,6 +96,7 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
     allowed = np.ones((len(samples), k), dtype=bool) if allowed is None else allowed[:, samples].T.copy()  # not dropped
     weights = active_set_nnls(signatures, X, allowed)  # (n, K)
     deviance = np.atleast_1d(poisson_deviance(X, signatures @ weights.T))
+    misfit = deviance if seen is None else np.atleast_1d(poisson_deviance(seen, signatures @ weights.T))
     on_background = np.zeros(len(samples), dtype=bool)  # rows whose other signatures are settled
     running = (weights > 0).sum(axis=1) > 1
     while running.any():
@@ -113,15 +114,15 @@ def sparse_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitCon
         start = np.where(trial, weights[rows], 0.0)
         trial_weights = active_set_nnls(signatures, X[:, rows], trial, start)
         trial_deviance = np.atleast_1d(poisson_deviance(X[:, rows], signatures @ trial_weights.T))
-        misfit = deviance[rows] if seen is None else np.atleast_1d(poisson_deviance(seen[:, rows],
-                                                                                    signatures @ weights[rows].T))
-        scale = dispersion(misfit, channels, active[rows].sum(axis=1)) if refit.scale_by_dispersion else 1.0
+        scale = dispersion(misfit[rows], channels, active[rows].sum(axis=1)) if refit.scale_by_dispersion else 1.0
         gain = np.where(on_background[rows], refit.background_deviance_gain, refit.min_deviance_gain)
         accepted = trial_deviance - deviance[rows] < gain * scale
         dropped, kept = rows[accepted], rows[~accepted]
         entered = ((trial_weights[accepted] > 0) & ~active[dropped] & ~background).any(axis=1)
         on_background[dropped[entered]] = False  # a signature came back while a background one went: test it
         weights[dropped], deviance[dropped] = trial_weights[accepted], trial_deviance[accepted]
+        if seen is not None:
+            misfit[dropped] = poisson_deviance(seen[:, dropped], signatures @ trial_weights[accepted].T)
         allowed[dropped] = trial[accepted]
         running[kept[on_background[kept]]] = False
         on_background[kept] = True
