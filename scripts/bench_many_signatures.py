@@ -48,7 +48,7 @@ from unfoldnmf.io.tables import read_signatures
 from unfoldnmf.io.writing import to_text
 from unfoldnmf.reference.classes import SIGNATURE_CLASSES
 from unfoldnmf.reference.cosmic import cosmic_signatures
-from unfoldnmf.reference.scoring import score_signatures
+from unfoldnmf.reference.scoring import Score, score_signatures
 
 RARE = (0.02, 0.10)  #: share of samples carrying a rare signature
 COMMON = (0.10, 0.40)  #: share of samples carrying any other signature
@@ -80,7 +80,8 @@ def simulate(k: int, samples: int, similar_pairs: int, rare: int, median_total: 
     return catalog, signatures, shares
 
 
-def row(k: int, seed: int, code: str, given: str, found: pd.DataFrame, score, major: set[str], wall: float) -> dict:
+def row(k: int, seed: int, code: str, given: str, found: pd.DataFrame, score: Score, major: set[str],
+        wall: float) -> dict:
     """One cohort's result as a table row: K chosen, TP / FP / FN, composite, the major signatures missed."""
     missed = sorted(major - {match[0] for match in score.matches})
     return {"true K": k, "seed": seed, "code": code, "K given": given, "K chosen": found.shape[1],
