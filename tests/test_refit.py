@@ -349,6 +349,27 @@ def test_the_shallow_gate_keeps_flat_signatures_in_shallow_samples(borrow):
     assert results["gate"][0] > results["sparse"][0] and results["gate"][1] < results["sparse"][1] - 0.1
 
 
+def test_a_shallow_sample_keeps_a_borrowed_signature_only_at_the_borrowed_share():
+    """Forty breast-like samples at 500 mutations, their spectra drifted from the reference as real ones are;
+    half carry SBS3 at 40 %. The samples without it resemble some that carry it, and a flat signature borrowed
+    from those takes a few per cent of a drifted spectrum; under ``refit.shallow_borrowed_share`` (10 %) it is
+    dropped, while the samples that carry SBS3 keep it."""
+    reference = cosmic_signatures()
+    names = ["SBS1", "SBS5", "SBS2", "SBS13", "SBS3"]
+    rng = np.random.default_rng(0)
+    truth = np.zeros((40, 5))
+    truth[:, :4] = rng.dirichlet(np.ones(4), 40)
+    truth[:20] *= 0.6
+    truth[:20, 4] = 0.4
+    spectra = (reference[names].to_numpy() @ truth.T) * rng.lognormal(0.0, 0.4, (96, 40))
+    counts = np.stack([rng.multinomial(500, p / p.sum()) for p in spectra.T], axis=1).astype(float)
+    catalog = pd.DataFrame(counts, index=reference.index)
+    carriers = {share: fit_signatures(catalog, reference, RefitConfig(shallow_borrowed_share=share))["SBS3"] > 0
+                for share in (0.0, RefitConfig().shallow_borrowed_share)}
+    assert carriers[0.0].iloc[20:].any() and not carriers[0.1].iloc[20:].any()
+    assert carriers[0.1].iloc[:20].sum() >= 18
+
+
 def test_the_shallow_gate_leaves_deep_samples_alone():
     """Half the samples at 100 mutations, half at 1 500: only the shallow ones change, and in those
     every exposure kept has at least 1 / √100 of the sample's mutations before the Poisson fit."""

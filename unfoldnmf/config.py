@@ -127,6 +127,7 @@ class RefitConfig:
     shallow_depth: float = 1000.0
     shallow_window: float = 0.1
     shallow_gate: float = 1.0
+    shallow_borrowed_share: float = 0.1
     composite_share: float = 0.6
     composite_window: float = 1.25
     composite_max_ratio: float = 0.7
@@ -141,6 +142,7 @@ class RefitConfig:
         _require(self.shallow_depth >= 0, "refit.shallow_depth", "must be non-negative")
         _require(self.shallow_gate >= 0, "refit.shallow_gate", "must be non-negative (0: off)")
         _require(self.shallow_window > 0, "refit.shallow_window", "must be positive")
+        _require(0 <= self.shallow_borrowed_share < 1, "refit.shallow_borrowed_share", "must lie in [0, 1)")
 
         _require(0 <= self.composite_share <= 1, "refit.composite_share", "must lie in [0, 1] (0: off)")
         _require(self.composite_window > 1, "refit.composite_window", "must be above 1")

@@ -212,7 +212,7 @@ def cohort_candidates(signatures: np.ndarray, counts: np.ndarray, refit: RefitCo
     return np.flatnonzero(pooled > 0)
 
 
-def share_gate(exposures: np.ndarray, totals: np.ndarray, share: float, floor: float) -> np.ndarray:
+def share_gate(exposures: np.ndarray, totals: np.ndarray, share: float, floor: float | np.ndarray) -> np.ndarray:
     """Which exposures (K × N) to keep: those with at least ``share`` / √mutations (``totals``, N) of
     their sample's exposures, and at least ``floor``; a sample's largest always stays (none of an
     empty sample). The threshold falls with depth as the noise of a share does (~ 1/√mutations)."""
@@ -224,15 +224,15 @@ def share_gate(exposures: np.ndarray, totals: np.ndarray, share: float, floor: f
 
 
 def shallow_exposures(signatures: np.ndarray, counts: np.ndarray, share: float,
-                      allowed: np.ndarray | None = None) -> np.ndarray:
+                      allowed: np.ndarray | None = None, floor: float | np.ndarray = 0.0) -> np.ndarray:
     """Exposures (K × N) of shallow samples on a cohort's signatures (96 × K): the Poisson fit on all
-    of them (:func:`even_poisson_fit`), then :func:`share_gate` with
-    ``share`` and :data:`SHALLOW_FLOOR`. At a few hundred mutations a likelihood-ratio test cannot
-    tell flat signatures apart and drops present ones; their shares in a fit on the cohort's
+    of them (:func:`even_poisson_fit`), then :func:`share_gate` with ``share`` and ``floor`` (a share, or
+    one per exposure), at least :data:`SHALLOW_FLOOR`. At a few hundred mutations a likelihood-ratio test
+    cannot tell flat signatures apart and drops present ones; their shares in a fit on the cohort's
     signatures are the better estimate (the Poisson fit on the signatures kept follows in
     :func:`refit_exposures`)."""
     fitted = even_poisson_fit(signatures, counts, allowed)
-    return np.where(share_gate(fitted, counts.sum(axis=0), share, SHALLOW_FLOOR), fitted, 0.0)
+    return np.where(share_gate(fitted, counts.sum(axis=0), share, np.maximum(floor, SHALLOW_FLOOR)), fitted, 0.0)
 
 
 def even_poisson_fit(signatures: np.ndarray, counts: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
@@ -325,7 +325,8 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
     cohort as the original cohort). With ``refit.shallow_gate``, the ``shallow`` samples (N, bool; by default
     :func:`shallow_samples`: fewer than ``refit.shallow_depth`` mutations, in whole counts) are then refitted
     by :func:`shallow_exposures` on the signatures they borrow (:func:`borrowed_signatures`), or with
-    ``cohort`` on every signature the sparse refit gives to some sample of ``counts``; a caller refitting
+    ``cohort`` on every signature the sparse refit gives to some sample of ``counts`` (a signature their own
+    sparse refit did not give them is kept at ``refit.shallow_borrowed_share`` or more); a caller refitting
     scaled-down copies of samples passes the rule of their own counts.
 
     ``per_sample(task, counts)`` runs the per-sample part over the sample columns, e.g. split among
@@ -370,9 +371,10 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
             columns |= allowed.any(axis=1)
             allowed = allowed[columns]
         columns = np.flatnonzero(columns)
+        floor = np.where(support[np.ix_(columns, shallow)] > 0, 0.0, refit.shallow_borrowed_share)
         support[:, shallow] = 0.0
         support[np.ix_(columns, shallow)] = shallow_exposures(signatures[:, columns], counts[:, shallow],
-                                                              refit.shallow_gate, allowed)
+                                                              refit.shallow_gate, allowed, floor)
     used = np.flatnonzero(support.any(axis=1))
     exposures = np.zeros((k, counts.shape[1]))
     if len(used):
