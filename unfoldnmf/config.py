@@ -153,9 +153,10 @@ class RefitConfig:
 
     def of_cohort_signatures(self) -> "RefitConfig":
         """This refit for signatures extracted from the catalog itself (``train``): each one belongs to the
-        cohort, so every sample chooses among them all (``borrow: cohort``) and ``borrow`` serves ``fit``; the
-        signatures were fitted to these very counts, so every mutation is assigned (``unexplained_z: 0``)."""
-        return dataclasses.replace(self, borrow="cohort", unexplained_z=0.0)
+        cohort, so every sample chooses among them all (``borrow: cohort``, no share asked of a borrowed one)
+        and ``borrow`` serves ``fit``; the signatures were fitted to these very counts, so every mutation is
+        assigned (``unexplained_z: 0``)."""
+        return dataclasses.replace(self, borrow="cohort", shallow_borrowed_share=0.0, unexplained_z=0.0)
 
     def of_signature_updates(self) -> "RefitConfig":
         """This refit inside the stages that update signatures (refinement, sparse stage): as
