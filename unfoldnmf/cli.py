@@ -343,7 +343,8 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
 @click.option("--method", type=click.Choice(["sparse", "nnls"]), help=f"sparse (default: {RefitConfig.method}): drop "
               "signatures that do not improve the fit (samples under refit.shallow_depth mutations: keep the "
               "shares over refit.shallow_gate / sqrt(mutations) of a Poisson fit on their own signatures and "
-              "those of their counts pooled with the samples they resemble); "
+              "those of their counts pooled with the samples they resemble, a borrowed one only over "
+              "refit.shallow_borrowed_share); "
               "nnls: plain NNLS.")
 @click.option("--min-deviance-gain", type=click.FloatRange(min=0),
               help=f"Sparse refit: Poisson deviance, times the fit's over-dispersion, a signature must save to stay "
