@@ -325,9 +325,9 @@ def refit_exposures(signatures: np.ndarray, counts: np.ndarray, refit: RefitConf
     cohort as the original cohort). With ``refit.shallow_gate``, the ``shallow`` samples (N, bool; by default
     :func:`shallow_samples`: fewer than ``refit.shallow_depth`` mutations, in whole counts) are then refitted
     by :func:`shallow_exposures` on the signatures they borrow (:func:`borrowed_signatures`), or with
-    ``cohort`` on every signature the sparse refit gives to some sample of ``counts`` (a signature their own
-    sparse refit did not give them is kept at ``refit.shallow_borrowed_share`` or more); a caller refitting
-    scaled-down copies of samples passes the rule of their own counts.
+    ``cohort`` on every signature the sparse refit gives to some sample of ``counts``; either way a signature
+    their own sparse refit did not give them is kept only at ``refit.shallow_borrowed_share`` or more. A caller
+    refitting scaled-down copies of samples passes the rule of their own counts.
 
     ``per_sample(task, counts)`` runs the per-sample part over the sample columns, e.g. split among
     processes (:func:`unfoldnmf.hpc.distributed.by_columns`); the cohort's signatures, the shallow
