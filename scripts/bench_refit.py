@@ -27,7 +27,9 @@ fitted in a call of its own (pan-cancer and small: a sample's fit must not get w
 unfolded network with ``--network`` (``train CATALOG --mode supervised --signatures COSMIC`` on each
 call's catalog, then ``fit --model``; its samples/s include the training), and SigProfilerAssignment
 with ``--spa-python`` (its ``cosmic_fit`` fits each sample on its own, so it runs once per scenario on
-all the scenario's samples; not on ``withheld``, whose reduced reference its driver does not take).
+all the scenario's samples; not on ``withheld``, whose reduced reference its driver does not take). With
+``--set refit.KEY=VALUE`` (repeatable), also ``fit`` with those settings, beside the defaults on the same draws
+and in the summary table: how a changed default's before and after are measured in one run.
 
     bash scripts/spa/setup.sh /work/spa_venv     # once: SigProfilerAssignment in a venv of its own
     python scripts/bench_refit.py --scenario pan-cancer small --spa-python /work/spa_venv/bin/python
@@ -48,7 +50,8 @@ import pandas as pd
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
 
-from unfoldnmf.config import CosmicConfig, RefitConfig, load_config  # noqa: E402
+from unfoldnmf.config import CosmicConfig, RefitConfig, load_config, parse_override  # noqa: E402
+from unfoldnmf.errors import InputError  # noqa: E402
 from unfoldnmf.exposures.fit import fit_signatures  # noqa: E402
 from unfoldnmf.io.tables import read_exposures, read_signatures  # noqa: E402
 from unfoldnmf.io.writing import to_text  # noqa: E402
@@ -236,7 +239,10 @@ def main() -> int:
     parser.add_argument("--spa-python", help="python of a venv with SigProfilerAssignment")
     parser.add_argument("--spa-driver", default=str(Path(__file__).resolve().parent / "spa" / "run_spa.py"),
                         help="its driver script (CATALOG OUTDIR [--exome] -> prints the activities table's path)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="refit.KEY=VALUE",
+                        help="also fit with this setting (repeatable: all together), beside the defaults")
     args = parser.parse_args()
+    variant = variant_fit(args.overrides)
     summary = []
     for name in args.scenario:
         exome = name == "exome"
@@ -252,6 +258,8 @@ def main() -> int:
                    "fit assigning every mutation": lambda c, r: fit_signatures(c, r, RefitConfig(unexplained_z=0.0))}
         if name in ("pan-cancer", "small", "exome"):
             methods["unfoldnmf fit, each sample alone"] = each_alone
+        if variant:
+            methods.update(variant)
         if args.network:
             methods["unfolded network"] = network_runner()
         rows, notes = [], []
@@ -274,25 +282,42 @@ def main() -> int:
             print("\nSamples with each false / missed signature (most frequent first):\n" + "\n".join(notes))
         sys.stdout.flush()
     if len(summary) > 1:
-        print(summary_table(pd.concat(summary), args.markdown))
+        print(summary_table(pd.concat(summary), args.markdown, {name: name for name in variant}))
     return 0
+
+
+def variant_fit(overrides: list[str]) -> dict:
+    """``fit`` with the refit settings ``overrides`` (``refit.KEY=VALUE`` each), as one named method; none
+    without overrides."""
+    if not overrides:
+        return {}
+    outside = [text for text in overrides if not text.startswith("refit.")]
+    if outside:
+        sys.exit(f"--set {outside[0]}: only refit.KEY=VALUE settings change fit")
+    try:
+        config = load_config(None, [parse_override(text) for text in overrides])
+    except InputError as error:
+        sys.exit(str(error))
+    return {"fit with " + ", ".join(overrides): lambda c, r: fit_signatures(c, r, config.refit)}
 
 
 SUMMARY_METHODS = {"unfoldnmf fit": "fit", "fit assigning every mutation": "fit, all assigned",
                    "unfolded network": "network", "SigProfilerAssignment": "SPA"}
 
 
-def summary_table(rows: pd.DataFrame, markdown: bool) -> str:
+def summary_table(rows: pd.DataFrame, markdown: bool, extra: dict[str, str]) -> str:
     """One row per scenario and depth: TAE (false signatures per sample) of ``fit``, of ``fit`` assigning every
-    mutation, of the network and of SPA (an empty cell: not run on that scenario)."""
-    rows = rows[rows["method"].isin(list(SUMMARY_METHODS))]
+    mutation, of the ``extra`` methods (name: column label), of the network and of SPA (an empty cell: not run on
+    that scenario)."""
+    labels = {**dict(list(SUMMARY_METHODS.items())[:2]), **extra, **dict(list(SUMMARY_METHODS.items())[2:])}
+    rows = rows[rows["method"].isin(list(labels))]
     cells = rows.assign(value=[f"{t:.3f} ({f:.2f})" for t, f in zip(rows["TAE"], rows["FP"])])
     table = cells.pivot_table(index=["scenario", "mutations"], columns="method", values="value", aggfunc="first",
                               sort=False).reset_index().fillna("")
     order = {name: i for i, name in enumerate(dict.fromkeys(rows["scenario"]))}
     table = table.sort_values(["scenario", "mutations"], key=lambda c: c.map(order) if c.name == "scenario" else c)
-    table = table[["scenario", "mutations", *[m for m in SUMMARY_METHODS if m in table.columns]]]
-    table.columns = ["scenario", "mutations", *[f"{SUMMARY_METHODS[m]} TAE (FP)" for m in table.columns[2:]]]
+    table = table[["scenario", "mutations", *[m for m in labels if m in table.columns]]]
+    table.columns = ["scenario", "mutations", *[f"{labels[m]} TAE (FP)" for m in table.columns[2:]]]
     title = "Refit by scenario: TAE (false signatures per sample)"
     return markdown_table(table, title) if markdown else f"\n{title}\n\n{table.to_string(index=False)}"
 
