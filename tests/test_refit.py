@@ -1,7 +1,6 @@
 """The default refit on the whole COSMIC reference: sparse, calibrated to misfit, cohort-aware; exclusions and fit
 quality."""
 
-import dataclasses
 import json
 
 import numpy as np
@@ -282,6 +281,26 @@ def test_fit_keeps_a_small_background_share_the_default_gain_would_drop():
     assert (with_background.loc["s"] > 0).all() and (without.loc["s", ["SBS1", "SBS5"]] == 0).any()
 
 
+def test_a_forward_step_asks_what_keeps_a_signature_unless_it_comes_from_outside_the_cohorts_set():
+    """SBS18 at 6 % of 2 000 mutations beside SBS5, SBS2 and SBS13 lowers the deviance by 25–50 times the
+    over-dispersion: borrowing from neighbours, a forward step reconsiders a signature the sample's own
+    elimination dropped and takes it at ``min_deviance_gain`` (25); borrowing from the cohort, the step
+    offers signatures from outside the cohort's set and asks ``addition_deviance_gain`` (50)."""
+    signatures = cosmic_signatures(["SBS5", "SBS2", "SBS13", "SBS18"]).to_numpy()
+    counts = np.random.default_rng(0).poisson(signatures @ np.array([1200.0, 400, 300, 120]))[:, None].astype(float)
+    without = np.vstack([refit_module.nnls_exposures(signatures[:, :3], counts), [[0.0]]])
+    full = refit_module.nnls_exposures(signatures, counts)
+    gain = refit_module.poisson_deviance(counts, signatures @ without) - refit_module.poisson_deviance(
+        counts, signatures @ full)
+    scale = refit_module.dispersion(np.atleast_1d(refit_module.poisson_deviance(counts, signatures @ full)), 96,
+                                    (full > 0).sum(axis=0))
+    assert RefitConfig().min_deviance_gain < gain / scale < RefitConfig().addition_deviance_gain
+    joinable = np.array([False, False, False, True])
+    neighbours = refit_module.add_signatures(signatures, counts, without, joinable, RefitConfig())
+    cohort = refit_module.add_signatures(signatures, counts, without, joinable, RefitConfig(borrow="cohort"))
+    assert neighbours[3, 0] > 0 and cohort[3, 0] == 0
+
+
 def test_a_deep_sample_gains_a_signature_its_cohort_lacks_and_a_shallow_one_only_through_the_gate():
     """SBS4 in two samples of 102: not among the pooled cohort's candidates; the deep one (10 000
     mutations) chooses among its own signatures, or else gains it in a forward step; the shallow one (60)
@@ -306,11 +325,8 @@ def test_a_deep_sample_gains_a_signature_its_cohort_lacks_and_a_shallow_one_only
     assert sparse[tobacco, 100] > 0.2 * 10000 and sparse[tobacco, 101] == 0
     exposures = refit_module.refit_exposures(signatures, counts, config, background=_background_of(reference))
     assert exposures[tobacco, 100] > 0.2 * 10000 and exposures[tobacco, 101] > 0.1 * 60
-    no_steps = RefitConfig(addition_deviance_gain=1e12)
-    alone = refit_module.refit_exposures(signatures, counts, no_steps, background=_background_of(reference))
-    assert alone[tobacco, 100] > 0.2 * 10000
-    without = refit_module.refit_exposures(signatures, counts, dataclasses.replace(no_steps, borrow="cohort"),
-                                           background=_background_of(reference))
+    no_steps = RefitConfig(borrow="cohort", addition_deviance_gain=1e12)
+    without = refit_module.refit_exposures(signatures, counts, no_steps, background=_background_of(reference))
     assert without[tobacco, 100] == 0
 
 

@@ -24,7 +24,7 @@ POLISH_START_FLOOR = 1e-3
 #: Floor (in mutations) of the fitted counts in the Poisson variances of :func:`wald_statistics` and the
 #: score statistics of :func:`add_signatures`: a channel no signature of the fit reaches still counts.
 FITTED_FLOOR = 0.5
-#: Most signatures :func:`add_signatures` gives one sample from outside its cohort's set.
+#: Most signatures :func:`add_signatures` gives one sample from outside its candidates.
 MAX_ADDITIONS = 5
 #: KL iterations of the Poisson fit on the cohort's signatures that :func:`shallow_exposures` gates
 #: (from an even start; 40 gave a little more false positives on the tuning cohorts, same TAE).
@@ -157,7 +157,7 @@ def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarr
     """Forward steps after the elimination: each sample of ``counts`` (96 × N) whose fit (``weights``,
     K × N) misses a ``joinable`` signature (K, or K × N per sample, bool: those outside its candidates) takes the one
     with the largest Poisson score statistic, and keeps it when the NNLS refit with it lowers the
-    deviance by more than ``refit.addition_deviance_gain`` × the over-dispersion (of the fit with it);
+    deviance by more than :func:`joining_gain` × the over-dispersion (of the fit with it);
     at most :data:`MAX_ADDITIONS` per sample, and a sample's first rejected signature ends its steps.
     Each trial refits by NNLS on the sample's signatures and the new one (a signature the elimination
     dropped does not come back; one the trial puts at zero leaves). A deep sample with a process its
@@ -192,12 +192,20 @@ def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarr
                                                                                         signatures @ trial))
         scale = (dispersion(misfit, signatures.shape[0], (trial > 0).sum(axis=0))
                  if refit.scale_by_dispersion else 1.0)
-        gained = deviance[rows] - trial_deviance > refit.addition_deviance_gain * scale
+        gained = deviance[rows] - trial_deviance > joining_gain(refit) * scale
         accepted = gained & (trial[pick, np.arange(len(rows))] > 0)
         weights[:, rows[accepted]], deviance[rows[accepted]] = trial[:, accepted], trial_deviance[accepted]
         open_[pick, rows] = False
         open_[:, rows[~accepted]] = False
     return weights
+
+
+def joining_gain(refit: RefitConfig) -> float:
+    """The deviance gain (in units of over-dispersion) a forward step asks of a signature: with ``refit.borrow``
+    ``cohort`` one from outside the cohort's set needs ``refit.addition_deviance_gain``; with ``neighbours`` the
+    sample's candidates came from its own elimination on every signature, so a forward step reconsiders one that
+    elimination dropped and asks what keeps a signature, ``refit.min_deviance_gain``."""
+    return refit.addition_deviance_gain if refit.borrow == "cohort" else refit.min_deviance_gain
 
 
 def cohort_candidates(signatures: np.ndarray, counts: np.ndarray, refit: RefitConfig,
