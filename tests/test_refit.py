@@ -1,6 +1,7 @@
 """The default refit on the whole COSMIC reference: sparse, calibrated to misfit, cohort-aware; exclusions and fit
 quality."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -325,7 +326,12 @@ def test_a_deep_sample_gains_a_signature_its_cohort_lacks_and_a_shallow_one_only
     assert sparse[tobacco, 100] > 0.2 * 10000 and sparse[tobacco, 101] == 0
     exposures = refit_module.refit_exposures(signatures, counts, config, background=_background_of(reference))
     assert exposures[tobacco, 100] > 0.2 * 10000 and exposures[tobacco, 101] > 0.1 * 60
-    no_steps = RefitConfig(borrow="cohort", addition_deviance_gain=1e12)
+    own = refit_module.sparse_exposures(signatures, counts[:, [100]], config, _background_of(reference))
+    assert own[tobacco, 0] > 0.2 * 10000  # borrowing from neighbours, its own elimination keeps SBS4
+    cohort = RefitConfig(borrow="cohort", shallow_gate=0.0)
+    stepped = refit_module.refit_exposures(signatures, counts, cohort, background=_background_of(reference))
+    assert stepped[tobacco, 100] > 0.2 * 10000  # borrowing from the cohort, a forward step gives it
+    no_steps = dataclasses.replace(cohort, addition_deviance_gain=1e12)
     without = refit_module.refit_exposures(signatures, counts, no_steps, background=_background_of(reference))
     assert without[tobacco, 100] == 0
 

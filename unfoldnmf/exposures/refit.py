@@ -159,10 +159,11 @@ def add_signatures(signatures: np.ndarray, counts: np.ndarray, weights: np.ndarr
     with the largest Poisson score statistic, and keeps it when the NNLS refit with it lowers the
     deviance by more than :func:`joining_gain` × the over-dispersion (of the fit with it);
     at most :data:`MAX_ADDITIONS` per sample, and a sample's first rejected signature ends its steps.
-    Each trial refits by NNLS on the sample's signatures and the new one (a signature the elimination
-    dropped does not come back; one the trial puts at zero leaves). A deep sample with a process its
-    cohort lacks gets it; a shallow one rarely carries the evidence. ``observed``: as for
-    :func:`sparse_exposures`. Returns the new weights (K × N)."""
+    Each trial refits by NNLS on the sample's signatures and the new one (one the trial puts at zero
+    leaves). With ``borrow: cohort`` the joinable signatures are those outside the cohort's set: a deep
+    sample with a process its cohort lacks gets it; with ``neighbours`` they are those the sample's own
+    elimination dropped, reconsidered once its signatures have settled. A shallow sample rarely carries
+    the evidence. ``observed``: as for :func:`sparse_exposures`. Returns the new weights (K × N)."""
     weights = weights.copy()
     samples = np.flatnonzero(counts.any(axis=0))
     open_ = np.zeros((signatures.shape[1], counts.shape[1]), dtype=bool)
