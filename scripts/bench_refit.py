@@ -301,15 +301,16 @@ def variant_fit(overrides: list[str]) -> dict:
     return {"fit with " + ", ".join(overrides): lambda c, r: fit_signatures(c, r, config.refit)}
 
 
-SUMMARY_METHODS = {"unfoldnmf fit": "fit", "fit assigning every mutation": "fit, all assigned",
-                   "unfolded network": "network", "SigProfilerAssignment": "SPA"}
+#: The summary table's columns (method: label): ``fit``'s, then any ``--set`` variant's, then the others'.
+FIT_COLUMNS = {"unfoldnmf fit": "fit", "fit assigning every mutation": "fit, all assigned"}
+OTHER_COLUMNS = {"unfolded network": "network", "SigProfilerAssignment": "SPA"}
 
 
 def summary_table(rows: pd.DataFrame, markdown: bool, extra: dict[str, str]) -> str:
     """One row per scenario and depth: TAE (false signatures per sample) of ``fit``, of ``fit`` assigning every
     mutation, of the ``extra`` methods (name: column label), of the network and of SPA (an empty cell: not run on
     that scenario)."""
-    labels = {**dict(list(SUMMARY_METHODS.items())[:2]), **extra, **dict(list(SUMMARY_METHODS.items())[2:])}
+    labels = {**FIT_COLUMNS, **extra, **OTHER_COLUMNS}
     rows = rows[rows["method"].isin(list(labels))]
     cells = rows.assign(value=[f"{t:.3f} ({f:.2f})" for t, f in zip(rows["TAE"], rows["FP"])])
     table = cells.pivot_table(index=["scenario", "mutations"], columns="method", values="value", aggfunc="first",

@@ -348,7 +348,8 @@ def train(catalog, output, config_file, overrides, device, mode, signatures, exp
               "nnls: plain NNLS.")
 @click.option("--min-deviance-gain", type=click.FloatRange(min=0),
               help=f"Sparse refit: Poisson deviance, times the fit's over-dispersion, a signature must save to stay, "
-                   f"or, borrowing from neighbours, to join in a forward step (default {RefitConfig.min_deviance_gain:g}).")
+                   f"or, borrowing from neighbours, to join in a forward step "
+                   f"(default {RefitConfig.min_deviance_gain:g}).")
 @click.option("--background", metavar="NAMES|none",
               help="Sparse refit: background signatures, tested last and dropped only if that costs less than "
                    "refit.background_deviance_gain times the over-dispersion; none: no background (default "
